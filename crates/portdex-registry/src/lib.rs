@@ -1,0 +1,320 @@
+//! The port registry portdex answers from: every row of the IANA Service Name and
+//! Transport Protocol Port Number Registry, plus curated knowledge the registry lacks
+//! (common uses, security notes, English and Japanese text), embedded in the binary.
+//!
+//! No I/O, no start-up parsing, no unsafe: the tables are generated (`cargo xtask gen`)
+//! into integer arrays over one text blob, so a lookup costs a binary search.
+//!
+//! ```
+//! use portdex_registry::{lookup, Query, Category};
+//!
+//! let answer = lookup(&"443".parse().unwrap(), None);
+//! let report = &answer.reports[0];
+//! assert_eq!(report.category(), Category::WellKnown);
+//! assert!(report.assignments.iter().any(|a| a.name() == "https"));
+//!
+//! // By name, aliases and curated names too: 9200 is Elasticsearch by common use only.
+//! let answer = lookup(&Query::Name("elasticsearch".into()), None);
+//! let k = answer.reports[0].knowledge[0];
+//! assert_eq!(k.ports().lo, 9200);
+//! assert!(!k.iana_assigned());
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod generated;
+mod json;
+mod search;
+mod services;
+mod table;
+mod types;
+
+pub use json::{AnswerJson, AssignmentJson, KnowledgeJson, ReportJson};
+pub use search::{search, Hit, HitKind};
+pub use services::write_services;
+pub use table::{Assignment, Knowledge};
+pub use types::{
+    Category, Lang, ParseError, Port, PortRange, Query, Severity, Source, Status, Transport,
+};
+
+use generated::tables::{BY_NAME, KNOW, KNOW_NAMES, PORTED, RANGES, ROWS};
+
+/// Everything known about one port or one registered range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The port (lo == hi) or the registered range this report is about.
+    pub ports: PortRange,
+    /// The IANA rows, in registry order per transport.
+    pub assignments: Vec<Assignment>,
+    /// Curated entries: common uses and security notes.
+    pub knowledge: Vec<Knowledge>,
+}
+
+impl Report {
+    /// The category of the first port.
+    pub fn category(&self) -> Category {
+        Category::of(self.ports.lo)
+    }
+    /// Whether nothing is known here (the port is unassigned and has no common use).
+    pub fn is_empty(&self) -> bool {
+        self.assignments.is_empty() && self.knowledge.is_empty()
+    }
+    /// The most severe security note, if any.
+    pub fn worst_severity(&self) -> Option<Severity> {
+        self.knowledge.iter().map(|k| k.severity()).max()
+    }
+    fn retain_transport(&mut self, t: Transport) {
+        self.assignments
+            .retain(|a| a.transport().is_none_or(|x| x == t));
+        self.knowledge.retain(|k| k.has_transport(t));
+    }
+}
+
+/// The answer to a query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answer {
+    /// One report per port or range, by port.
+    pub reports: Vec<Report>,
+    /// For a name: rows of that name that have no port (DNS-SD service names).
+    pub portless: Vec<Assignment>,
+}
+
+impl Answer {
+    /// True when nothing at all was found.
+    pub fn is_empty(&self) -> bool {
+        self.reports.iter().all(Report::is_empty) && self.portless.is_empty()
+    }
+}
+
+/// Rows whose port is exactly `port` (not ranges), as a slice of indices.
+fn single_rows(port: u16) -> std::ops::Range<usize> {
+    let ported = &ROWS[..PORTED];
+    let start = ported.partition_point(|r| r.lo < port);
+    let end = start + ported[start..].partition_point(|r| r.lo == port);
+    start..end
+}
+
+/// Every IANA row that covers `port`: the port's own rows, then registered ranges
+/// that include it (x11 on 6000-6063).
+pub fn assignments_at(port: u16) -> impl Iterator<Item = Assignment> {
+    let singles = single_rows(port)
+        .filter(|&i| ROWS[i].hi == ROWS[i].lo)
+        .map(|i| Assignment(i as u16));
+    let ranges = RANGES
+        .iter()
+        .filter(move |&&i| {
+            let r = &ROWS[usize::from(i)];
+            r.lo <= port && port <= r.hi
+        })
+        .map(|&i| Assignment(i));
+    singles.chain(ranges)
+}
+
+/// Curated entries that cover `port`.
+pub fn knowledge_at(port: u16) -> impl Iterator<Item = Knowledge> {
+    let end = KNOW.partition_point(|k| k.lo <= port);
+    KNOW[..end]
+        .iter()
+        .enumerate()
+        .filter(move |(_, k)| k.hi >= port)
+        .map(|(i, _)| Knowledge(i as u16))
+}
+
+/// Everything known about one port. Never empty of meaning: an unassigned port still
+/// has its category.
+///
+/// ```
+/// let r = portdex_registry::port_report(80);
+/// let names: Vec<_> = r.assignments.iter().filter(|a| a.transport().map(|t| t.as_str()) == Some("tcp")).map(|a| a.name()).collect();
+/// assert_eq!(names, ["http", "www", "www-http"]);
+/// ```
+pub fn port_report(port: u16) -> Report {
+    Report {
+        ports: PortRange::single(port),
+        assignments: assignments_at(port).collect(),
+        knowledge: knowledge_at(port).collect(),
+    }
+}
+
+/// Reports for every port in a range that has an assignment or curated entry
+/// (registered ranges inside it as their own reports).
+pub fn range_reports(range: PortRange) -> Vec<Report> {
+    let ported = &ROWS[..PORTED];
+    let start = ported.partition_point(|r| r.lo < range.lo);
+    let mut ports: Vec<u16> = ported[start..]
+        .iter()
+        .take_while(|r| r.lo <= range.hi)
+        .filter(|r| r.lo == r.hi)
+        .map(|r| r.lo)
+        .collect();
+    ports.extend(
+        KNOW.iter()
+            .filter(|k| k.lo == k.hi && range.contains(k.lo))
+            .map(|k| k.lo),
+    );
+    ports.sort_unstable();
+    ports.dedup();
+    let mut reports: Vec<Report> = ports
+        .into_iter()
+        .map(|p| Report {
+            ports: PortRange::single(p),
+            assignments: single_rows(p)
+                .filter(|&i| ROWS[i].hi == ROWS[i].lo)
+                .map(|i| Assignment(i as u16))
+                .collect(),
+            knowledge: knowledge_at(p)
+                .filter(|k| k.ports().lo == k.ports().hi)
+                .collect(),
+        })
+        .collect();
+    for &i in &RANGES {
+        let r = &ROWS[usize::from(i)];
+        let pr = PortRange { lo: r.lo, hi: r.hi };
+        if pr.overlaps(range) {
+            push_range_row(&mut reports, pr, Assignment(i));
+        }
+    }
+    for (i, k) in KNOW.iter().enumerate() {
+        if k.lo != k.hi && range.overlaps(PortRange { lo: k.lo, hi: k.hi }) {
+            range_report(&mut reports, PortRange { lo: k.lo, hi: k.hi })
+                .knowledge
+                .push(Knowledge(i as u16));
+        }
+    }
+    reports.sort_by_key(|r| (r.ports.lo, r.ports.hi));
+    reports
+}
+
+fn range_report(reports: &mut Vec<Report>, pr: PortRange) -> &mut Report {
+    match reports.iter().position(|r| r.ports == pr) {
+        Some(i) => &mut reports[i],
+        None => {
+            reports.push(Report {
+                ports: pr,
+                assignments: Vec::new(),
+                knowledge: Vec::new(),
+            });
+            reports.last_mut().expect("just pushed")
+        }
+    }
+}
+
+fn push_range_row(reports: &mut Vec<Report>, pr: PortRange, a: Assignment) {
+    let rep = range_report(reports, pr);
+    if !rep.assignments.contains(&a) {
+        rep.assignments.push(a);
+    }
+}
+
+/// Rows whose service name equals `name`, ignoring ASCII case.
+pub fn assignments_named(name: &str) -> impl Iterator<Item = Assignment> + '_ {
+    let key = |i: &u16| table::text(ROWS[usize::from(*i)].s[0]);
+    let cmp = move |i: &u16| cmp_ignore_case(key(i), name);
+    let start = BY_NAME.partition_point(|i| cmp(i).is_lt());
+    BY_NAME[start..]
+        .iter()
+        .take_while(move |i| cmp(i).is_eq())
+        .map(|&i| Assignment(i))
+}
+
+/// Curated entries found by `name` (lowercase names and aliases).
+pub fn knowledge_named(name: &str) -> impl Iterator<Item = Knowledge> + '_ {
+    let cmp = move |e: &(u32, u16)| cmp_ignore_case(table::text(e.0), name);
+    let start = KNOW_NAMES.partition_point(|e| cmp(e).is_lt());
+    KNOW_NAMES[start..]
+        .iter()
+        .take_while(move |e| cmp(e).is_eq())
+        .map(|e| Knowledge(e.1))
+}
+
+fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+/// Reports for a service name: the ports of every row with that name or alias, and of
+/// every curated entry known by it; rows without a port go to `portless`.
+pub fn name_answer(name: &str) -> Answer {
+    let mut answer = Answer::default();
+    let mut singles: Vec<u16> = Vec::new();
+    for a in assignments_named(name) {
+        match a.ports() {
+            None => answer.portless.push(a),
+            Some(pr) if pr.lo == pr.hi => singles.push(pr.lo),
+            Some(pr) => push_range_row(&mut answer.reports, pr, a),
+        }
+    }
+    for k in knowledge_named(name) {
+        let pr = k.ports();
+        if pr.lo == pr.hi {
+            singles.push(pr.lo);
+        } else {
+            let rep = range_report(&mut answer.reports, pr);
+            if !rep.knowledge.contains(&k) {
+                rep.knowledge.push(k);
+            }
+        }
+    }
+    singles.sort_unstable();
+    singles.dedup();
+    answer.reports.extend(singles.into_iter().map(port_report));
+    answer.reports.sort_by_key(|r| (r.ports.lo, r.ports.hi));
+    answer
+}
+
+/// Answers a query, optionally for one transport only.
+///
+/// ```
+/// use portdex_registry::{lookup, Query, Transport};
+/// let a = lookup(&"www".parse().unwrap(), Some(Transport::Tcp));
+/// assert_eq!(a.reports[0].ports.lo, 80);
+/// assert!(a.reports[0].assignments.iter().all(|x| x.transport() == Some(Transport::Tcp)));
+/// ```
+pub fn lookup(query: &Query, transport: Option<Transport>) -> Answer {
+    let mut answer = match query {
+        Query::Port(p) => Answer {
+            reports: vec![port_report(*p)],
+            portless: Vec::new(),
+        },
+        Query::Range(r) => Answer {
+            reports: range_reports(*r),
+            portless: Vec::new(),
+        },
+        Query::Name(n) => name_answer(n),
+    };
+    if let Some(t) = transport {
+        for r in &mut answer.reports {
+            r.retain_transport(t);
+        }
+        answer
+            .portless
+            .retain(|a| a.transport().is_none_or(|x| x == t));
+        if !matches!(query, Query::Port(_)) {
+            answer.reports.retain(|r| !r.is_empty());
+        }
+    }
+    answer
+}
+
+/// Every row of the registry, ported rows by port first, then rows without a port.
+pub fn all_assignments() -> impl ExactSizeIterator<Item = Assignment> {
+    (0..ROWS.len()).map(|i| Assignment(i as u16))
+}
+
+/// Every curated entry, by port.
+pub fn all_knowledge() -> impl ExactSizeIterator<Item = Knowledge> {
+    (0..KNOW.len()).map(|i| Knowledge(i as u16))
+}
+
+/// How many assigned rows (with a port) each category holds.
+pub fn category_counts() -> [(Category, usize); 3] {
+    Category::ALL.map(|c| {
+        let r = c.range();
+        let n = ROWS[..PORTED]
+            .iter()
+            .filter(|row| row.status == 0 && r.contains(row.lo))
+            .count();
+        (c, n)
+    })
+}

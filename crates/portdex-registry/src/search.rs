@@ -1,0 +1,135 @@
+//! Ranked full-text search over service names, descriptions and curated text.
+//!
+//! The generator writes one lowercase line per registry row and per curated entry
+//! (`search.txt`); a query finds its words with SIMD substring search over that one
+//! blob and maps each hit back to its line by binary search. No index to build at
+//! start-up.
+
+use crate::generated::tables::{LINE_STARTS, ROWS, SEARCH};
+use crate::table::{Assignment, Knowledge};
+use memchr::memmem;
+
+/// What a search hit points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitKind {
+    /// A registry row.
+    Assignment(Assignment),
+    /// A curated entry.
+    Knowledge(Knowledge),
+}
+
+/// One search result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    /// Higher is better: exact name > name prefix > name part > word in the text.
+    pub score: u32,
+    /// The row or entry.
+    pub kind: HitKind,
+}
+
+impl Hit {
+    /// The port (first port of a range) the hit is on, if any.
+    pub fn port(&self) -> Option<u16> {
+        match self.kind {
+            HitKind::Assignment(a) => a.ports().map(|p| p.lo),
+            HitKind::Knowledge(k) => Some(k.ports().lo),
+        }
+    }
+}
+
+fn line(i: usize) -> &'static str {
+    // Lines end in '\n'; leave it out.
+    &SEARCH[LINE_STARTS[i] as usize..LINE_STARTS[i + 1] as usize - 1]
+}
+
+fn score_word(names: &[&str], text: &str, word: &str) -> u32 {
+    let mut best = 0;
+    for n in names {
+        let s = if *n == word {
+            100
+        } else if n.starts_with(word) {
+            50
+        } else if n.contains(word) {
+            30
+        } else {
+            0
+        };
+        best = best.max(s);
+    }
+    if best > 0 {
+        return best;
+    }
+    // A word that starts a word of the text beats one found inside a word.
+    let bytes = text.as_bytes();
+    let mut s = 0;
+    for pos in memmem::find_iter(bytes, word.as_bytes()) {
+        let at_start = pos == 0 || !bytes[pos - 1].is_ascii_alphanumeric();
+        s = s.max(if at_start { 10 } else { 4 });
+        if at_start {
+            break;
+        }
+    }
+    s
+}
+
+/// Searches names, descriptions and curated text for every word of `query`
+/// (case-insensitive), best first, at most `limit` hits. Returns the hits and how many
+/// matched in all.
+///
+/// ```
+/// let (hits, total) = portdex_registry::search("mysql", 10);
+/// assert!(total >= hits.len());
+/// assert_eq!(hits[0].port(), Some(3306));
+/// ```
+pub fn search(query: &str, limit: usize) -> (Vec<Hit>, usize) {
+    let q = query.to_lowercase();
+    let mut words: Vec<&str> = q.split_whitespace().collect();
+    if words.is_empty() {
+        return (Vec::new(), 0);
+    }
+    // Find candidates by the longest word: it is the rarest, usually.
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    let rows = ROWS.len();
+    let mut hits = Vec::new();
+    let mut last_line = usize::MAX;
+    let finder = memmem::Finder::new(words[0].as_bytes());
+    for pos in finder.find_iter(SEARCH.as_bytes()) {
+        let i = LINE_STARTS.partition_point(|&s| s as usize <= pos) - 1;
+        if i == last_line {
+            continue;
+        }
+        last_line = i;
+        let text = line(i);
+        let (kind, names): (HitKind, Vec<&str>) = if i < rows {
+            let a = Assignment(i as u16);
+            // The line starts with the name, lowercased (names are ASCII).
+            let name = text.get(..a.name().len()).unwrap_or_default();
+            (HitKind::Assignment(a), vec![name])
+        } else {
+            let k = Knowledge((i - rows) as u16);
+            (HitKind::Knowledge(k), k.names().collect())
+        };
+        let mut score = 0;
+        let mut all = true;
+        for w in &words {
+            let s = score_word(&names, text, w);
+            if s == 0 {
+                all = false;
+                break;
+            }
+            score += s;
+        }
+        if !all {
+            continue;
+        }
+        if matches!(kind, HitKind::Knowledge(_)) {
+            // Curated entries are the services people meet every day.
+            score += 20;
+        }
+        hits.push(Hit { score, kind });
+    }
+    let total = hits.len();
+    hits.sort_by_key(|h| (std::cmp::Reverse(h.score), h.port().unwrap_or(u16::MAX)));
+    hits.truncate(limit);
+    (hits, total)
+}

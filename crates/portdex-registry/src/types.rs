@@ -1,0 +1,558 @@
+//! The domain's small types: ports, ranges, transports, categories, and the parsing of
+//! what a user types. Parsing never panics; every error names the value and what is valid.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The longest piece of user input an error message repeats.
+const SHOW_MAX: usize = 40;
+
+/// A user's value, shortened for an error message (a 10 MB argument stays readable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown(String);
+
+impl Shown {
+    fn new(s: &str) -> Self {
+        let mut out: String = s
+            .chars()
+            .take(SHOW_MAX)
+            .flat_map(char::escape_debug)
+            .collect();
+        if s.chars().count() > SHOW_MAX {
+            out.push_str(&format!("… ({} bytes)", s.len()));
+        }
+        Shown(out)
+    }
+}
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why a port, range, transport or query could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The input was empty.
+    #[error("empty query: give a port (0-65535), a range (8000-8100) or a service name (ssh)")]
+    Empty,
+    /// A number outside 0–65535.
+    #[error("'{0}' is out of range: ports are 0-65535")]
+    OutOfRange(Shown),
+    /// Not a number where a port was expected.
+    #[error("'{0}' is not a port: ports are whole numbers 0-65535, written with ASCII digits")]
+    NotAPort(Shown),
+    /// A range whose start is above its end.
+    #[error("'{0}' is not a range: the start is above the end (write it low-high, e.g. 3-9)")]
+    Reversed(Shown),
+    /// A range with a missing end.
+    #[error("'{0}' is not a range: write two ports, low-high, e.g. 8000-8100")]
+    BadRange(Shown),
+    /// A name with characters no service name has.
+    #[error("'{0}' is not a port, range or service name: names are letters, digits and - _ . + /")]
+    BadName(Shown),
+    /// An unknown transport.
+    #[error("'{0}' is not a transport: use tcp, udp, sctp or dccp")]
+    BadTransport(Shown),
+    /// An unknown category.
+    #[error("'{0}' is not a port category: use well-known, registered or dynamic")]
+    BadCategory(Shown),
+}
+
+/// A TCP/UDP/SCTP/DCCP port number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Port(pub u16);
+
+impl Port {
+    /// The RFC 6335 category this port falls in.
+    pub fn category(self) -> Category {
+        Category::of(self.0)
+    }
+}
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for Port {
+    type Err = ParseError;
+
+    /// Reads `0`–`65535` in ASCII digits.
+    ///
+    /// ```
+    /// use portdex_registry::{Port, ParseError};
+    /// assert_eq!("443".parse::<Port>(), Ok(Port(443)));
+    /// assert!(matches!("65536".parse::<Port>(), Err(ParseError::OutOfRange(_))));
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Err(ParseError::Empty);
+        }
+        if !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ParseError::NotAPort(Shown::new(s)));
+        }
+        let digits = s.trim_start_matches('0');
+        if digits.len() > 5 {
+            return Err(ParseError::OutOfRange(Shown::new(s)));
+        }
+        let n: u32 = if digits.is_empty() {
+            0
+        } else {
+            digits
+                .parse()
+                .map_err(|_| ParseError::NotAPort(Shown::new(s)))?
+        };
+        u16::try_from(n)
+            .map(Port)
+            .map_err(|_| ParseError::OutOfRange(Shown::new(s)))
+    }
+}
+
+/// An inclusive range of ports, `lo..=hi`; a single port is a range of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PortRange {
+    /// First port.
+    pub lo: u16,
+    /// Last port (inclusive).
+    pub hi: u16,
+}
+
+impl PortRange {
+    /// The range of one port.
+    pub fn single(port: u16) -> Self {
+        Self { lo: port, hi: port }
+    }
+    /// Whether `port` lies in the range.
+    pub fn contains(self, port: u16) -> bool {
+        self.lo <= port && port <= self.hi
+    }
+    /// Whether the two ranges share a port.
+    pub fn overlaps(self, other: PortRange) -> bool {
+        self.lo <= other.hi && other.lo <= self.hi
+    }
+    /// How many ports the range holds.
+    pub fn len(self) -> u32 {
+        u32::from(self.hi) - u32::from(self.lo) + 1
+    }
+    /// Always false: a range holds at least one port.
+    pub fn is_empty(self) -> bool {
+        false
+    }
+}
+
+impl fmt::Display for PortRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.lo == self.hi {
+            write!(f, "{}", self.lo)
+        } else {
+            write!(f, "{}-{}", self.lo, self.hi)
+        }
+    }
+}
+
+impl FromStr for PortRange {
+    type Err = ParseError;
+
+    /// Reads `443` or `8000-8100`.
+    ///
+    /// ```
+    /// use portdex_registry::PortRange;
+    /// assert_eq!("8000-8100".parse::<PortRange>().unwrap().len(), 101);
+    /// assert!("9-3".parse::<PortRange>().is_err());
+    /// assert!("8000-".parse::<PortRange>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once('-') {
+            None => s.parse::<Port>().map(|p| PortRange::single(p.0)),
+            Some((a, b)) => {
+                if a.is_empty() && !b.is_empty() && b.bytes().all(|c| c.is_ascii_digit()) {
+                    // "-1": a negative number, not a range.
+                    return Err(ParseError::OutOfRange(Shown::new(s)));
+                }
+                if a.is_empty() || b.is_empty() {
+                    return Err(ParseError::BadRange(Shown::new(s)));
+                }
+                let lo = a.parse::<Port>().map_err(|e| range_err(e, s))?;
+                let hi = b.parse::<Port>().map_err(|e| range_err(e, s))?;
+                if lo > hi {
+                    return Err(ParseError::Reversed(Shown::new(s)));
+                }
+                Ok(PortRange { lo: lo.0, hi: hi.0 })
+            }
+        }
+    }
+}
+
+fn range_err(e: ParseError, whole: &str) -> ParseError {
+    match e {
+        ParseError::OutOfRange(_) => ParseError::OutOfRange(Shown::new(whole)),
+        _ => ParseError::BadRange(Shown::new(whole)),
+    }
+}
+
+/// A transport protocol of the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+    /// SCTP.
+    Sctp,
+    /// DCCP.
+    Dccp,
+}
+
+impl Transport {
+    /// All transports, in registry order.
+    pub const ALL: [Transport; 4] = [
+        Transport::Tcp,
+        Transport::Udp,
+        Transport::Sctp,
+        Transport::Dccp,
+    ];
+
+    /// The lowercase name (`tcp`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+            Transport::Sctp => "sctp",
+            Transport::Dccp => "dccp",
+        }
+    }
+
+    pub(crate) fn from_code(code: u8) -> Option<Transport> {
+        Transport::ALL
+            .get(usize::from(code).checked_sub(1)?)
+            .copied()
+    }
+
+    pub(crate) fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Transport {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Transport::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| ParseError::BadTransport(Shown::new(s)))
+    }
+}
+
+/// The RFC 6335 port categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// 0–1023, RFC 6335 "System Ports".
+    WellKnown,
+    /// 1024–49151, RFC 6335 "User Ports".
+    Registered,
+    /// 49152–65535, RFC 6335 "Dynamic and/or Private Ports".
+    Dynamic,
+}
+
+impl Category {
+    /// All three, lowest first.
+    pub const ALL: [Category; 3] = [Category::WellKnown, Category::Registered, Category::Dynamic];
+
+    /// The category of a port.
+    ///
+    /// ```
+    /// use portdex_registry::Category;
+    /// assert_eq!(Category::of(443), Category::WellKnown);
+    /// assert_eq!(Category::of(50000), Category::Dynamic);
+    /// ```
+    pub fn of(port: u16) -> Category {
+        match port {
+            0..=1023 => Category::WellKnown,
+            1024..=49151 => Category::Registered,
+            _ => Category::Dynamic,
+        }
+    }
+
+    /// The ports of the category.
+    pub fn range(self) -> PortRange {
+        match self {
+            Category::WellKnown => PortRange { lo: 0, hi: 1023 },
+            Category::Registered => PortRange {
+                lo: 1024,
+                hi: 49151,
+            },
+            Category::Dynamic => PortRange {
+                lo: 49152,
+                hi: 65535,
+            },
+        }
+    }
+
+    /// The stable identifier (`well-known`, `registered`, `dynamic`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::WellKnown => "well-known",
+            Category::Registered => "registered",
+            Category::Dynamic => "dynamic",
+        }
+    }
+
+    /// The name RFC 6335 gives the range.
+    pub fn rfc6335_name(self) -> &'static str {
+        match self {
+            Category::WellKnown => "System Ports",
+            Category::Registered => "User Ports",
+            Category::Dynamic => "Dynamic and/or Private Ports",
+        }
+    }
+
+    /// A name for people, in a language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Category::WellKnown, Lang::En) => "well-known",
+            (Category::Registered, Lang::En) => "registered",
+            (Category::Dynamic, Lang::En) => "dynamic/private",
+            (Category::WellKnown, Lang::Ja) => "ウェルノウンポート",
+            (Category::Registered, Lang::Ja) => "登録済みポート",
+            (Category::Dynamic, Lang::Ja) => "動的/プライベートポート",
+        }
+    }
+}
+
+impl FromStr for Category {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "well-known" | "wellknown" | "system" => Ok(Category::WellKnown),
+            "registered" | "user" => Ok(Category::Registered),
+            "dynamic" | "private" | "ephemeral" => Ok(Category::Dynamic),
+            _ => Err(ParseError::BadCategory(Shown::new(s))),
+        }
+    }
+}
+
+/// The status of an assignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Assigned to a service.
+    Assigned,
+    /// Reserved by IANA.
+    Reserved,
+    /// Unassigned, kept only where the registry notes something (e.g. known unauthorized use).
+    Unassigned,
+    /// Once assigned, since withdrawn.
+    DeAssigned,
+}
+
+impl Status {
+    pub(crate) fn from_code(code: u8) -> Status {
+        match code {
+            0 => Status::Assigned,
+            1 => Status::Reserved,
+            2 => Status::Unassigned,
+            _ => Status::DeAssigned,
+        }
+    }
+    /// The stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Assigned => "assigned",
+            Status::Reserved => "reserved",
+            Status::Unassigned => "unassigned",
+            Status::DeAssigned => "de-assigned",
+        }
+    }
+}
+
+/// Which registry snapshot a row comes from (see data/README.md for the merge rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// Only the complete 2015 snapshot (all fields) has it.
+    Iana2015,
+    /// Only the current snapshot (name and description) has it.
+    IanaCurrent,
+    /// Both snapshots agree on it.
+    Both,
+}
+
+impl Source {
+    pub(crate) fn from_code(code: u8) -> Source {
+        match code {
+            0 => Source::Iana2015,
+            1 => Source::IanaCurrent,
+            _ => Source::Both,
+        }
+    }
+}
+
+/// How bad it is when a service is reachable from other machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; nothing to fix.
+    Info,
+    /// Minor.
+    Low,
+    /// Should be looked at.
+    Medium,
+    /// Should be fixed.
+    High,
+    /// Fix now: data or control exposed without authentication by default.
+    Critical,
+}
+
+impl Severity {
+    pub(crate) fn from_code(code: u8) -> Severity {
+        match code {
+            0 => Severity::Info,
+            1 => Severity::Low,
+            2 => Severity::Medium,
+            3 => Severity::High,
+            _ => Severity::Critical,
+        }
+    }
+    /// The stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+    /// A name for people, in a language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.as_str(),
+            Lang::Ja => match self {
+                Severity::Info => "情報",
+                Severity::Low => "低",
+                Severity::Medium => "中",
+                Severity::High => "高",
+                Severity::Critical => "重大",
+            },
+        }
+    }
+}
+
+/// The languages of the curated text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Japanese.
+    Ja,
+}
+
+impl Lang {
+    /// Picks a language from a POSIX locale string (`ja_JP.UTF-8` → Japanese).
+    pub fn from_locale(locale: &str) -> Lang {
+        if locale.starts_with("ja") {
+            Lang::Ja
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// What a user asked about: a port, a range, or a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// One port.
+    Port(u16),
+    /// A range of ports.
+    Range(PortRange),
+    /// A service name (case-insensitive): an IANA name or alias, or a curated name.
+    Name(String),
+}
+
+impl FromStr for Query {
+    type Err = ParseError;
+
+    /// Reads what a user typed.
+    ///
+    /// ```
+    /// use portdex_registry::{Query, PortRange};
+    /// assert_eq!("443".parse(), Ok(Query::Port(443)));
+    /// assert_eq!("8000-8100".parse(), Ok(Query::Range(PortRange { lo: 8000, hi: 8100 })));
+    /// assert_eq!("Redis".parse(), Ok(Query::Name("redis".into())));
+    /// assert!("http$$".parse::<Query>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Err(ParseError::Empty);
+        }
+        if s.chars().all(|c| c.is_numeric() || c == '-') {
+            let r: PortRange = s.parse()?;
+            return Ok(if r.lo == r.hi && !s.contains('-') {
+                Query::Port(r.lo)
+            } else {
+                Query::Range(r)
+            });
+        }
+        let ok = |c: char| c.is_ascii_alphanumeric() || "-_.+/*".contains(c);
+        if !s.chars().all(ok) {
+            return Err(ParseError::BadName(Shown::new(s)));
+        }
+        Ok(Query::Name(s.to_ascii_lowercase()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_inputs_name_the_value() {
+        for (input, want) in [
+            ("65536", "'65536' is out of range"),
+            ("-1", "'-1' is out of range"),
+            ("99999999999999999999", "is out of range"),
+            ("8000-", "'8000-' is not a range"),
+            ("9-3", "'9-3' is not a range: the start is above the end"),
+            ("", "empty query"),
+            ("http$$", "'http$$' is not a port, range or service name"),
+            ("٤٤٣", "is not a port"),
+            ("1-70000", "'1-70000' is out of range"),
+        ] {
+            let err = input.parse::<Query>().unwrap_err().to_string();
+            assert!(err.contains(want), "{input:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn long_input_is_shortened_in_errors() {
+        let long = "x$".repeat(5_000_000);
+        let err = long.parse::<Query>().unwrap_err().to_string();
+        assert!(err.len() < 200, "{}", err.len());
+        assert!(err.contains("10000000 bytes"));
+    }
+
+    #[test]
+    fn leading_zeros_are_ports() {
+        assert_eq!("0000443".parse::<Port>(), Ok(Port(443)));
+        assert_eq!("0".parse::<Port>(), Ok(Port(0)));
+    }
+
+    #[test]
+    fn categories_cover_every_port() {
+        for p in 0..=u16::MAX {
+            assert!(Category::of(p).range().contains(p));
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The `portdex` binary: parses arguments, asks the library, renders. No domain logic.
+
+#![forbid(unsafe_code)]
+
+mod cli;
+mod render;
+mod text;
+
+use clap::{CommandFactory, Parser};
+use cli::{Cli, ColorArg, Command, Format, LangArg, Proto};
+use portdex_registry::{Lang, Query, Transport};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Exit status: something found.
+const FOUND: u8 = 0;
+/// Exit status: nothing found.
+const NOT_FOUND: u8 = 1;
+/// Exit status: bad input.
+const USAGE: u8 = 2;
+
+/// Options resolved from the command line and the environment; no clap types past here.
+pub struct Config {
+    /// How to write the answer.
+    pub format: Format,
+    /// Language of curated and interface text.
+    pub lang: Lang,
+    /// Only this transport, when given.
+    pub transport: Option<Transport>,
+    /// Terminal width when writing to a terminal; None when piped (no wrapping).
+    pub width: Option<usize>,
+    /// Whether to write ANSI colour.
+    pub color: bool,
+}
+
+fn resolve(cli: &Cli) -> Config {
+    let o = &cli.output;
+    let format = if o.json {
+        Format::Json
+    } else if o.csv {
+        Format::Csv
+    } else {
+        o.format
+    };
+    let lang = match o.lang {
+        Some(LangArg::En) => Lang::En,
+        Some(LangArg::Ja) => Lang::Ja,
+        None => ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .find(|v| !v.is_empty())
+            .map(|v| Lang::from_locale(&v))
+            .unwrap_or_default(),
+    };
+    let transport = o.proto.map(|p| match p {
+        Proto::Tcp => Transport::Tcp,
+        Proto::Udp => Transport::Udp,
+        Proto::Sctp => Transport::Sctp,
+        Proto::Dccp => Transport::Dccp,
+    });
+    let choice = match o.color {
+        ColorArg::Auto => anstream::ColorChoice::Auto,
+        ColorArg::Always => anstream::ColorChoice::Always,
+        ColorArg::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let stdout = std::io::stdout();
+    let color = anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
+    let width = terminal_size::terminal_size_of(&stdout)
+        .map(|(w, _)| usize::from(w.0))
+        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+        .map(|w: usize| w.max(40));
+    Config {
+        format,
+        lang,
+        transport,
+        width,
+        color,
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, String> {
+    let config = resolve(&cli);
+    let mut out = String::new();
+    let code = match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut buf = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "portdex", &mut buf);
+            out = String::from_utf8_lossy(&buf).into_owned();
+            FOUND
+        }
+        Some(Command::Man) => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut buf)
+                .map_err(|e| e.to_string())?;
+            out = String::from_utf8_lossy(&buf).into_owned();
+            FOUND
+        }
+        Some(Command::Search { words, limit }) => {
+            let query = words.join(" ");
+            if query.trim().is_empty() {
+                return Err(
+                    "empty search: give one or more words, e.g. portdex search mail".into(),
+                );
+            }
+            if config.format == Format::Services {
+                return Err(
+                    "--format services writes the whole registry: use it without search".into(),
+                );
+            }
+            let (hits, total) = portdex_registry::search(&query, *limit);
+            render::search(&mut out, &config, &query, &hits, total);
+            if total == 0 {
+                NOT_FOUND
+            } else {
+                FOUND
+            }
+        }
+        None => lookup(&mut out, &config, &cli.queries)?,
+    };
+    write_out(&out);
+    Ok(code)
+}
+
+fn lookup(out: &mut String, config: &Config, queries: &[String]) -> Result<u8, String> {
+    if queries.is_empty() {
+        if config.format == Format::Services {
+            portdex_registry::write_services(out).map_err(|e| e.to_string())?;
+            return Ok(FOUND);
+        }
+        return Err("nothing to look up: give a port (443), a range (8000-8100) or a name (ssh); see --help".into());
+    }
+    // Read every query before answering any: bad input prints nothing to stdout.
+    let mut parsed = Vec::with_capacity(queries.len());
+    let mut errors = Vec::new();
+    for q in queries {
+        match q.parse::<Query>() {
+            Ok(p) => parsed.push((q.as_str(), p)),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.join("\nerror: "));
+    }
+    let answers: Vec<_> = parsed
+        .iter()
+        .map(|(q, p)| (*q, portdex_registry::lookup(p, config.transport)))
+        .collect();
+    render::answers(out, config, &answers);
+    Ok(if answers.iter().any(|(_, a)| a.is_empty()) {
+        NOT_FOUND
+    } else {
+        FOUND
+    })
+}
+
+/// Writes everything at once; a closed pipe (`portdex … | head`) is not an error.
+fn write_out(out: &str) {
+    let mut stdout = anstream::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("portdex: cannot write output: {e}");
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { USAGE } else { FOUND });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            let mut err = anstream::stderr().lock();
+            let _ = writeln!(err, "error: {msg}");
+            ExitCode::from(USAGE)
+        }
+    }
+}

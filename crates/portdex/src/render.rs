@@ -1,0 +1,497 @@
+//! Rendering answers as a table for people, JSON, CSV or an /etc/services file.
+
+use crate::cli::Format;
+use crate::text::{clean, labels, Labels};
+use crate::Config;
+use anstyle::{AnsiColor, Effects, Style};
+use comfy_table::{presets, Cell, ContentArrangement, Table};
+use portdex_registry::{
+    Answer, AnswerJson, Assignment, Hit, HitKind, Knowledge, Lang, Report, Severity,
+};
+use std::fmt::Write;
+
+const BOLD: Style = Style::new().effects(Effects::BOLD);
+const DIM: Style = Style::new().effects(Effects::DIMMED);
+
+fn paint(config: &Config, style: Style, s: &str) -> String {
+    if config.color {
+        format!("{style}{s}{style:#}")
+    } else {
+        s.to_owned()
+    }
+}
+
+fn severity_style(s: Severity) -> Style {
+    let c = match s {
+        Severity::Info => AnsiColor::Green,
+        Severity::Low => AnsiColor::Cyan,
+        Severity::Medium => AnsiColor::Yellow,
+        Severity::High | Severity::Critical => AnsiColor::Red,
+    };
+    let st = Style::new().fg_color(Some(c.into()));
+    if s == Severity::Critical {
+        st.effects(Effects::BOLD)
+    } else {
+        st
+    }
+}
+
+fn new_table(config: &Config, header: Vec<&str>) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING);
+    t.set_header(header);
+    match config.width {
+        Some(w) => {
+            t.set_content_arrangement(ContentArrangement::Dynamic);
+            t.set_width(u16::try_from(w).unwrap_or(u16::MAX));
+        }
+        None => {
+            t.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    t
+}
+
+fn push_table(out: &mut String, t: &Table) {
+    for line in t.lines() {
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+fn transport(a: Assignment) -> &'static str {
+    a.transport().map_or("-", |t| t.as_str())
+}
+
+fn ports(k: Knowledge) -> String {
+    k.transports()
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Answers to lookups, in the configured format.
+pub fn answers(out: &mut String, config: &Config, answers: &[(&str, Answer)]) {
+    match config.format {
+        Format::Json => {
+            let v: Vec<AnswerJson> = answers.iter().map(|(q, a)| AnswerJson::new(q, a)).collect();
+            out.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default());
+            out.push('\n');
+        }
+        Format::Csv => csv_answers(out, config.lang, answers),
+        Format::Services => {
+            let _ = writeln!(
+                out,
+                "# portdex {}",
+                answers
+                    .iter()
+                    .map(|(q, _)| *q)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            for (_, a) in answers {
+                services_lines(out, a);
+            }
+        }
+        Format::Table => {
+            for (i, (q, a)) in answers.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                let compact = q.contains('-') && q.starts_with(|c: char| c.is_ascii_digit());
+                if compact {
+                    compact_table(out, config, a);
+                } else {
+                    for (j, r) in a.reports.iter().enumerate() {
+                        if j > 0 {
+                            out.push('\n');
+                        }
+                        full_report(out, config, r);
+                    }
+                }
+                if !a.portless.is_empty() {
+                    portless(out, config, &a.portless);
+                }
+                if a.reports.is_empty() && a.portless.is_empty() {
+                    let l = labels(config.lang);
+                    let _ = writeln!(out, "{q}: {}", l.nothing);
+                }
+            }
+        }
+    }
+}
+
+fn heading(config: &Config, r: &Report) -> String {
+    let cat = r.category();
+    let range = cat.range();
+    let l = labels(config.lang);
+    format!(
+        "{} {} {} {} ({}-{}, {})",
+        paint(config, BOLD, l.port_word),
+        paint(config, BOLD, &r.ports.to_string()),
+        paint(config, DIM, "·"),
+        cat.label(config.lang),
+        range.lo,
+        range.hi,
+        cat.rfc6335_name()
+    )
+}
+
+fn full_report(out: &mut String, config: &Config, r: &Report) {
+    let l = labels(config.lang);
+    let _ = writeln!(out, "{}", heading(config, r));
+    if r.is_empty() {
+        let _ = writeln!(out, "  {}", l.nothing);
+        return;
+    }
+    if !r.assignments.is_empty() {
+        let mut t = new_table(
+            config,
+            vec![l.transport, l.service, l.description, l.status],
+        );
+        for &a in &r.assignments {
+            t.add_row(vec![
+                Cell::new(transport(a)),
+                Cell::new(clean(a.name())),
+                Cell::new(clean(a.description())),
+                Cell::new(a.status().as_str()),
+            ]);
+        }
+        push_table(out, &t);
+    }
+    for &k in &r.knowledge {
+        knowledge(out, config, l, k);
+    }
+}
+
+/// Writes `label  text` with the text wrapped to the terminal, continuation lines
+/// indented under the text.
+fn field(out: &mut String, config: &Config, label: &str, text: &str) {
+    const INDENT: usize = 1;
+    let label_w: usize = 14;
+    let pad = label_w.saturating_sub(unicode_width::UnicodeWidthStr::width(label));
+    let body_w = config
+        .width
+        .map_or(usize::MAX, |w| w.saturating_sub(INDENT + label_w).max(20));
+    let lines = if body_w == usize::MAX {
+        vec![std::borrow::Cow::Borrowed(text)]
+    } else {
+        textwrap::wrap(text, body_w)
+    };
+    for (i, line) in lines.iter().enumerate() {
+        if i == 0 {
+            let _ = writeln!(
+                out,
+                "{:INDENT$}{}{:pad$}{}",
+                "",
+                paint(config, DIM, label),
+                "",
+                line
+            );
+        } else {
+            let _ = writeln!(out, "{:width$}{}", "", line, width = INDENT + label_w);
+        }
+    }
+}
+
+fn knowledge(out: &mut String, config: &Config, l: &Labels, k: Knowledge) {
+    let lang = config.lang;
+    let (label, suffix) = if k.iana_assigned() {
+        (l.use_iana, String::new())
+    } else {
+        (l.use_common, format!(" ({})", l.not_iana))
+    };
+    field(
+        out,
+        config,
+        label,
+        &format!("{} [{}]{suffix}", k.usage(lang), ports(k)),
+    );
+    let sev = k.severity();
+    let sev_text = paint(config, severity_style(sev), sev.label(lang));
+    let clear = if k.cleartext() {
+        l.cleartext
+    } else {
+        l.encrypted
+    };
+    field(
+        out,
+        config,
+        l.security,
+        &format!("{sev_text} · {clear} · {}", k.risk(lang)),
+    );
+    if let Some(alt) = k.secure_alternative(lang) {
+        field(out, config, l.secure, alt);
+    }
+    if let Some(note) = k.note(lang) {
+        field(out, config, l.correction, note);
+    }
+    let mut refs = k.reference().to_owned();
+    if k.security_reference() != k.reference() {
+        refs.push(' ');
+        refs.push_str(k.security_reference());
+    }
+    field(out, config, l.reference, &refs);
+}
+
+fn compact_table(out: &mut String, config: &Config, a: &Answer) {
+    let l = labels(config.lang);
+    let mut t = new_table(
+        config,
+        vec![l.port, l.transport, l.service, l.description, l.note],
+    );
+    for r in &a.reports {
+        for &x in &r.assignments {
+            t.add_row(vec![
+                Cell::new(r.ports.to_string()),
+                Cell::new(transport(x)),
+                Cell::new(clean(x.name())),
+                Cell::new(clean(x.description())),
+                Cell::new(if x.status() == portdex_registry::Status::Assigned {
+                    ""
+                } else {
+                    x.status().as_str()
+                }),
+            ]);
+        }
+        for &k in &r.knowledge {
+            let note = if k.iana_assigned() {
+                k.severity().label(config.lang).to_owned()
+            } else {
+                format!("{}; {}", l.common_use, k.severity().label(config.lang))
+            };
+            t.add_row(vec![
+                Cell::new(r.ports.to_string()),
+                Cell::new(ports(k)),
+                Cell::new(k.name()),
+                Cell::new(k.usage(config.lang)),
+                Cell::new(note),
+            ]);
+        }
+    }
+    if a.reports.is_empty() {
+        let _ = writeln!(out, "{}", l.nothing);
+    } else {
+        push_table(out, &t);
+    }
+}
+
+fn portless(out: &mut String, config: &Config, rows: &[Assignment]) {
+    let l = labels(config.lang);
+    let _ = writeln!(out, "{}", paint(config, BOLD, l.portless));
+    let mut t = new_table(config, vec![l.service, l.transport, l.description]);
+    for &a in rows {
+        t.add_row(vec![
+            Cell::new(clean(a.name())),
+            Cell::new(transport(a)),
+            Cell::new(clean(a.description())),
+        ]);
+    }
+    push_table(out, &t);
+}
+
+fn services_lines(out: &mut String, a: &Answer) {
+    for r in &a.reports {
+        for &x in &r.assignments {
+            if let (Some(t), Some(p), false) = (x.transport(), x.ports(), x.name().is_empty()) {
+                if p.lo == p.hi && !x.name().contains(char::is_whitespace) {
+                    let _ = writeln!(
+                        out,
+                        "{:<15} {:<15} # {}",
+                        x.name(),
+                        format!("{}/{t}", p.lo),
+                        clean(x.description())
+                    );
+                }
+            }
+        }
+    }
+}
+
+const CSV_HEADER: [&str; 13] = [
+    "query",
+    "kind",
+    "port",
+    "port_end",
+    "category",
+    "transport",
+    "service",
+    "status",
+    "description",
+    "severity",
+    "cleartext",
+    "iana_assigned",
+    "reference",
+];
+
+fn csv_answers(out: &mut String, lang: Lang, answers: &[(&str, Answer)]) {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(CSV_HEADER);
+    for (q, a) in answers {
+        for r in &a.reports {
+            let (lo, hi, cat) = (
+                r.ports.lo.to_string(),
+                r.ports.hi.to_string(),
+                r.category().as_str(),
+            );
+            if r.is_empty() {
+                let _ = w.write_record([
+                    *q,
+                    "none",
+                    &lo,
+                    &hi,
+                    cat,
+                    "",
+                    "",
+                    "unassigned",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]);
+            }
+            for &x in &r.assignments {
+                let _ = w.write_record([
+                    *q,
+                    "assignment",
+                    &lo,
+                    &hi,
+                    cat,
+                    transport(x),
+                    x.name(),
+                    x.status().as_str(),
+                    x.description(),
+                    "",
+                    "",
+                    "true",
+                    x.reference(),
+                ]);
+            }
+            for &k in &r.knowledge {
+                let _ = w.write_record([
+                    *q,
+                    "knowledge",
+                    &lo,
+                    &hi,
+                    cat,
+                    &ports(k),
+                    k.name(),
+                    "",
+                    k.usage(lang),
+                    k.severity().as_str(),
+                    if k.cleartext() { "true" } else { "false" },
+                    if k.iana_assigned() { "true" } else { "false" },
+                    k.reference(),
+                ]);
+            }
+        }
+        for &x in &a.portless {
+            let _ = w.write_record([
+                *q,
+                "assignment",
+                "",
+                "",
+                "",
+                transport(x),
+                x.name(),
+                x.status().as_str(),
+                x.description(),
+                "",
+                "",
+                "true",
+                x.reference(),
+            ]);
+        }
+    }
+    out.push_str(&String::from_utf8_lossy(
+        &w.into_inner().unwrap_or_default(),
+    ));
+}
+
+/// Search results, in the configured format.
+pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], total: usize) {
+    let l = labels(config.lang);
+    let hits: Vec<&Hit> = hits
+        .iter()
+        .filter(|h| match (config.transport, h.kind) {
+            (None, _) => true,
+            (Some(t), HitKind::Assignment(a)) => a.transport().is_none_or(|x| x == t),
+            (Some(t), HitKind::Knowledge(k)) => k.has_transport(t),
+        })
+        .collect();
+    let row = |h: &Hit| -> [String; 5] {
+        match h.kind {
+            HitKind::Assignment(a) => [
+                a.ports().map_or(String::new(), |p| p.to_string()),
+                transport(a).to_owned(),
+                a.name().to_owned(),
+                a.description().to_owned(),
+                String::new(),
+            ],
+            HitKind::Knowledge(k) => [
+                k.ports().to_string(),
+                ports(k),
+                k.name().to_owned(),
+                k.usage(config.lang).to_owned(),
+                if k.iana_assigned() {
+                    k.severity().as_str().to_owned()
+                } else {
+                    format!("{}; {}", l.common_use, k.severity().as_str())
+                },
+            ],
+        }
+    };
+    match config.format {
+        Format::Json => {
+            let items: Vec<serde_json::Value> = hits
+                .iter()
+                .map(|h| match h.kind {
+                    HitKind::Assignment(a) => serde_json::json!({"score": h.score, "assignment": portdex_registry::AssignmentJson::from(a)}),
+                    HitKind::Knowledge(k) => serde_json::json!({"score": h.score, "knowledge": portdex_registry::KnowledgeJson::from(k)}),
+                })
+                .collect();
+            let v = serde_json::json!({"query": query, "total": total, "hits": items});
+            out.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default());
+            out.push('\n');
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let _ = w.write_record([
+                "port",
+                "transport",
+                "service",
+                "description",
+                "note",
+                "score",
+            ]);
+            for h in &hits {
+                let r = row(h);
+                let _ = w.write_record([&r[0], &r[1], &r[2], &r[3], &r[4], &h.score.to_string()]);
+            }
+            out.push_str(&String::from_utf8_lossy(
+                &w.into_inner().unwrap_or_default(),
+            ));
+        }
+        Format::Table | Format::Services => {
+            if hits.is_empty() {
+                let _ = writeln!(out, "{query}: {}", l.no_results);
+                return;
+            }
+            let mut t = new_table(
+                config,
+                vec![l.port, l.transport, l.service, l.description, l.note],
+            );
+            for h in &hits {
+                t.add_row(row(h).map(|s| Cell::new(clean(&s))));
+            }
+            push_table(out, &t);
+            if total > hits.len() {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    paint(config, DIM, &format!("… {} {}", total - hits.len(), l.more))
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Developer tasks for portdex.
+//!
+//! `cargo xtask gen` regenerates the registry tables that `portdex-registry` embeds,
+//! from the registry packages in `data/sources/` and the curated knowledge in
+//! `data/knowledge/`. `cargo xtask check` fails when the committed tables are stale.
+//! The generated files are committed, so building portdex never needs this tool.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+mod generate;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one folder below the workspace root")
+        .to_path_buf()
+}
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let root = root();
+    let result = match task.as_str() {
+        "gen" => generate::write(&root).map(|stats| {
+            println!("{stats}");
+        }),
+        "check" => generate::check(&root),
+        _ => {
+            eprintln!("usage: cargo xtask gen | check");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {task}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
