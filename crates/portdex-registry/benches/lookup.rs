@@ -6,7 +6,9 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use portdex_registry::{lookup, name_answer, port_report, search, Query};
 
 fn benches(c: &mut Criterion) {
-    c.bench_function("port_report(443)", |b| b.iter(|| port_report(black_box(443))));
+    c.bench_function("port_report(443)", |b| {
+        b.iter(|| port_report(black_box(443)))
+    });
     c.bench_function("port_report(50000) unassigned", |b| {
         b.iter(|| port_report(black_box(50000)))
     });
@@ -17,9 +19,15 @@ fn benches(c: &mut Criterion) {
         b.iter(|| name_answer(black_box("elasticsearch")))
     });
     let q: Query = "8000-8100".parse().unwrap();
-    c.bench_function("lookup(8000-8100)", |b| b.iter(|| lookup(black_box(&q), None)));
-    c.bench_function("search(\"mysql\")", |b| b.iter(|| search(black_box("mysql"), 25)));
-    c.bench_function("search(\"mail\")", |b| b.iter(|| search(black_box("mail"), 25)));
+    c.bench_function("lookup(8000-8100)", |b| {
+        b.iter(|| lookup(black_box(&q), None))
+    });
+    c.bench_function("search(\"mysql\")", |b| {
+        b.iter(|| search(black_box("mysql"), 25))
+    });
+    c.bench_function("search(\"mail\")", |b| {
+        b.iter(|| search(black_box("mail"), 25))
+    });
     c.bench_function("search(\"remote desktop\")", |b| {
         b.iter(|| search(black_box("remote desktop"), 25))
     });

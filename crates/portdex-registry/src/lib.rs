@@ -30,7 +30,7 @@ mod table;
 mod types;
 
 pub use json::{AnswerJson, AssignmentJson, KnowledgeJson, ReportJson};
-pub use search::{search, Hit, HitKind};
+pub use search::{search, suggest, Hit, HitKind};
 pub use services::write_services;
 pub use table::{Assignment, Knowledge};
 pub use types::{

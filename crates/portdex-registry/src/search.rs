@@ -123,8 +123,9 @@ pub fn search(query: &str, limit: usize) -> (Vec<Hit>, usize) {
             continue;
         }
         if matches!(kind, HitKind::Knowledge(_)) {
-            // Curated entries are the services people meet every day.
-            score += 20;
+            // Curated entries are the services people meet every day: a word in their
+            // text ranks above a registry name that merely starts with the word.
+            score += 60;
         }
         hits.push(Hit { score, kind });
     }
@@ -132,4 +133,39 @@ pub fn search(query: &str, limit: usize) -> (Vec<Hit>, usize) {
     hits.sort_by_key(|h| (std::cmp::Reverse(h.score), h.port().unwrap_or(u16::MAX)));
     hits.truncate(limit);
     (hits, total)
+}
+
+/// Names close to `name` (for "did you mean"): registry and curated names, by
+/// similarity, at most `n`, each once.
+///
+/// ```
+/// assert!(portdex_registry::suggest("postgress", 3).contains(&"postgres"));
+/// ```
+pub fn suggest(name: &str, n: usize) -> Vec<&'static str> {
+    use crate::generated::tables::{BY_NAME, KNOW_NAMES};
+    use crate::table::text;
+    let name = name.to_ascii_lowercase();
+    let mut scored: Vec<(f64, &'static str)> = BY_NAME
+        .iter()
+        .map(|&i| Assignment(i).name())
+        .chain(KNOW_NAMES.iter().map(|e| text(e.0)))
+        .map(|cand| {
+            (
+                strsim::jaro_winkler(&name, &cand.to_ascii_lowercase()),
+                cand,
+            )
+        })
+        .filter(|(s, _)| *s > 0.85)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let mut out: Vec<&'static str> = Vec::new();
+    for (_, cand) in scored {
+        if !out.iter().any(|x| x.eq_ignore_ascii_case(cand)) {
+            out.push(cand);
+        }
+        if out.len() == n {
+            break;
+        }
+    }
+    out
 }

@@ -148,11 +148,28 @@ fn lookup(out: &mut String, config: &Config, queries: &[String]) -> Result<u8, S
         .map(|(q, p)| (*q, portdex_registry::lookup(p, config.transport)))
         .collect();
     render::answers(out, config, &answers);
+    for ((q, parsed), (_, answer)) in parsed.iter().zip(&answers) {
+        if let (Query::Name(name), true) = (parsed, answer.is_empty()) {
+            hint_for_name(config, q, name);
+        }
+    }
     Ok(if answers.iter().any(|(_, a)| a.is_empty()) {
         NOT_FOUND
     } else {
         FOUND
     })
+}
+
+/// On stderr: names close to an unknown name, and how to search descriptions.
+fn hint_for_name(config: &Config, query: &str, name: &str) {
+    let l = text::labels(config.lang);
+    let mut err = anstream::stderr().lock();
+    let _ = writeln!(err, "{} '{}'", l.unknown_name, text::clean(query));
+    let close = portdex_registry::suggest(name, 5);
+    if !close.is_empty() {
+        let _ = writeln!(err, "{}: {}", l.did_you_mean, close.join(", "));
+    }
+    let _ = writeln!(err, "{} {}", l.try_search, text::clean(query));
 }
 
 /// Writes everything at once; a closed pipe (`portdex … | head`) is not an error.

@@ -58,6 +58,28 @@ fn push_table(out: &mut String, t: &Table) {
     }
 }
 
+/// Rows that differ only in transport, as one row with the transports joined
+/// ("tcp,udp"), in first-seen order. For people only: JSON and CSV keep every row.
+fn merge_transports(rows: &[Assignment]) -> Vec<(String, Assignment)> {
+    let mut out: Vec<(String, Assignment)> = Vec::new();
+    for &a in rows {
+        let same = |b: &Assignment| {
+            b.name() == a.name()
+                && b.description() == a.description()
+                && b.status() == a.status()
+                && b.ports() == a.ports()
+        };
+        match out.iter_mut().find(|(_, b)| same(b)) {
+            Some((t, _)) => {
+                t.push(',');
+                t.push_str(transport(a));
+            }
+            None => out.push((transport(a).to_owned(), a)),
+        }
+    }
+    out
+}
+
 fn transport(a: Assignment) -> &'static str {
     a.transport().map_or("-", |t| t.as_str())
 }
@@ -148,12 +170,12 @@ fn full_report(out: &mut String, config: &Config, r: &Report) {
             config,
             vec![l.transport, l.service, l.description, l.status],
         );
-        for &a in &r.assignments {
+        for (transports, a) in merge_transports(&r.assignments) {
             t.add_row(vec![
-                Cell::new(transport(a)),
+                Cell::new(transports),
                 Cell::new(clean(a.name())),
                 Cell::new(clean(a.description())),
-                Cell::new(a.status().as_str()),
+                Cell::new(crate::text::status(a.status(), config.lang)),
             ]);
         }
         push_table(out, &t);
@@ -240,17 +262,18 @@ fn compact_table(out: &mut String, config: &Config, a: &Answer) {
         vec![l.port, l.transport, l.service, l.description, l.note],
     );
     for r in &a.reports {
-        for &x in &r.assignments {
+        for (transports, x) in merge_transports(&r.assignments) {
+            let status = if x.status() == portdex_registry::Status::Assigned {
+                ""
+            } else {
+                crate::text::status(x.status(), config.lang)
+            };
             t.add_row(vec![
                 Cell::new(r.ports.to_string()),
-                Cell::new(transport(x)),
+                Cell::new(transports),
                 Cell::new(clean(x.name())),
                 Cell::new(clean(x.description())),
-                Cell::new(if x.status() == portdex_registry::Status::Assigned {
-                    ""
-                } else {
-                    x.status().as_str()
-                }),
+                Cell::new(status),
             ]);
         }
         for &k in &r.knowledge {
@@ -481,8 +504,27 @@ pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], tota
                 config,
                 vec![l.port, l.transport, l.service, l.description, l.note],
             );
+            let mut rows: Vec<[String; 5]> = Vec::new();
             for h in &hits {
-                t.add_row(row(h).map(|s| Cell::new(clean(&s))));
+                let r = row(h);
+                // Same port, name and text on another transport: one row, "tcp,udp".
+                let same = |last: &[String; 5]| {
+                    matches!(h.kind, HitKind::Assignment(_))
+                        && last[0] == r[0]
+                        && last[2] == r[2]
+                        && last[3] == r[3]
+                        && last[4] == r[4]
+                };
+                match rows.last_mut() {
+                    Some(last) if same(last) => {
+                        last[1].push(',');
+                        last[1].push_str(&r[1]);
+                    }
+                    _ => rows.push(r),
+                }
+            }
+            for r in rows {
+                t.add_row(r.map(|s| Cell::new(clean(&s))));
             }
             push_table(out, &t);
             if total > hits.len() {

@@ -1,6 +1,6 @@
 //! Interface text in English and Japanese, and sanitising of text that reaches a terminal.
 
-use portdex_registry::Lang;
+use portdex_registry::{Lang, Status};
 use std::borrow::Cow;
 
 /// Labels of the human output.
@@ -26,6 +26,9 @@ pub struct Labels {
     pub no_results: &'static str,
     pub more: &'static str,
     pub common_use: &'static str,
+    pub unknown_name: &'static str,
+    pub did_you_mean: &'static str,
+    pub try_search: &'static str,
 }
 
 pub fn labels(lang: Lang) -> &'static Labels {
@@ -57,6 +60,9 @@ static EN: Labels = Labels {
     no_results: "no results",
     more: "more; raise --limit to see them",
     common_use: "common use",
+    unknown_name: "no port is known by the name",
+    did_you_mean: "did you mean",
+    try_search: "to search descriptions too: portdex search",
 };
 
 static JA: Labels = Labels {
@@ -81,7 +87,23 @@ static JA: Labels = Labels {
     no_results: "該当なし",
     more: "件は省略（--limit で表示）",
     common_use: "一般的な用途",
+    unknown_name: "この名前のポートは見つからない:",
+    did_you_mean: "もしかして",
+    try_search: "説明文も検索するには: portdex search",
 };
+
+/// A status for people.
+pub fn status(s: Status, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => s.as_str(),
+        Lang::Ja => match s {
+            Status::Assigned => "割り当て済み",
+            Status::Reserved => "予約",
+            Status::Unassigned => "未割り当て",
+            Status::DeAssigned => "割り当て解除",
+        },
+    }
+}
 
 /// Escapes control, bidirectional and zero-width characters so that text from outside
 /// (registry descriptions) cannot move the cursor or reorder what the user sees.
