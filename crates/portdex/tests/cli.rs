@@ -1,0 +1,360 @@
+//! End-to-end tests: the real `portdex` binary, run the way a user runs it.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn portdex() -> Command {
+    let mut c = Command::cargo_bin("portdex").unwrap();
+    // A fixed environment: English unless a test says otherwise, no colour forcing.
+    c.env_remove("LC_ALL").env_remove("LC_MESSAGES").env("LANG", "C");
+    c.env_remove("CLICOLOR_FORCE").env_remove("NO_COLOR");
+    c
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = portdex().args(args).arg("--json").output().unwrap();
+    assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{args:?}: {out:?}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The ports of the guide portdex grew from: (port, transport, the name portdex must
+/// give, whether that is an IANA assignment rather than a common use).
+const GUIDE: &[(u16, &str, &str, bool)] = &[
+    (20, "tcp", "ftp-data", true),
+    (21, "tcp", "ftp", true),
+    (22, "tcp", "ssh", true),
+    (23, "tcp", "telnet", true),
+    (25, "tcp", "smtp", true),
+    (53, "udp", "domain", true),
+    (67, "udp", "bootps", true),
+    (68, "udp", "bootpc", true),
+    (69, "udp", "tftp", true),
+    (80, "tcp", "http", true),
+    (110, "tcp", "pop3", true),
+    (119, "tcp", "nntp", true),
+    (123, "udp", "ntp", true),
+    (143, "tcp", "imap", true),
+    (161, "udp", "snmp", true),
+    (162, "udp", "snmptrap", true),
+    (194, "tcp", "irc", true),
+    (220, "tcp", "imap3", true),
+    (443, "tcp", "https", true),
+    (465, "tcp", "submissions", true),
+    (514, "udp", "syslog", true),
+    (587, "tcp", "submission", true),
+    (631, "tcp", "ipp", true),
+    (636, "tcp", "ldaps", true),
+    (989, "tcp", "ftps-data", true),
+    (990, "tcp", "ftps", true),
+    (993, "tcp", "imaps", true),
+    (995, "tcp", "pop3s", true),
+    (1080, "tcp", "socks", true),
+    (1433, "tcp", "ms-sql-s", true),
+    (1434, "udp", "ms-sql-m", true),
+    (1521, "tcp", "oracle", false),
+    (3306, "tcp", "mysql", true),
+    (3389, "tcp", "ms-wbt-server", true),
+    (5432, "tcp", "postgresql", true),
+    (5900, "tcp", "rfb", true),
+    (6379, "tcp", "redis", true),
+    (7000, "tcp", "afs3-fileserver", true),
+    (8000, "tcp", "django", false),
+    (8080, "tcp", "http-alt", true),
+    (8443, "tcp", "https-alt", false),
+    (9000, "tcp", "php-fpm", false),
+    (9200, "tcp", "elasticsearch", false),
+    (11211, "tcp", "memcache", true),
+    (27017, "tcp", "mongodb", true),
+    (33060, "tcp", "mysqlx", true),
+    (4040, "tcp", "spark-ui", false),
+    (54321, "tcp", "h2o", false),
+];
+
+#[test]
+fn every_port_of_the_guide_is_answered_correctly() {
+    for &(port, transport, name, iana) in GUIDE {
+        let v = json(&[&port.to_string()]);
+        let report = &v[0]["reports"][0];
+        assert_eq!(report["port"], port);
+        let k = report["knowledge"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["names"][0] == name)
+            .unwrap_or_else(|| panic!("{port}: no curated entry {name}: {report}"));
+        assert_eq!(k["iana_assigned"], iana, "{port} {name}");
+        assert!(k["transports"].as_array().unwrap().iter().any(|t| t == transport), "{port}");
+        assert!(!k["risk"]["ja"].as_str().unwrap().is_empty());
+        let assigned = report["assignments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["service"] == name && a["transport"] == transport && a["status"] == "assigned");
+        assert_eq!(assigned, iana, "{port}: IANA assignment of {name} on {transport}");
+    }
+}
+
+#[test]
+fn the_guides_mistakes_are_corrected() {
+    let out = portdex().arg("54321").assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("dynamic/private (49152-65535"), "{text}");
+    assert!(text.contains("139/tcp"), "{text}");
+    assert!(text.contains("not an IANA assignment"), "{text}");
+    portdex()
+        .arg("7000")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Andrew File System"));
+    portdex()
+        .arg("139")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("netbios-ssn"));
+}
+
+#[test]
+fn human_output_for_a_port() {
+    portdex()
+        .arg("443")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("port 443 · well-known (0-1023, System Ports)"))
+        .stdout(predicate::str::contains("tcp,udp  https"))
+        .stdout(predicate::str::contains("sctp"))
+        .stdout(predicate::str::contains("security"));
+}
+
+#[test]
+fn several_ports_at_once() {
+    let v = json(&["80", "22", "3306"]);
+    let ports: Vec<_> = v.as_array().unwrap().iter().map(|a| a["reports"][0]["port"].clone()).collect();
+    assert_eq!(ports, [80, 22, 3306]);
+}
+
+#[test]
+fn by_name_case_insensitive_with_aliases() {
+    for (name, port) in [("redis", 6379), ("REDIS", 6379), ("www", 80), ("postgres", 5432), ("ldaps", 636), ("elasticsearch", 9200)] {
+        let v = json(&[name]);
+        assert_eq!(v[0]["reports"][0]["port"], port, "{name}");
+    }
+    let v = json(&["x11"]);
+    assert_eq!(v[0]["reports"][0]["port"], 6000);
+    assert_eq!(v[0]["reports"][0]["port_end"], 6063);
+}
+
+#[test]
+fn a_range() {
+    let v = json(&["8000-8100"]);
+    let reports = v[0]["reports"].as_array().unwrap();
+    assert!(reports.iter().any(|r| r["port"] == 8080));
+    assert!(reports.iter().all(|r| (8000..=8100).contains(&r["port"].as_u64().unwrap())));
+    portdex().arg("8000-8100").assert().success().stdout(predicate::str::contains("http-alt"));
+}
+
+#[test]
+fn an_unassigned_port_still_has_its_category() {
+    portdex()
+        .arg("50000")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("dynamic/private (49152-65535"))
+        .stdout(predicate::str::contains("nothing assigned"));
+}
+
+#[test]
+fn an_unknown_name_suggests_close_ones() {
+    portdex()
+        .arg("postgress")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did you mean: postgres"));
+}
+
+#[test]
+fn proto_narrows_a_lookup() {
+    let v = json(&["53", "--proto", "udp"]);
+    let a = v[0]["reports"][0]["assignments"].as_array().unwrap();
+    assert!(!a.is_empty());
+    assert!(a.iter().all(|a| a["transport"] == "udp"));
+    let v = json(&["6379", "-p", "sctp"]);
+    assert!(v[0]["reports"][0]["knowledge"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn bad_input_is_a_clear_error_with_exit_2() {
+    let cases: &[(&str, &str)] = &[
+        ("65536", "'65536' is out of range: ports are 0-65535"),
+        ("-1", "'-1' is out of range"),
+        ("99999999999999999999", "is out of range"),
+        ("8000-", "'8000-' is not a range"),
+        ("9-3", "'9-3' is not a range: the start is above the end"),
+        ("", "empty query"),
+        ("http$$", "'http$$' is not a port, range or service name"),
+        ("٤٤٣", "ASCII digits"),
+        ("1-70000", "out of range"),
+    ];
+    for (arg, want) in cases {
+        portdex()
+            .arg(arg)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(*want).and(predicate::str::contains("panicked").not()));
+    }
+    // One bad query among good ones: nothing is answered, every bad one is named.
+    portdex()
+        .args(["80", "70000", "http$$"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("70000").and(predicate::str::contains("http$$")));
+    portdex().args(["--proto", "icmp", "80"]).assert().code(2).stderr(predicate::str::contains("icmp"));
+    portdex().assert().code(2).stderr(predicate::str::contains("nothing to look up"));
+}
+
+#[test]
+fn a_huge_argument_is_refused_without_echoing_it() {
+    // Linux caps one argument at 128 KiB (MAX_ARG_STRLEN), so this is the largest a
+    // user can pass; the library test covers 10 MB.
+    let huge = "9".repeat(128 * 1024 - 1);
+    let out = portdex().arg(&huge).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("out of range") && err.len() < 300, "{}", err.len());
+    let huge = "x$".repeat(60 * 1024);
+    portdex().arg(&huge).assert().code(2).stderr(predicate::str::contains("bytes)"));
+}
+
+#[test]
+fn search() {
+    let out = portdex().args(["search", "mysql", "--json"]).assert().success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["hits"][0]["knowledge"]["port"], 3306);
+    portdex()
+        .args(["search", "mail"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("smtp").and(predicate::str::contains("imap")));
+    portdex().args(["search", "zzzqqqxxx"]).assert().code(1);
+    portdex().args(["search", "remote", "desktop", "-n", "3"]).assert().success().stdout(predicate::str::contains("…"));
+}
+
+#[test]
+fn json_schema_fields() {
+    let v = json(&["80"]);
+    let a = &v[0]["reports"][0]["assignments"][0];
+    for field in [
+        "service",
+        "port",
+        "port_end",
+        "transport",
+        "status",
+        "source",
+        "description",
+        "assignee",
+        "contact",
+        "registration_date",
+        "modification_date",
+        "reference",
+        "service_code",
+        "known_unauthorized_uses",
+        "assignment_notes",
+    ] {
+        assert!(a.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(v[0]["query"], "80");
+    assert_eq!(v[0]["reports"][0]["category"], "well-known");
+    let k = &v[0]["reports"][0]["knowledge"][0];
+    for field in ["names", "usage", "iana_assigned", "cleartext", "severity", "risk", "secure_alternative", "reference"] {
+        assert!(k.get(field).is_some(), "missing {field}");
+    }
+}
+
+#[test]
+fn csv_output() {
+    let out = portdex().args(["3306", "--csv"]).assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("query,kind,port,port_end,category,transport,service,status,description,severity,cleartext,iana_assigned,reference")
+    );
+    assert!(text.contains("3306,assignment,3306,3306,registered,tcp,mysql,assigned,MySQL"));
+    assert!(text.contains("knowledge"));
+}
+
+#[test]
+fn etc_services_file() {
+    let out = portdex().args(["--format", "services"]).assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let entries: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert!(entries.len() > 10_000, "{}", entries.len());
+    for line in &entries {
+        // services(5): name port/proto [aliases…] [# comment]
+        let fields: Vec<&str> = line.split('#').next().unwrap().split_whitespace().collect();
+        assert!(fields.len() >= 2, "{line}");
+        let (port, proto) = fields[1].split_once('/').unwrap();
+        port.parse::<u16>().unwrap();
+        assert!(["tcp", "udp", "sctp", "dccp"].contains(&proto), "{line}");
+    }
+    assert!(entries.iter().any(|l| l.starts_with("http ") && l.contains("80/tcp") && l.contains("www www-http")));
+    assert!(entries.iter().any(|l| l.starts_with("ssh ") && l.contains("22/tcp")));
+}
+
+#[test]
+fn japanese_by_flag_and_by_locale() {
+    portdex()
+        .args(["22", "--lang", "ja"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ウェルノウンポート").and(predicate::str::contains("鍵認証")));
+    portdex()
+        .arg("22")
+        .env("LANG", "ja_JP.UTF-8")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("セキュリティ"));
+    portdex().args(["22", "--lang", "en"]).env("LANG", "ja_JP.UTF-8").assert().success().stdout(predicate::str::contains("security"));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let has_escape = |c: &mut Command| c.output().unwrap().stdout.contains(&0x1b);
+    assert!(!has_escape(portdex().arg("23")), "piped output must be plain");
+    assert!(has_escape(portdex().args(["23", "--color", "always"])));
+    assert!(!has_escape(portdex().args(["23"]).env("NO_COLOR", "1")));
+    assert!(!has_escape(portdex().args(["23", "--color", "never"]).env("CLICOLOR_FORCE", "1")));
+}
+
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        portdex().args(["completions", shell]).assert().success().stdout(predicate::str::contains("portdex"));
+    }
+    portdex().arg("man").assert().success().stdout(predicate::str::contains(".TH portdex"));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    use std::io::Read;
+    use std::process::{Command as Std, Stdio};
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("portdex"))
+        .args(["--format", "services"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn help_and_version() {
+    portdex().arg("--help").assert().success().stdout(predicate::str::contains("Exit status"));
+    portdex().arg("--version").assert().success();
+}
