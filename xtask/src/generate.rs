@@ -547,6 +547,18 @@ fn build(root: &Path) -> Result<Output, Error> {
         "pub(crate) static KNOW: [Know; {}] = [\n{ks}];\n",
         keyed.len()
     )?;
+    let know_ranges: Vec<String> = keyed
+        .iter()
+        .enumerate()
+        .filter(|(_, (lo, hi, _))| hi > lo)
+        .map(|(i, _)| i.to_string())
+        .collect();
+    writeln!(
+        t,
+        "/// Curated entries that cover a port range.\npub(crate) static KNOW_RANGES: [u16; {}] = [{}];\n",
+        know_ranges.len(),
+        know_ranges.join(", ")
+    )?;
     writeln!(
         t,
         "/// Curated names (lowercase) and the entry each belongs to, by name.\npub(crate) static KNOW_NAMES: [(u32, u16); {}] = [",

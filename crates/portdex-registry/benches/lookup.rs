@@ -12,6 +12,12 @@ fn benches(c: &mut Criterion) {
     c.bench_function("port_report(50000) unassigned", |b| {
         b.iter(|| port_report(black_box(50000)))
     });
+    c.bench_function("assignments_named(\"postgresql\")", |b| {
+        b.iter(|| portdex_registry::assignments_named(black_box("postgresql")).count())
+    });
+    c.bench_function("knowledge_named(\"elasticsearch\")", |b| {
+        b.iter(|| portdex_registry::knowledge_named(black_box("elasticsearch")).count())
+    });
     c.bench_function("name_answer(\"postgresql\")", |b| {
         b.iter(|| name_answer(black_box("postgresql")))
     });

@@ -37,7 +37,7 @@ pub use types::{
     Category, Lang, ParseError, Port, PortRange, Query, Severity, Source, Status, Transport,
 };
 
-use generated::tables::{BY_NAME, KNOW, KNOW_NAMES, PORTED, RANGES, ROWS};
+use generated::tables::{BY_NAME, KNOW, KNOW_NAMES, KNOW_RANGES, PORTED, RANGES, ROWS};
 
 /// Everything known about one port or one registered range.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,14 +110,21 @@ pub fn assignments_at(port: u16) -> impl Iterator<Item = Assignment> {
     singles.chain(ranges)
 }
 
-/// Curated entries that cover `port`.
+/// Curated entries that cover `port`: the port's own entries, then ranges that include it.
 pub fn knowledge_at(port: u16) -> impl Iterator<Item = Knowledge> {
-    let end = KNOW.partition_point(|k| k.lo <= port);
-    KNOW[..end]
+    let start = KNOW.partition_point(|k| k.lo < port);
+    let end = start + KNOW[start..].partition_point(|k| k.lo == port);
+    let singles = (start..end)
+        .filter(|&i| KNOW[i].hi == KNOW[i].lo)
+        .map(|i| Knowledge(i as u16));
+    let ranges = KNOW_RANGES
         .iter()
-        .enumerate()
-        .filter(move |(_, k)| k.hi >= port)
-        .map(|(i, _)| Knowledge(i as u16))
+        .filter(move |&&i| {
+            let k = &KNOW[usize::from(i)];
+            k.lo <= port && port <= k.hi
+        })
+        .map(|&i| Knowledge(i));
+    singles.chain(ranges)
 }
 
 /// Everything known about one port. Never empty of meaning: an unassigned port still
@@ -174,11 +181,10 @@ pub fn range_reports(range: PortRange) -> Vec<Report> {
             push_range_row(&mut reports, pr, Assignment(i));
         }
     }
-    for (i, k) in KNOW.iter().enumerate() {
-        if k.lo != k.hi && range.overlaps(PortRange { lo: k.lo, hi: k.hi }) {
-            range_report(&mut reports, PortRange { lo: k.lo, hi: k.hi })
-                .knowledge
-                .push(Knowledge(i as u16));
+    for &i in &KNOW_RANGES {
+        let k = Knowledge(i);
+        if k.ports().overlaps(range) {
+            range_report(&mut reports, k.ports()).knowledge.push(k);
         }
     }
     reports.sort_by_key(|r| (r.ports.lo, r.ports.hi));

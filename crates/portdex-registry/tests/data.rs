@@ -2,8 +2,8 @@
 //! knowledge is complete (both languages, a reference for every fact).
 
 use portdex_registry::{
-    all_assignments, all_knowledge, assignments_at, lookup, name_answer, port_report, search,
-    Lang, Query, Source, Status, Transport,
+    all_assignments, all_knowledge, assignments_at, lookup, name_answer, port_report, search, Lang,
+    Query, Source, Status, Transport,
 };
 
 fn names_at(port: u16, t: Transport) -> Vec<&'static str> {
@@ -25,9 +25,14 @@ fn current_registry_adds_what_2015_lacked_and_keeps_what_it_had() {
         .map(|a| (a.name(), a.source()))
         .collect();
     assert!(at465.contains(&("urd", Source::Iana2015)), "{at465:?}");
-    assert!(at465.contains(&("submissions", Source::IanaCurrent)), "{at465:?}");
+    assert!(
+        at465.contains(&("submissions", Source::IanaCurrent)),
+        "{at465:?}"
+    );
     // Confirmed by both snapshots, with the 2015 fields.
-    let ssh = assignments_at(22).find(|a| a.transport() == Some(Transport::Tcp)).unwrap();
+    let ssh = assignments_at(22)
+        .find(|a| a.transport() == Some(Transport::Tcp))
+        .unwrap();
     assert_eq!(ssh.source(), Source::Both);
     assert_eq!(ssh.reference(), "[RFC4251]");
 }
@@ -72,11 +77,27 @@ fn curated_knowledge_is_complete_and_referenced() {
             assert!(!k.usage(lang).is_empty(), "{what}: use");
             assert!(!k.risk(lang).is_empty(), "{what}: risk");
         }
-        assert_eq!(k.secure_alternative(Lang::En).is_some(), k.secure_alternative(Lang::Ja).is_some(), "{what}");
-        assert_eq!(k.note(Lang::En).is_some(), k.note(Lang::Ja).is_some(), "{what}");
+        assert_eq!(
+            k.secure_alternative(Lang::En).is_some(),
+            k.secure_alternative(Lang::Ja).is_some(),
+            "{what}"
+        );
+        assert_eq!(
+            k.note(Lang::En).is_some(),
+            k.note(Lang::Ja).is_some(),
+            "{what}"
+        );
         // Japanese text is Japanese.
-        assert!(k.usage(Lang::Ja).chars().any(|c| c > '\u{3000}') || k.usage(Lang::Ja) == k.usage(Lang::En), "{what}");
-        assert!(k.reference().starts_with("https://"), "{what}: {}", k.reference());
+        assert!(
+            k.usage(Lang::Ja).chars().any(|c| c > '\u{3000}')
+                || k.usage(Lang::Ja) == k.usage(Lang::En),
+            "{what}"
+        );
+        assert!(
+            k.reference().starts_with("https://"),
+            "{what}: {}",
+            k.reference()
+        );
         assert!(k.security_reference().starts_with("https://"), "{what}");
         assert!(k.transports().count() > 0, "{what}");
     }
@@ -84,7 +105,13 @@ fn curated_knowledge_is_complete_and_referenced() {
 
 #[test]
 fn common_uses_are_told_apart_from_assignments() {
-    let k = |p: u16, name: &str| port_report(p).knowledge.into_iter().find(|k| k.name() == name).unwrap();
+    let k = |p: u16, name: &str| {
+        port_report(p)
+            .knowledge
+            .into_iter()
+            .find(|k| k.name() == name)
+            .unwrap()
+    };
     assert!(!k(9200, "elasticsearch").iana_assigned());
     assert!(!k(1521, "oracle").iana_assigned());
     assert!(!k(4040, "spark-ui").iana_assigned());
@@ -100,7 +127,10 @@ fn lookup_by_port_name_and_range() {
     assert_eq!(q("www").reports[0].ports.lo, 80);
     let r = q("8000-8100");
     assert!(r.reports.iter().any(|r| r.ports.lo == 8080));
-    assert!(r.reports.iter().all(|r| (8000..=8100).contains(&r.ports.lo)));
+    assert!(r
+        .reports
+        .iter()
+        .all(|r| (8000..=8100).contains(&r.ports.lo)));
     assert!(q("50000").is_empty());
 }
 

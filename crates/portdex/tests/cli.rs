@@ -7,14 +7,19 @@ use serde_json::Value;
 fn portdex() -> Command {
     let mut c = Command::cargo_bin("portdex").unwrap();
     // A fixed environment: English unless a test says otherwise, no colour forcing.
-    c.env_remove("LC_ALL").env_remove("LC_MESSAGES").env("LANG", "C");
+    c.env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C");
     c.env_remove("CLICOLOR_FORCE").env_remove("NO_COLOR");
     c
 }
 
 fn json(args: &[&str]) -> Value {
     let out = portdex().args(args).arg("--json").output().unwrap();
-    assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{args:?}: {out:?}");
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "{args:?}: {out:?}"
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -84,14 +89,22 @@ fn every_port_of_the_guide_is_answered_correctly() {
             .find(|k| k["names"][0] == name)
             .unwrap_or_else(|| panic!("{port}: no curated entry {name}: {report}"));
         assert_eq!(k["iana_assigned"], iana, "{port} {name}");
-        assert!(k["transports"].as_array().unwrap().iter().any(|t| t == transport), "{port}");
+        assert!(
+            k["transports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t == transport),
+            "{port}"
+        );
         assert!(!k["risk"]["ja"].as_str().unwrap().is_empty());
-        let assigned = report["assignments"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["service"] == name && a["transport"] == transport && a["status"] == "assigned");
-        assert_eq!(assigned, iana, "{port}: IANA assignment of {name} on {transport}");
+        let assigned = report["assignments"].as_array().unwrap().iter().any(|a| {
+            a["service"] == name && a["transport"] == transport && a["status"] == "assigned"
+        });
+        assert_eq!(
+            assigned, iana,
+            "{port}: IANA assignment of {name} on {transport}"
+        );
     }
 }
 
@@ -120,7 +133,9 @@ fn human_output_for_a_port() {
         .arg("443")
         .assert()
         .success()
-        .stdout(predicate::str::contains("port 443 · well-known (0-1023, System Ports)"))
+        .stdout(predicate::str::contains(
+            "port 443 · well-known (0-1023, System Ports)",
+        ))
         .stdout(predicate::str::contains("tcp,udp  https"))
         .stdout(predicate::str::contains("sctp"))
         .stdout(predicate::str::contains("security"));
@@ -129,13 +144,25 @@ fn human_output_for_a_port() {
 #[test]
 fn several_ports_at_once() {
     let v = json(&["80", "22", "3306"]);
-    let ports: Vec<_> = v.as_array().unwrap().iter().map(|a| a["reports"][0]["port"].clone()).collect();
+    let ports: Vec<_> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["reports"][0]["port"].clone())
+        .collect();
     assert_eq!(ports, [80, 22, 3306]);
 }
 
 #[test]
 fn by_name_case_insensitive_with_aliases() {
-    for (name, port) in [("redis", 6379), ("REDIS", 6379), ("www", 80), ("postgres", 5432), ("ldaps", 636), ("elasticsearch", 9200)] {
+    for (name, port) in [
+        ("redis", 6379),
+        ("REDIS", 6379),
+        ("www", 80),
+        ("postgres", 5432),
+        ("ldaps", 636),
+        ("elasticsearch", 9200),
+    ] {
         let v = json(&[name]);
         assert_eq!(v[0]["reports"][0]["port"], port, "{name}");
     }
@@ -149,8 +176,14 @@ fn a_range() {
     let v = json(&["8000-8100"]);
     let reports = v[0]["reports"].as_array().unwrap();
     assert!(reports.iter().any(|r| r["port"] == 8080));
-    assert!(reports.iter().all(|r| (8000..=8100).contains(&r["port"].as_u64().unwrap())));
-    portdex().arg("8000-8100").assert().success().stdout(predicate::str::contains("http-alt"));
+    assert!(reports
+        .iter()
+        .all(|r| (8000..=8100).contains(&r["port"].as_u64().unwrap())));
+    portdex()
+        .arg("8000-8100")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("http-alt"));
 }
 
 #[test]
@@ -179,7 +212,10 @@ fn proto_narrows_a_lookup() {
     assert!(!a.is_empty());
     assert!(a.iter().all(|a| a["transport"] == "udp"));
     let v = json(&["6379", "-p", "sctp"]);
-    assert!(v[0]["reports"][0]["knowledge"].as_array().unwrap().is_empty());
+    assert!(v[0]["reports"][0]["knowledge"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -196,12 +232,9 @@ fn bad_input_is_a_clear_error_with_exit_2() {
         ("1-70000", "out of range"),
     ];
     for (arg, want) in cases {
-        portdex()
-            .arg(arg)
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(predicate::str::contains(*want).and(predicate::str::contains("panicked").not()));
+        portdex().arg(arg).assert().code(2).stdout("").stderr(
+            predicate::str::contains(*want).and(predicate::str::contains("panicked").not()),
+        );
     }
     // One bad query among good ones: nothing is answered, every bad one is named.
     portdex()
@@ -210,8 +243,15 @@ fn bad_input_is_a_clear_error_with_exit_2() {
         .code(2)
         .stdout("")
         .stderr(predicate::str::contains("70000").and(predicate::str::contains("http$$")));
-    portdex().args(["--proto", "icmp", "80"]).assert().code(2).stderr(predicate::str::contains("icmp"));
-    portdex().assert().code(2).stderr(predicate::str::contains("nothing to look up"));
+    portdex()
+        .args(["--proto", "icmp", "80"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("icmp"));
+    portdex()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nothing to look up"));
 }
 
 #[test]
@@ -221,14 +261,25 @@ fn a_huge_argument_is_refused_without_echoing_it() {
     let huge = "9".repeat(128 * 1024 - 1);
     let out = portdex().arg(&huge).assert().code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(err.contains("out of range") && err.len() < 300, "{}", err.len());
+    assert!(
+        err.contains("out of range") && err.len() < 300,
+        "{}",
+        err.len()
+    );
     let huge = "x$".repeat(60 * 1024);
-    portdex().arg(&huge).assert().code(2).stderr(predicate::str::contains("bytes)"));
+    portdex()
+        .arg(&huge)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bytes)"));
 }
 
 #[test]
 fn search() {
-    let out = portdex().args(["search", "mysql", "--json"]).assert().success();
+    let out = portdex()
+        .args(["search", "mysql", "--json"])
+        .assert()
+        .success();
     let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v["hits"][0]["knowledge"]["port"], 3306);
     portdex()
@@ -237,7 +288,11 @@ fn search() {
         .success()
         .stdout(predicate::str::contains("smtp").and(predicate::str::contains("imap")));
     portdex().args(["search", "zzzqqqxxx"]).assert().code(1);
-    portdex().args(["search", "remote", "desktop", "-n", "3"]).assert().success().stdout(predicate::str::contains("…"));
+    portdex()
+        .args(["search", "remote", "desktop", "-n", "3"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("…"));
 }
 
 #[test]
@@ -266,7 +321,16 @@ fn json_schema_fields() {
     assert_eq!(v[0]["query"], "80");
     assert_eq!(v[0]["reports"][0]["category"], "well-known");
     let k = &v[0]["reports"][0]["knowledge"][0];
-    for field in ["names", "usage", "iana_assigned", "cleartext", "severity", "risk", "secure_alternative", "reference"] {
+    for field in [
+        "names",
+        "usage",
+        "iana_assigned",
+        "cleartext",
+        "severity",
+        "risk",
+        "secure_alternative",
+        "reference",
+    ] {
         assert!(k.get(field).is_some(), "missing {field}");
     }
 }
@@ -298,8 +362,12 @@ fn etc_services_file() {
         port.parse::<u16>().unwrap();
         assert!(["tcp", "udp", "sctp", "dccp"].contains(&proto), "{line}");
     }
-    assert!(entries.iter().any(|l| l.starts_with("http ") && l.contains("80/tcp") && l.contains("www www-http")));
-    assert!(entries.iter().any(|l| l.starts_with("ssh ") && l.contains("22/tcp")));
+    assert!(entries
+        .iter()
+        .any(|l| l.starts_with("http ") && l.contains("80/tcp") && l.contains("www www-http")));
+    assert!(entries
+        .iter()
+        .any(|l| l.starts_with("ssh ") && l.contains("22/tcp")));
 }
 
 #[test]
@@ -308,31 +376,53 @@ fn japanese_by_flag_and_by_locale() {
         .args(["22", "--lang", "ja"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("ウェルノウンポート").and(predicate::str::contains("鍵認証")));
+        .stdout(
+            predicate::str::contains("ウェルノウンポート").and(predicate::str::contains("鍵認証")),
+        );
     portdex()
         .arg("22")
         .env("LANG", "ja_JP.UTF-8")
         .assert()
         .success()
         .stdout(predicate::str::contains("セキュリティ"));
-    portdex().args(["22", "--lang", "en"]).env("LANG", "ja_JP.UTF-8").assert().success().stdout(predicate::str::contains("security"));
+    portdex()
+        .args(["22", "--lang", "en"])
+        .env("LANG", "ja_JP.UTF-8")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("security"));
 }
 
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let has_escape = |c: &mut Command| c.output().unwrap().stdout.contains(&0x1b);
-    assert!(!has_escape(portdex().arg("23")), "piped output must be plain");
+    assert!(
+        !has_escape(portdex().arg("23")),
+        "piped output must be plain"
+    );
     assert!(has_escape(portdex().args(["23", "--color", "always"])));
     assert!(!has_escape(portdex().args(["23"]).env("NO_COLOR", "1")));
-    assert!(!has_escape(portdex().args(["23", "--color", "never"]).env("CLICOLOR_FORCE", "1")));
+    assert!(!has_escape(
+        portdex()
+            .args(["23", "--color", "never"])
+            .env("CLICOLOR_FORCE", "1")
+    ));
 }
 
 #[test]
 fn completions_and_man_page() {
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
-        portdex().args(["completions", shell]).assert().success().stdout(predicate::str::contains("portdex"));
+        portdex()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("portdex"));
     }
-    portdex().arg("man").assert().success().stdout(predicate::str::contains(".TH portdex"));
+    portdex()
+        .arg("man")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH portdex"));
 }
 
 #[test]
@@ -346,15 +436,28 @@ fn a_closed_pipe_is_not_an_error() {
         .spawn()
         .unwrap();
     let mut first = [0u8; 16];
-    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{out:?}");
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn help_and_version() {
-    portdex().arg("--help").assert().success().stdout(predicate::str::contains("Exit status"));
+    portdex()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit status"));
     portdex().arg("--version").assert().success();
 }

@@ -18133,6 +18133,9 @@ pub(crate) static KNOW: [Know; 226] = [
     k(61616, 61616, 1, 4, 1, 0, 21739, [21740, 21741], [21742, 21743], [21744, 21745], [0, 0], 21746, 21747),
 ];
 
+/// Curated entries that cover a port range.
+pub(crate) static KNOW_RANGES: [u16; 7] = [105, 107, 132, 138, 140, 166, 216];
+
 /// Curated names (lowercase) and the entry each belongs to, by name.
 pub(crate) static KNOW_NAMES: [(u32, u16); 377] = [
     (21737, 225), // activemq
