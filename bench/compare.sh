@@ -23,7 +23,8 @@ if ! need hyperfine || [ ! -x /usr/bin/time ]; then
 fi
 
 cargo build --release -q -p portdex
-bin=$root/target/release/portdex
+# .cargo/config.toml builds for the host target explicitly (static binary).
+bin=$root/target/$(rustc -vV | sed -n 's/^host: //p')/release/portdex
 
 # whatportis needs its database built from the npm data, since it cannot download it.
 venv=$work/venv-whatportis
@@ -32,7 +33,7 @@ if [ ! -x "$venv/bin/whatportis" ] || [ ! -f "$HOME/.whatportis_db.json" ]; then
 fi
 
 md() { # hyperfine's markdown table, with the binary's path shortened
-  sed -e "s#$root/target/release/##g" -e "s#$venv/bin/##g" "$1"
+  sed -e "s#$root/target/[^/]*/release/##g" -e "s#$venv/bin/##g" "$1"
 }
 
 echo "1/4 portdex 443 vs getent services 443" >&2
