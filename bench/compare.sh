@@ -95,7 +95,8 @@ Measured by \`bench/compare.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores, ${cpu:
 $(uname -sr). Reproduce with \`bench/compare.sh\` (it installs hyperfine and whatportis).
 Whole commands are timed by hyperfine (\`-N\`, no shell); both tools of a table ran in
 the same hyperfine invocation, so they saw the same machine. On this kind of machine
-even \`/bin/true\` takes about 1.5 ms: process start-up dominates both sides.
+even \`/bin/true\` takes about 1.5 ms: process start-up dominates both sides. portdex is
+linked statically (\`.cargo/config.toml\`), which saves the dynamic loader's work.
 
 ## \`portdex 443\` against \`getent services 443\` (target: at most 1.0× its time)
 

@@ -31,7 +31,7 @@ mod types;
 
 pub use json::{AnswerJson, AssignmentJson, KnowledgeJson, ReportJson};
 pub use search::{search, suggest, Hit, HitKind};
-pub use services::write_services;
+pub use services::{write_services, write_services_rows};
 pub use table::{Assignment, Knowledge};
 pub use types::{
     Category, Lang, ParseError, Port, PortRange, Query, Severity, Source, Status, Transport,

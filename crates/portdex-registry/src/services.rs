@@ -25,7 +25,17 @@ pub fn write_services(out: &mut impl Write) -> fmt::Result {
          # Protocol Port Number Registry (see portdex's data/README.md for the sources).\n\
          # Ranges and service names without a port are not expressible here and are left out."
     )?;
-    let rows: Vec<Assignment> = all_assignments()
+    write_services_rows(out, all_assignments())
+}
+
+/// Writes the given rows as services(5) lines, with the same rules as
+/// [`write_services`]: rows of one port and transport become one line with aliases.
+pub fn write_services_rows(
+    out: &mut impl Write,
+    rows: impl IntoIterator<Item = Assignment>,
+) -> fmt::Result {
+    let rows: Vec<Assignment> = rows
+        .into_iter()
         .filter(|a| {
             a.status() == Status::Assigned
                 && fits(a.name())
@@ -59,13 +69,13 @@ pub fn write_services(out: &mut impl Write) -> fmt::Result {
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        let mut line = format!("{:<15} {:<15}", first.name(), port);
+        let mut line = format!("{:<15} {port:<15}", first.name());
         if !aliases.is_empty() {
             line.push(' ');
             line.push_str(&aliases.join(" "));
         }
         if !desc.is_empty() {
-            line.push_str("  # ");
+            line.push_str(if aliases.is_empty() { "# " } else { " # " });
             line.push_str(&desc);
         }
         writeln!(out, "{}", line.trim_end())?;

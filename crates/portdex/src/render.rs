@@ -188,7 +188,9 @@ fn full_report(out: &mut String, config: &Config, r: &Report) {
 /// Writes `label  text` with the text wrapped to the terminal, continuation lines
 /// indented under the text.
 fn field(out: &mut String, config: &Config, label: &str, text: &str) {
-    let body_w = config.width.map(|w| w.saturating_sub(INDENT + LABEL_W).max(20));
+    let body_w = config
+        .width
+        .map(|w| w.saturating_sub(INDENT + LABEL_W).max(20));
     let lines = match body_w {
         None => vec![std::borrow::Cow::Borrowed(text)],
         Some(w) => {
@@ -219,7 +221,13 @@ fn field_lines(out: &mut String, config: &Config, label: &str, lines: &[impl AsR
                 line.as_ref()
             );
         } else {
-            let _ = writeln!(out, "{:width$}{}", "", line.as_ref(), width = INDENT + LABEL_W);
+            let _ = writeln!(
+                out,
+                "{:width$}{}",
+                "",
+                line.as_ref(),
+                width = INDENT + LABEL_W
+            );
         }
     }
 }
@@ -322,21 +330,8 @@ fn portless(out: &mut String, config: &Config, rows: &[Assignment]) {
 }
 
 fn services_lines(out: &mut String, a: &Answer) {
-    for r in &a.reports {
-        for &x in &r.assignments {
-            if let (Some(t), Some(p), false) = (x.transport(), x.ports(), x.name().is_empty()) {
-                if p.lo == p.hi && !x.name().contains(char::is_whitespace) {
-                    let _ = writeln!(
-                        out,
-                        "{:<15} {:<15} # {}",
-                        x.name(),
-                        format!("{}/{t}", p.lo),
-                        clean(x.description())
-                    );
-                }
-            }
-        }
-    }
+    let rows = a.reports.iter().flat_map(|r| r.assignments.iter().copied());
+    let _ = portdex_registry::write_services_rows(out, rows);
 }
 
 const CSV_HEADER: [&str; 13] = [
