@@ -112,7 +112,8 @@ impl FromStr for Port {
 }
 
 /// An inclusive range of ports, `lo..=hi`; a single port is a range of one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// In JSON: `{"lo": 8000, "hi": 8100}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct PortRange {
     /// First port.
     pub lo: u16,

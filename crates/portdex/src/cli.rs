@@ -65,6 +65,46 @@ pub enum Command {
         #[arg(long, short = 'n', default_value_t = 25)]
         limit: usize,
     },
+    /// What is listening on this machine: TCP listeners and bound UDP sockets, with owners.
+    #[command(visible_alias = "list")]
+    Ls(LsArgs),
+    /// Which process holds a port (listeners only), and why a port is busy when none does.
+    Who {
+        /// The port.
+        port: String,
+    },
+    /// Signal the processes listening on a port (asks first; --yes for scripts).
+    Kill {
+        /// The port.
+        port: String,
+        /// The signal: TERM (default), INT, HUP, QUIT or KILL.
+        #[arg(long, short = 's', default_value = "TERM")]
+        signal: String,
+        /// Do not ask (needed when not on a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// How long to wait for the port to become free, in seconds.
+        #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+        wait: f64,
+    },
+    /// Find free ports, proven free by binding them on IPv4 and IPv6.
+    Free {
+        /// How many ports.
+        #[arg(long, short = 'n', default_value_t = 1)]
+        count: usize,
+        /// Start here and go up (3000, 3001, …).
+        #[arg(long, value_name = "PORT")]
+        near: Option<String>,
+        /// Where to look: well-known, registered, dynamic (default) or LOW-HIGH.
+        #[arg(long, value_name = "RANGE")]
+        range: Option<String>,
+        /// UDP ports (default: TCP).
+        #[arg(long)]
+        udp: bool,
+        /// Also hand out ports in the kernel's ephemeral range (left out by default).
+        #[arg(long)]
+        allow_ephemeral: bool,
+    },
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -118,4 +158,30 @@ pub enum ColorArg {
     Always,
     /// Never.
     Never,
+}
+
+/// Filters of `ls`.
+#[derive(clap::Args, Debug)]
+pub struct LsArgs {
+    /// Only sockets other machines can reach (not loopback-only).
+    #[arg(long, short = 'e')]
+    pub exposed: bool,
+    /// Only TCP listeners.
+    #[arg(long, short = 't')]
+    pub tcp: bool,
+    /// Only bound UDP sockets.
+    #[arg(long, short = 'u')]
+    pub udp: bool,
+    /// Only this port.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<String>,
+    /// Only sockets of this process id.
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<u32>,
+    /// Only sockets of processes whose name contains this.
+    #[arg(long, value_name = "NAME")]
+    pub process: Option<String>,
+    /// Do not look up owning processes (faster).
+    #[arg(long)]
+    pub no_owners: bool,
 }

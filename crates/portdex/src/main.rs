@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod machine;
 mod render;
 mod text;
 
@@ -117,6 +118,41 @@ fn run(cli: Cli) -> Result<u8, String> {
                 FOUND
             }
         }
+        Some(Command::Ls(args)) => {
+            machine::ls(&mut out, &config, args, &portdex_net::SystemSource)?
+        }
+        Some(Command::Who { port }) => {
+            machine::who(&mut out, &config, port, &portdex_net::SystemSource)?
+        }
+        Some(Command::Kill {
+            port,
+            signal,
+            yes,
+            wait,
+        }) => machine::kill(
+            &mut out,
+            &config,
+            port,
+            signal,
+            *yes,
+            *wait,
+            &portdex_net::SystemSource,
+        )?,
+        Some(Command::Free {
+            count,
+            near,
+            range,
+            udp,
+            allow_ephemeral,
+        }) => machine::free(
+            &mut out,
+            &config,
+            *count,
+            near.as_deref(),
+            range.as_deref(),
+            *udp,
+            *allow_ephemeral,
+        )?,
         None => lookup(&mut out, &config, &cli.queries)?,
     };
     write_out(&out);

@@ -541,3 +541,30 @@ pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], tota
         }
     }
 }
+
+/// A plain table for long lists (thousands of listeners): columns padded to their
+/// widest cell, no wrapping, one pass. comfy-table is for short, wrapped tables.
+pub fn columns<const N: usize>(out: &mut String, header: &[&str; N], rows: &[[String; N]]) {
+    use unicode_width::UnicodeWidthStr;
+    let mut widths: [usize; N] = header.map(UnicodeWidthStr::width);
+    for r in rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.width());
+        }
+    }
+    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut l = String::from(" ");
+        for (i, (cell, w)) in cells.zip(widths).enumerate() {
+            l.push_str(cell);
+            if i + 1 < N {
+                l.extend(std::iter::repeat_n(' ', w - cell.width() + 2));
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(&mut header.iter().copied());
+    for r in rows {
+        line(&mut r.iter().map(String::as_str));
+    }
+}

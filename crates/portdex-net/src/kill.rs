@@ -1,0 +1,234 @@
+//! Signalling the processes that listen on a port: only the listeners (not processes
+//! merely connected to the port), never pid 1, never portdex itself; and saying
+//! truthfully what happened.
+
+use crate::{listeners, ListOptions, Listener, Process, SocketSource};
+use portdex_registry::Transport;
+use rustix::process::{Pid, Signal};
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// The signals `kill` sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum KillSignal {
+    /// SIGTERM: ask to exit (the default).
+    Term,
+    /// SIGINT: as Ctrl-C.
+    Int,
+    /// SIGHUP.
+    Hup,
+    /// SIGQUIT.
+    Quit,
+    /// SIGKILL: exit now, no clean-up.
+    Kill,
+}
+
+impl KillSignal {
+    /// Reads TERM, SIGTERM, term, 15 (and the same for INT 2, HUP 1, QUIT 3, KILL 9).
+    pub fn parse(s: &str) -> Option<KillSignal> {
+        let up = s.to_ascii_uppercase();
+        let name = up.strip_prefix("SIG").unwrap_or(&up);
+        Some(match name {
+            "TERM" | "15" => KillSignal::Term,
+            "INT" | "2" => KillSignal::Int,
+            "HUP" | "1" => KillSignal::Hup,
+            "QUIT" | "3" => KillSignal::Quit,
+            "KILL" | "9" => KillSignal::Kill,
+            _ => return None,
+        })
+    }
+    /// SIGTERM, SIGKILL…
+    pub fn name(self) -> &'static str {
+        match self {
+            KillSignal::Term => "SIGTERM",
+            KillSignal::Int => "SIGINT",
+            KillSignal::Hup => "SIGHUP",
+            KillSignal::Quit => "SIGQUIT",
+            KillSignal::Kill => "SIGKILL",
+        }
+    }
+    fn raw(self) -> Signal {
+        match self {
+            KillSignal::Term => Signal::TERM,
+            KillSignal::Int => Signal::INT,
+            KillSignal::Hup => Signal::HUP,
+            KillSignal::Quit => Signal::QUIT,
+            KillSignal::Kill => Signal::KILL,
+        }
+    }
+}
+
+/// What was sent to one process.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sent {
+    /// The process.
+    pub process: Process,
+    /// The signal.
+    pub signal: KillSignal,
+    /// None when delivered; otherwise why not (e.g. "Operation not permitted").
+    pub error: Option<String>,
+}
+
+/// Why nothing was signalled.
+#[derive(Debug, thiserror::Error)]
+pub enum KillError {
+    /// Nothing listens on the port.
+    #[error("nothing listens on port {0}")]
+    NothingListens(u16),
+    /// Something listens, but its owner is not visible (another user's process).
+    #[error("port {0} is held, but by a process this user cannot see: run as root")]
+    OwnerHidden(u16),
+    /// Only protected processes hold the port.
+    #[error("port {port} is held by {what}, which portdex never signals")]
+    Protected {
+        /// The port.
+        port: u16,
+        /// pid 1 or portdex itself, described.
+        what: String,
+    },
+    /// Listing the sockets failed.
+    #[error("cannot list sockets: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn matches(l: &Listener, port: u16, transports: &[Transport]) -> bool {
+    l.port == port && transports.contains(&l.transport)
+}
+
+/// The processes that listen on `port` (tcp listeners, bound udp sockets), each once.
+pub fn holders(
+    source: &dyn SocketSource,
+    port: u16,
+    transports: &[Transport],
+) -> Result<(Vec<Process>, bool), KillError> {
+    let snap = listeners(
+        source,
+        ListOptions {
+            cmdline: true,
+            ..ListOptions::default()
+        },
+    )?;
+    let on_port: Vec<&Listener> = snap
+        .listeners
+        .iter()
+        .filter(|l| matches(l, port, transports))
+        .collect();
+    let mut procs: Vec<Process> = Vec::new();
+    for l in &on_port {
+        for p in &l.processes {
+            if !procs.iter().any(|x| x.pid == p.pid) {
+                procs.push(p.clone());
+            }
+        }
+    }
+    let unowned = on_port.iter().any(|l| l.processes.is_empty());
+    if on_port.is_empty() {
+        return Err(KillError::NothingListens(port));
+    }
+    if procs.is_empty() && unowned {
+        return Err(KillError::OwnerHidden(port));
+    }
+    Ok((procs, unowned))
+}
+
+/// Sends `signal` to every process that listens on `port`, except pid 1 and portdex.
+pub fn signal_port(
+    source: &dyn SocketSource,
+    port: u16,
+    transports: &[Transport],
+    signal: KillSignal,
+) -> Result<Vec<Sent>, KillError> {
+    let (procs, _) = holders(source, port, transports)?;
+    signal_processes(port, procs, signal)
+}
+
+/// Sends `signal` to these processes, except pid 1 and portdex itself.
+pub fn signal_processes(
+    port: u16,
+    procs: Vec<Process>,
+    signal: KillSignal,
+) -> Result<Vec<Sent>, KillError> {
+    let me = std::process::id();
+    let (protected, targets): (Vec<Process>, Vec<Process>) =
+        procs.into_iter().partition(|p| p.pid == 1 || p.pid == me);
+    if targets.is_empty() {
+        let what = protected
+            .iter()
+            .map(|p| format!("pid {} ({})", p.pid, p.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(KillError::Protected { port, what });
+    }
+    Ok(targets
+        .into_iter()
+        .map(|process| {
+            let error = match Pid::from_raw(process.pid as i32) {
+                Some(pid) => rustix::process::kill_process(pid, signal.raw())
+                    .err()
+                    .map(|e| std::io::Error::from(e).to_string()),
+                None => Some("invalid pid".to_owned()),
+            };
+            Sent {
+                process,
+                signal,
+                error,
+            }
+        })
+        .collect())
+}
+
+/// Waits until nothing listens on `port` any more, up to `timeout`. True when free.
+pub fn wait_until_free(
+    source: &dyn SocketSource,
+    port: u16,
+    transports: &[Transport],
+    timeout: Duration,
+) -> bool {
+    let start = Instant::now();
+    loop {
+        let opts = ListOptions {
+            owners: false,
+            ..ListOptions::default()
+        };
+        let busy = listeners(source, opts)
+            .map(|s| s.listeners.iter().any(|l| matches(l, port, transports)))
+            .unwrap_or(true);
+        if !busy {
+            return true;
+        }
+        if start.elapsed() >= timeout {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signal_names() {
+        assert_eq!(KillSignal::parse("KILL"), Some(KillSignal::Kill));
+        assert_eq!(KillSignal::parse("sigterm"), Some(KillSignal::Term));
+        assert_eq!(KillSignal::parse("9"), Some(KillSignal::Kill));
+        assert_eq!(KillSignal::parse("STOP"), None);
+    }
+
+    #[test]
+    fn pid_1_and_self_are_never_signalled() {
+        let me = Process {
+            pid: std::process::id(),
+            name: "portdex".into(),
+            cmdline: None,
+        };
+        let init = Process {
+            pid: 1,
+            name: "init".into(),
+            cmdline: None,
+        };
+        let err = signal_processes(80, vec![init, me], KillSignal::Term).unwrap_err();
+        assert!(err.to_string().contains("pid 1 (init)"), "{err}");
+    }
+}

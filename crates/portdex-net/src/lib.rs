@@ -1,0 +1,354 @@
+//! This machine and its ports: which sockets listen (TCP) or are bound (UDP), who owns
+//! them, which ports are free, and signalling the processes that hold a port.
+//!
+//! Everything that touches the operating system is behind [`SocketSource`] and the
+//! `os` module (Linux: netlink sock_diag with /proc/net as the fallback, /proc/*/fd for
+//! owners), so that the logic runs in tests against fakes. Nothing here knows about
+//! terminals.
+
+#![forbid(unsafe_code)]
+
+mod free;
+mod kill;
+mod os;
+
+pub use free::{ephemeral_range, free_ports, is_free, FreeError, FreeRequest};
+pub use kill::{
+    holders, signal_port, signal_processes, wait_until_free, KillError, KillSignal, Sent,
+};
+pub use os::{NetlinkSource, ProcNetSource, SystemSource};
+
+use portdex_registry::{Category, Severity, Transport};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+/// TCP states as the kernel numbers them (include/net/tcp_states.h).
+pub mod tcp_state {
+    /// A connection in use.
+    pub const ESTABLISHED: u8 = 1;
+    /// Closed by this side, waiting for stray packets (up to 60 s on Linux).
+    pub const TIME_WAIT: u8 = 6;
+    /// Unconnected; for UDP, a bound socket.
+    pub const CLOSE: u8 = 7;
+    /// Listening.
+    pub const LISTEN: u8 = 10;
+}
+
+/// One socket as the kernel reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawSocket {
+    /// tcp or udp.
+    pub transport: Transport,
+    /// Local address and port.
+    pub local: SocketAddr,
+    /// Remote address and port (unspecified for listeners).
+    pub remote: SocketAddr,
+    /// Kernel state number ([`tcp_state`]).
+    pub state: u8,
+    /// Owner of the socket (uid).
+    pub uid: u32,
+    /// Socket inode: the key to the process that holds it.
+    pub inode: u64,
+}
+
+/// Which sockets to ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// Listening TCP sockets and bound (unconnected) UDP sockets.
+    Listening,
+    /// Every socket, in every state.
+    All,
+}
+
+/// Where sockets come from: the kernel, or a fake in tests.
+pub trait SocketSource {
+    /// The sockets of one transport (tcp or udp), IPv4 and IPv6.
+    fn sockets(&self, transport: Transport, which: Which) -> std::io::Result<Vec<RawSocket>>;
+    /// Which process holds each of these socket inodes, as far as visible.
+    fn owners(&self, inodes: &[u64], with_cmdline: bool) -> Owners;
+    /// User names by uid.
+    fn user_name(&self, uid: u32) -> Option<String>;
+}
+
+/// The processes holding sockets.
+#[derive(Debug, Clone, Default)]
+pub struct Owners {
+    /// Inode → processes holding it (a forked server shares one socket among several).
+    pub by_inode: HashMap<u64, Vec<Process>>,
+    /// True when some processes could not be inspected (not root): owners may be missing.
+    pub hidden: bool,
+}
+
+/// A process that holds a socket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Process {
+    /// Process id.
+    pub pid: u32,
+    /// Its name (/proc/PID/comm).
+    pub name: String,
+    /// Its command line, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cmdline: Option<Vec<String>>,
+}
+
+/// Who can reach a listener, judged from its local address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Exposure {
+    /// Only this machine (127.0.0.0/8, ::1).
+    Loopback,
+    /// One address of this machine: reachable from the networks that address is on.
+    Address,
+    /// Every interface (0.0.0.0 or ::): reachable from every network this machine is on.
+    All,
+}
+
+impl Exposure {
+    /// Judges an address.
+    pub fn of(ip: IpAddr) -> Exposure {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        };
+        if ip.is_loopback() {
+            Exposure::Loopback
+        } else if ip.is_unspecified() {
+            Exposure::All
+        } else {
+            Exposure::Address
+        }
+    }
+    /// The stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exposure::Loopback => "loopback",
+            Exposure::Address => "address",
+            Exposure::All => "all",
+        }
+    }
+    /// Whether other machines can reach it.
+    pub fn is_exposed(self) -> bool {
+        self != Exposure::Loopback
+    }
+}
+
+/// A listening TCP socket or bound UDP socket, with what the registry says of its port.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listener {
+    /// tcp or udp.
+    pub transport: Transport,
+    /// 4 or 6.
+    pub family: u8,
+    /// Local address.
+    pub address: IpAddr,
+    /// Local port.
+    pub port: u16,
+    /// Who can reach it.
+    pub exposure: Exposure,
+    /// Socket inode.
+    pub inode: u64,
+    /// Owner of the socket (uid).
+    pub uid: u32,
+    /// The uid's user name, when known.
+    pub user: Option<String>,
+    /// Processes holding it (empty when hidden or not asked for).
+    pub processes: Vec<Process>,
+    /// The registry's name for the port and transport (not a detection: see DESIGN.md).
+    pub registry_service: Option<&'static str>,
+    /// The curated name of the port's common use, when there is one.
+    pub common_use: Option<&'static str>,
+    /// RFC 6335 category of the port.
+    pub category: Category,
+    /// Severity of the port's security note, when there is one.
+    pub severity: Option<Severity>,
+}
+
+/// What `listeners` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    /// The listeners, by transport, port and address.
+    pub listeners: Vec<Listener>,
+    /// True when some owners could not be seen (run as root to see all).
+    pub owners_hidden: bool,
+}
+
+/// Options for [`listeners`].
+#[derive(Debug, Clone, Copy)]
+pub struct ListOptions {
+    /// Include TCP listeners.
+    pub tcp: bool,
+    /// Include bound UDP sockets.
+    pub udp: bool,
+    /// Find the owning processes (one pass over /proc/*/fd).
+    pub owners: bool,
+    /// Also read the owners' command lines.
+    pub cmdline: bool,
+}
+
+impl Default for ListOptions {
+    fn default() -> Self {
+        Self {
+            tcp: true,
+            udp: true,
+            owners: true,
+            cmdline: false,
+        }
+    }
+}
+
+/// Lists listening TCP and bound UDP sockets, IPv4 and IPv6, with their owners.
+pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Result<Snapshot> {
+    let mut raw = Vec::new();
+    if opts.tcp {
+        raw.extend(source.sockets(Transport::Tcp, Which::Listening)?);
+    }
+    if opts.udp {
+        raw.extend(source.sockets(Transport::Udp, Which::Listening)?);
+    }
+    let owners = if opts.owners {
+        let inodes: Vec<u64> = raw.iter().map(|s| s.inode).filter(|&i| i != 0).collect();
+        source.owners(&inodes, opts.cmdline)
+    } else {
+        Owners::default()
+    };
+    let mut users: HashMap<u32, Option<String>> = HashMap::new();
+    let mut listeners: Vec<Listener> = raw
+        .into_iter()
+        .map(|s| {
+            let user = users
+                .entry(s.uid)
+                .or_insert_with(|| source.user_name(s.uid))
+                .clone();
+            let port = s.local.port();
+            let report = portdex_registry::port_report(port);
+            let registry_service = report
+                .assignments
+                .iter()
+                .find(|a| {
+                    a.transport() == Some(s.transport)
+                        && a.status() == portdex_registry::Status::Assigned
+                        && !a.name().is_empty()
+                })
+                .map(|a| a.name());
+            let known: Vec<_> = report
+                .knowledge
+                .iter()
+                .filter(|k| k.has_transport(s.transport))
+                .collect();
+            let common_use = known.iter().find(|k| !k.iana_assigned()).map(|k| k.name());
+            Listener {
+                transport: s.transport,
+                family: if s.local.is_ipv4() { 4 } else { 6 },
+                address: s.local.ip(),
+                port,
+                exposure: Exposure::of(s.local.ip()),
+                inode: s.inode,
+                uid: s.uid,
+                user,
+                processes: owners.by_inode.get(&s.inode).cloned().unwrap_or_default(),
+                registry_service,
+                common_use,
+                category: Category::of(port),
+                severity: known.iter().map(|k| k.severity()).max(),
+            }
+        })
+        .collect();
+    listeners.sort_by(|a, b| {
+        (a.transport, a.port, a.family, a.address).cmp(&(b.transport, b.port, b.family, b.address))
+    });
+    Ok(Snapshot {
+        listeners,
+        owners_hidden: owners.hidden,
+    })
+}
+
+/// Everything that explains who holds a port, or why it is busy when no visible
+/// process listens on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PortDiagnosis {
+    /// The port.
+    pub port: u16,
+    /// Listeners on the port, with owners and command lines.
+    pub listeners: Vec<Listener>,
+    /// Other sockets using the port locally (connections), by kernel state name.
+    pub connections: Vec<(&'static str, usize)>,
+    /// The kernel's ephemeral range, when readable.
+    pub ephemeral_range: Option<portdex_registry::PortRange>,
+    /// Whether the port lies in it (outgoing connections may take it at any time).
+    pub in_ephemeral_range: bool,
+    /// True when some owners could not be seen (run as root).
+    pub owners_hidden: bool,
+    /// True when Docker's port publisher (docker-proxy) holds the port: the container
+    /// behind it is the real owner, and published ports bypass ufw rules.
+    pub docker_proxy: bool,
+}
+
+/// The kernel's name of a TCP state.
+pub fn state_name(state: u8) -> &'static str {
+    match state {
+        1 => "ESTABLISHED",
+        2 => "SYN_SENT",
+        3 => "SYN_RECV",
+        4 => "FIN_WAIT1",
+        5 => "FIN_WAIT2",
+        6 => "TIME_WAIT",
+        7 => "CLOSE",
+        8 => "CLOSE_WAIT",
+        9 => "LAST_ACK",
+        10 => "LISTEN",
+        11 => "CLOSING",
+        12 => "NEW_SYN_RECV",
+        _ => "UNKNOWN",
+    }
+}
+
+/// Who holds `port` (for these transports), and what else uses it.
+pub fn diagnose(
+    source: &dyn SocketSource,
+    port: u16,
+    transports: &[Transport],
+) -> std::io::Result<PortDiagnosis> {
+    let opts = ListOptions {
+        tcp: transports.contains(&Transport::Tcp),
+        udp: transports.contains(&Transport::Udp),
+        owners: true,
+        cmdline: true,
+    };
+    let snap = listeners(source, opts)?;
+    let on_port: Vec<Listener> = snap
+        .listeners
+        .into_iter()
+        .filter(|l| l.port == port)
+        .collect();
+    let mut states: Vec<(&'static str, usize)> = Vec::new();
+    if opts.tcp {
+        for s in source.sockets(Transport::Tcp, Which::All)? {
+            if s.local.port() == port && s.state != tcp_state::LISTEN {
+                let name = state_name(s.state);
+                match states.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, c)) => *c += 1,
+                    None => states.push((name, 1)),
+                }
+            }
+        }
+    }
+    let ephemeral = ephemeral_range();
+    Ok(PortDiagnosis {
+        port,
+        docker_proxy: on_port
+            .iter()
+            .flat_map(|l| &l.processes)
+            .any(|p| p.name == "docker-proxy"),
+        owners_hidden: snap.owners_hidden && on_port.iter().any(|l| l.processes.is_empty()),
+        listeners: on_port,
+        connections: states,
+        in_ephemeral_range: ephemeral.is_some_and(|r| r.contains(port)),
+        ephemeral_range: ephemeral,
+    })
+}
+
+/// Whether a process with this pid exists now.
+pub fn process_exists(pid: u32) -> bool {
+    std::path::Path::new("/proc").join(pid.to_string()).exists()
+}

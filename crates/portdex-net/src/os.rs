@@ -1,0 +1,476 @@
+//! Linux: sockets from netlink sock_diag (what `ss` uses), with /proc/net/{tcp,udp}{,6}
+//! as the fallback; owners from one pass over /proc/*/fd, split over the cores; user
+//! names from /etc/passwd (read directly: the binary is static, and NSS is not needed
+//! for local users).
+
+use crate::{Owners, Process, RawSocket, SocketSource, Which};
+use portdex_registry::Transport;
+use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketType};
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
+
+/// The machine's sockets: netlink first, /proc/net when netlink is unavailable.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemSource;
+
+/// Sockets from netlink sock_diag only.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NetlinkSource;
+
+/// Sockets from /proc/net only.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ProcNetSource;
+
+impl SocketSource for SystemSource {
+    fn sockets(&self, transport: Transport, which: Which) -> io::Result<Vec<RawSocket>> {
+        NetlinkSource
+            .sockets(transport, which)
+            .or_else(|_| ProcNetSource.sockets(transport, which))
+    }
+    fn owners(&self, inodes: &[u64], with_cmdline: bool) -> Owners {
+        proc_owners(Path::new("/proc"), inodes, with_cmdline)
+    }
+    fn user_name(&self, uid: u32) -> Option<String> {
+        passwd_name(uid)
+    }
+}
+
+impl SocketSource for NetlinkSource {
+    fn sockets(&self, transport: Transport, which: Which) -> io::Result<Vec<RawSocket>> {
+        let mut out = Vec::new();
+        for family in [AF_INET, AF_INET6] {
+            diag_dump(family, transport, which, &mut out)?;
+        }
+        Ok(out)
+    }
+    fn owners(&self, inodes: &[u64], with_cmdline: bool) -> Owners {
+        SystemSource.owners(inodes, with_cmdline)
+    }
+    fn user_name(&self, uid: u32) -> Option<String> {
+        passwd_name(uid)
+    }
+}
+
+impl SocketSource for ProcNetSource {
+    fn sockets(&self, transport: Transport, which: Which) -> io::Result<Vec<RawSocket>> {
+        let name = match transport {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+            other => {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    format!("{other} sockets are not listed"),
+                ))
+            }
+        };
+        let mut out = Vec::new();
+        for (file, v6) in [(name.to_owned(), false), (format!("{name}6"), true)] {
+            match std::fs::read_to_string(Path::new("/proc/net").join(&file)) {
+                Ok(text) => out.extend(parse_proc_net(&text, transport, v6, which)),
+                // No IPv6 on this machine: no tcp6/udp6 file.
+                Err(e) if v6 && e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!("reading /proc/net/{file}: {e}"),
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+    fn owners(&self, inodes: &[u64], with_cmdline: bool) -> Owners {
+        SystemSource.owners(inodes, with_cmdline)
+    }
+    fn user_name(&self, uid: u32) -> Option<String> {
+        passwd_name(uid)
+    }
+}
+
+const AF_INET: u8 = 2;
+const AF_INET6: u8 = 10;
+const SOCK_DIAG_BY_FAMILY: u16 = 20;
+const NLM_F_REQUEST: u16 = 0x1;
+const NLM_F_DUMP: u16 = 0x300;
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+
+fn states_mask(transport: Transport, which: Which) -> u32 {
+    match (which, transport) {
+        (Which::All, _) => u32::MAX,
+        (Which::Listening, Transport::Tcp) => 1 << crate::tcp_state::LISTEN,
+        // A bound, unconnected UDP socket is in the CLOSE state (ss shows UNCONN).
+        (Which::Listening, _) => 1 << crate::tcp_state::CLOSE,
+    }
+}
+
+fn proto_number(transport: Transport) -> io::Result<u8> {
+    match transport {
+        Transport::Tcp => Ok(6),
+        Transport::Udp => Ok(17),
+        other => Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("{other} sockets are not listed"),
+        )),
+    }
+}
+
+/// One inet_diag dump request: a netlink header and an inet_diag_req_v2.
+fn diag_request(family: u8, protocol: u8, states: u32, seq: u32) -> Vec<u8> {
+    let mut m = Vec::with_capacity(72);
+    m.extend_from_slice(&72u32.to_ne_bytes()); // nlmsg_len
+    m.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
+    m.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
+    m.extend_from_slice(&seq.to_ne_bytes());
+    m.extend_from_slice(&0u32.to_ne_bytes()); // nlmsg_pid: the kernel fills it in
+    m.extend_from_slice(&[family, protocol, 0, 0]); // family, protocol, ext, pad
+    m.extend_from_slice(&states.to_ne_bytes());
+    m.extend_from_slice(&[0u8; 48]); // inet_diag_sockid: match everything
+    m
+}
+
+fn diag_dump(
+    family: u8,
+    transport: Transport,
+    which: Which,
+    out: &mut Vec<RawSocket>,
+) -> io::Result<()> {
+    let protocol = proto_number(transport)?;
+    let fd = rustix::net::socket(
+        AddressFamily::NETLINK,
+        SocketType::DGRAM,
+        Some(rustix::net::netlink::SOCK_DIAG),
+    )?;
+    let seq = 1;
+    let req = diag_request(family, protocol, states_mask(transport, which), seq);
+    rustix::net::send(&fd, &req, SendFlags::empty())?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let (n, _) = rustix::net::recv(&fd, &mut buf[..], RecvFlags::empty())?;
+        if n == 0 {
+            return Ok(());
+        }
+        if parse_diag_messages(&buf[..n], transport, out)? {
+            return Ok(());
+        }
+    }
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_ne_bytes([b[at], b[at + 1]])
+}
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+fn ip_from(family: u8, raw: &[u8]) -> IpAddr {
+    if family == AF_INET {
+        IpAddr::V4(Ipv4Addr::new(raw[0], raw[1], raw[2], raw[3]))
+    } else {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&raw[..16]);
+        IpAddr::V6(Ipv6Addr::from(a))
+    }
+}
+
+/// Parses one datagram of netlink messages; returns true at the end of the dump.
+fn parse_diag_messages(
+    mut b: &[u8],
+    transport: Transport,
+    out: &mut Vec<RawSocket>,
+) -> io::Result<bool> {
+    while b.len() >= 16 {
+        let len = u32_at(b, 0) as usize;
+        let kind = u16_at(b, 4);
+        if len < 16 || len > b.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "truncated netlink message",
+            ));
+        }
+        let payload = &b[16..len];
+        match kind {
+            NLMSG_DONE => return Ok(true),
+            NLMSG_ERROR => {
+                let errno = if payload.len() >= 4 {
+                    -(u32_at(payload, 0) as i32)
+                } else {
+                    0
+                };
+                if errno != 0 {
+                    return Err(io::Error::from_raw_os_error(errno));
+                }
+            }
+            SOCK_DIAG_BY_FAMILY if payload.len() >= 72 => {
+                let family = payload[0];
+                // Ports are big-endian in inet_diag_sockid.
+                let sport = u16::from_be_bytes([payload[4], payload[5]]);
+                let dport = u16::from_be_bytes([payload[6], payload[7]]);
+                out.push(RawSocket {
+                    transport,
+                    local: SocketAddr::new(ip_from(family, &payload[8..24]), sport),
+                    remote: SocketAddr::new(ip_from(family, &payload[24..40]), dport),
+                    state: payload[1],
+                    uid: u32_at(payload, 64),
+                    inode: u64::from(u32_at(payload, 68)),
+                });
+            }
+            _ => {}
+        }
+        let aligned = (len + 3) & !3;
+        b = &b[aligned.min(b.len())..];
+    }
+    Ok(false)
+}
+
+/// Parses /proc/net/{tcp,udp}{,6}.
+pub(crate) fn parse_proc_net(
+    text: &str,
+    transport: Transport,
+    v6: bool,
+    which: Which,
+) -> Vec<RawSocket> {
+    let want = crate::os::states_mask(transport, which);
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() < 10 {
+                return None;
+            }
+            let state = u8::from_str_radix(f[3], 16).ok()?;
+            if want & (1u32 << state) == 0 {
+                return None;
+            }
+            Some(RawSocket {
+                transport,
+                local: parse_hex_addr(f[1], v6)?,
+                remote: parse_hex_addr(f[2], v6)?,
+                state,
+                uid: f[7].parse().ok()?,
+                inode: f[9].parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+/// "0100007F:0BB8" (IPv4) or 32 hex digits (IPv6): 32-bit words in host byte order.
+fn parse_hex_addr(s: &str, v6: bool) -> Option<SocketAddr> {
+    let (addr, port) = s.split_once(':')?;
+    let port = u16::from_str_radix(port, 16).ok()?;
+    let words: Option<Vec<[u8; 4]>> = addr
+        .as_bytes()
+        .chunks(8)
+        .map(|w| {
+            let w = std::str::from_utf8(w).ok()?;
+            Some(u32::from_str_radix(w, 16).ok()?.to_ne_bytes())
+        })
+        .collect();
+    let bytes: Vec<u8> = words?.concat();
+    let ip = match (v6, bytes.len()) {
+        (false, 4) => IpAddr::V4(Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3])),
+        (true, 16) => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(&bytes);
+            IpAddr::V6(Ipv6Addr::from(a))
+        }
+        _ => return None,
+    };
+    Some(SocketAddr::new(ip, port))
+}
+
+/// One pass over /proc/*/fd: which processes hold these socket inodes. The process
+/// list is split over the available cores.
+pub(crate) fn proc_owners(proc_root: &Path, inodes: &[u64], with_cmdline: bool) -> Owners {
+    let wanted: HashSet<u64> = inodes.iter().copied().collect();
+    let mut owners = Owners::default();
+    if wanted.is_empty() {
+        return owners;
+    }
+    let Ok(dir) = std::fs::read_dir(proc_root) else {
+        owners.hidden = true;
+        return owners;
+    };
+    let pids: Vec<u32> = dir
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let chunk = pids.len().div_ceil(workers).max(1);
+    let results: Vec<(Vec<(u64, u32)>, bool)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pids
+            .chunks(chunk)
+            .map(|part| {
+                let wanted = &wanted;
+                scope.spawn(move || scan_fds(proc_root, part, wanted))
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let mut procs: HashMap<u32, Process> = HashMap::new();
+    for (found, hidden) in results {
+        owners.hidden |= hidden;
+        for (inode, pid) in found {
+            let p = procs
+                .entry(pid)
+                .or_insert_with(|| read_process(proc_root, pid, with_cmdline))
+                .clone();
+            let list = owners.by_inode.entry(inode).or_default();
+            if !list.iter().any(|x| x.pid == pid) {
+                list.push(p);
+            }
+        }
+    }
+    for list in owners.by_inode.values_mut() {
+        list.sort_by_key(|p| p.pid);
+    }
+    owners
+}
+
+fn scan_fds(proc_root: &Path, pids: &[u32], wanted: &HashSet<u64>) -> (Vec<(u64, u32)>, bool) {
+    let mut found = Vec::new();
+    let mut hidden = false;
+    let mut path = proc_root.to_path_buf();
+    for &pid in pids {
+        path.push(pid.to_string());
+        path.push("fd");
+        match std::fs::read_dir(&path) {
+            Ok(fds) => {
+                for fd in fds.flatten() {
+                    if let Ok(target) = std::fs::read_link(fd.path()) {
+                        if let Some(inode) = socket_inode(target.as_os_str().as_encoded_bytes()) {
+                            if wanted.contains(&inode) {
+                                found.push((inode, pid));
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => hidden = true,
+            // The process ended meanwhile.
+            Err(_) => {}
+        }
+        path.pop();
+        path.pop();
+    }
+    (found, hidden)
+}
+
+/// "socket:[12345]" → 12345.
+fn socket_inode(link: &[u8]) -> Option<u64> {
+    let rest = link.strip_prefix(b"socket:[")?.strip_suffix(b"]")?;
+    std::str::from_utf8(rest).ok()?.parse().ok()
+}
+
+fn read_process(proc_root: &Path, pid: u32, with_cmdline: bool) -> Process {
+    let dir = proc_root.join(pid.to_string());
+    let name = std::fs::read_to_string(dir.join("comm"))
+        .map(|s| s.trim_end_matches('\n').to_owned())
+        .unwrap_or_default();
+    let cmdline = with_cmdline.then(|| {
+        std::fs::read(dir.join("cmdline"))
+            .map(|b| {
+                b.split(|&c| c == 0)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    Process { pid, name, cmdline }
+}
+
+/// The user name of a uid, from /etc/passwd.
+fn passwd_name(uid: u32) -> Option<String> {
+    let text = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd_lookup(&text, uid)
+}
+
+pub(crate) fn passwd_lookup(text: &str, uid: u32) -> Option<String> {
+    text.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let _pw = f.next()?;
+        (f.next()?.parse::<u32>().ok()? == uid).then(|| name.to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_net_lines_parse() {
+        let tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 0100007F:0BB8 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0000000000000000 100 0 0 10 0\n   1: 0100007F:0BB9 0100007F:D431 01 00000000:00000000 00:00000000 00000000     0        0 77 1\n";
+        let s = parse_proc_net(tcp, Transport::Tcp, false, Which::Listening);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].local, "127.0.0.1:3000".parse().unwrap());
+        assert_eq!((s[0].uid, s[0].inode), (1000, 4242));
+        assert_eq!(
+            parse_proc_net(tcp, Transport::Tcp, false, Which::All).len(),
+            2
+        );
+        let tcp6 = "header\n   0: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 99 1\n";
+        let s = parse_proc_net(tcp6, Transport::Tcp, true, Which::Listening);
+        assert_eq!(s[0].local, "[::1]:8080".parse().unwrap());
+    }
+
+    #[test]
+    fn socket_links() {
+        assert_eq!(socket_inode(b"socket:[12345]"), Some(12345));
+        assert_eq!(socket_inode(b"pipe:[12345]"), None);
+        assert_eq!(socket_inode(b"/dev/null"), None);
+    }
+
+    #[test]
+    fn passwd() {
+        let text =
+            "root:x:0:0:root:/root:/bin/bash\nwww-data:x:33:33::/var/www:/usr/sbin/nologin\n";
+        assert_eq!(passwd_lookup(text, 33).as_deref(), Some("www-data"));
+        assert_eq!(passwd_lookup(text, 7), None);
+    }
+
+    #[test]
+    fn netlink_and_proc_agree() {
+        // Both views of the kernel see the same socket, with the same inode.
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let local = l.local_addr().unwrap();
+        let find = |v: Vec<RawSocket>| {
+            v.into_iter()
+                .find(|s| s.local == local)
+                .map(|s| (s.inode, s.uid, s.state))
+        };
+        let a = find(
+            NetlinkSource
+                .sockets(Transport::Tcp, Which::Listening)
+                .unwrap(),
+        );
+        let b = find(
+            ProcNetSource
+                .sockets(Transport::Tcp, Which::Listening)
+                .unwrap(),
+        );
+        assert!(a.is_some());
+        assert_eq!(a, b);
+        let u = std::net::UdpSocket::bind("[::1]:0").unwrap();
+        let local = u.local_addr().unwrap();
+        let find = |v: Vec<RawSocket>| v.into_iter().find(|s| s.local == local).map(|s| s.inode);
+        let a = find(
+            NetlinkSource
+                .sockets(Transport::Udp, Which::Listening)
+                .unwrap(),
+        );
+        assert!(a.is_some());
+        assert_eq!(
+            a,
+            find(
+                ProcNetSource
+                    .sockets(Transport::Udp, Which::Listening)
+                    .unwrap()
+            )
+        );
+    }
+}

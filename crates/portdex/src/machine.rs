@@ -1,0 +1,513 @@
+//! The commands about this machine: `ls`, `who`, `kill`, `free`. Reads arguments,
+//! asks portdex-net, renders; the decisions live in the library.
+
+use crate::cli::{Format, LsArgs};
+use crate::text::clean;
+use crate::{Config, FOUND, NOT_FOUND};
+use portdex_net::{
+    diagnose, ephemeral_range, free_ports, holders, listeners, process_exists, signal_processes,
+    wait_until_free, FreeRequest, KillError, KillSignal, ListOptions, Listener, SocketSource,
+};
+use portdex_registry::{Category, PortRange, Transport};
+use std::fmt::Write;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// A port a process can listen on: 1-65535.
+fn listen_port(s: &str) -> Result<u16, String> {
+    let p = s
+        .parse::<portdex_registry::Port>()
+        .map_err(|e| e.to_string())?;
+    if p.0 == 0 {
+        return Err("port 0 is not a port a process listens on (binding 0 asks the kernel for any port): give 1-65535".into());
+    }
+    Ok(p.0)
+}
+
+fn transports(config: &Config, tcp: bool, udp: bool) -> Result<Vec<Transport>, String> {
+    let mut t = Vec::new();
+    match config.transport {
+        Some(Transport::Tcp) => t.push(Transport::Tcp),
+        Some(Transport::Udp) => t.push(Transport::Udp),
+        Some(other) => {
+            return Err(format!(
+                "'{other}' sockets are not listed: use --proto tcp or udp"
+            ))
+        }
+        None => {
+            if tcp || !udp {
+                t.push(Transport::Tcp);
+            }
+            if udp || !tcp {
+                t.push(Transport::Udp);
+            }
+        }
+    }
+    Ok(t)
+}
+
+fn hidden_hint(hidden: bool) {
+    if hidden {
+        eprintln!(
+            "note: some owners are hidden (other users' processes): run as root to see them all"
+        );
+    }
+}
+
+fn or_dash(s: Option<&str>) -> &str {
+    s.filter(|s| !s.is_empty()).unwrap_or("-")
+}
+
+/// `portdex ls`
+pub fn ls(
+    out: &mut String,
+    config: &Config,
+    args: &LsArgs,
+    source: &dyn SocketSource,
+) -> Result<u8, String> {
+    let t = transports(config, args.tcp, args.udp)?;
+    let port = args.port.as_deref().map(listen_port).transpose()?;
+    if let Some(pid) = args.pid {
+        if !process_exists(pid) {
+            return Err(format!("no process with pid {pid} exists"));
+        }
+    }
+    let opts = ListOptions {
+        tcp: t.contains(&Transport::Tcp),
+        udp: t.contains(&Transport::Udp),
+        owners: !args.no_owners || args.pid.is_some() || args.process.is_some(),
+        cmdline: false,
+    };
+    let snap = listeners(source, opts).map_err(|e| format!("cannot list sockets: {e}"))?;
+    let rows: Vec<&Listener> = snap
+        .listeners
+        .iter()
+        .filter(|l| !args.exposed || l.exposure.is_exposed())
+        .filter(|l| port.is_none_or(|p| l.port == p))
+        .filter(|l| {
+            args.pid
+                .is_none_or(|pid| l.processes.iter().any(|p| p.pid == pid))
+        })
+        .filter(|l| {
+            args.process
+                .as_deref()
+                .is_none_or(|name| l.processes.iter().any(|p| p.name.contains(name)))
+        })
+        .collect();
+    match config.format {
+        Format::Json => {
+            #[derive(serde::Serialize)]
+            struct Out<'a> {
+                listeners: &'a [&'a Listener],
+                owners_hidden: bool,
+            }
+            let v = Out {
+                listeners: &rows,
+                owners_hidden: snap.owners_hidden,
+            };
+            out.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default());
+            out.push('\n');
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let _ = w.write_record([
+                "transport",
+                "family",
+                "address",
+                "port",
+                "exposure",
+                "registry_service",
+                "common_use",
+                "category",
+                "severity",
+                "pids",
+                "processes",
+                "user",
+                "inode",
+            ]);
+            for l in &rows {
+                let _ = w.write_record([
+                    l.transport.as_str(),
+                    &l.family.to_string(),
+                    &l.address.to_string(),
+                    &l.port.to_string(),
+                    l.exposure.as_str(),
+                    l.registry_service.unwrap_or(""),
+                    l.common_use.unwrap_or(""),
+                    l.category.as_str(),
+                    l.severity.map_or("", |s| s.as_str()),
+                    &l.processes
+                        .iter()
+                        .map(|p| p.pid.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    &l.processes
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    l.user.as_deref().unwrap_or(""),
+                    &l.inode.to_string(),
+                ]);
+            }
+            out.push_str(&String::from_utf8_lossy(
+                &w.into_inner().unwrap_or_default(),
+            ));
+        }
+        Format::Table | Format::Services => {
+            let header = [
+                "PROTO",
+                "ADDRESS",
+                "PORT",
+                "EXPOSURE",
+                "REGISTRY",
+                "COMMON USE",
+                "CATEGORY",
+                "PID",
+                "PROCESS",
+                "USER",
+                "SEVERITY",
+            ];
+            let table: Vec<[String; 11]> = rows
+                .iter()
+                .map(|l| {
+                    [
+                        l.transport.to_string(),
+                        l.address.to_string(),
+                        l.port.to_string(),
+                        l.exposure.as_str().to_owned(),
+                        or_dash(l.registry_service).to_owned(),
+                        or_dash(l.common_use).to_owned(),
+                        l.category.label(config.lang).to_owned(),
+                        if l.processes.is_empty() {
+                            "-".to_owned()
+                        } else {
+                            l.processes
+                                .iter()
+                                .map(|p| p.pid.to_string())
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        },
+                        if l.processes.is_empty() {
+                            "-".to_owned()
+                        } else {
+                            clean(
+                                &l.processes
+                                    .iter()
+                                    .map(|p| p.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(","),
+                            )
+                            .into_owned()
+                        },
+                        or_dash(l.user.as_deref()).to_owned(),
+                        l.severity.map_or("-", |s| s.label(config.lang)).to_owned(),
+                    ]
+                })
+                .collect();
+            crate::render::columns(out, &header, &table);
+        }
+    }
+    if opts.owners {
+        hidden_hint(snap.owners_hidden);
+    }
+    Ok(if rows.is_empty() { NOT_FOUND } else { FOUND })
+}
+
+/// `portdex who PORT`
+pub fn who(
+    out: &mut String,
+    config: &Config,
+    port: &str,
+    source: &dyn SocketSource,
+) -> Result<u8, String> {
+    let port = listen_port(port)?;
+    let t = transports(config, false, false)?;
+    let d = diagnose(source, port, &t).map_err(|e| format!("cannot list sockets: {e}"))?;
+    if matches!(config.format, Format::Json) {
+        out.push_str(&serde_json::to_string_pretty(&d).unwrap_or_default());
+        out.push('\n');
+        return Ok(if d.listeners.is_empty() {
+            NOT_FOUND
+        } else {
+            FOUND
+        });
+    }
+    let report = portdex_registry::port_report(port);
+    let mut head = format!("port {port} · {}", Category::of(port).label(config.lang));
+    if let Some(a) = report.assignments.iter().find(|a| !a.name().is_empty()) {
+        let _ = write!(head, " · registry: {}", a.name());
+    }
+    if let Some(k) = report.knowledge.iter().find(|k| !k.iana_assigned()) {
+        let _ = write!(head, " · common use: {}", k.name());
+    }
+    let _ = writeln!(out, "{head}");
+    for l in &d.listeners {
+        let user = l.user.clone().unwrap_or_else(|| format!("uid {}", l.uid));
+        let addr = std::net::SocketAddr::new(l.address, l.port);
+        if l.processes.is_empty() {
+            let _ = writeln!(
+                out,
+                " {} {addr} ({}) owner not visible, socket uid {user}",
+                l.transport,
+                l.exposure.as_str()
+            );
+        }
+        for p in &l.processes {
+            let _ = writeln!(
+                out,
+                " {} {addr} ({}) pid {} {} user {user}",
+                l.transport,
+                l.exposure.as_str(),
+                p.pid,
+                clean(&p.name)
+            );
+            if let Some(cmd) = p.cmdline.as_ref().filter(|c| !c.is_empty()) {
+                let _ = writeln!(out, "   command: {}", clean(&cmd.join(" ")));
+            }
+        }
+    }
+    if d.listeners.is_empty() {
+        let _ = writeln!(out, " nothing listens on port {port}");
+    }
+    // Why a port may be busy although no visible process listens on it.
+    for (state, n) in &d.connections {
+        let why = if *state == "TIME_WAIT" {
+            " (the kernel keeps closed connections up to 60 s; a server needs SO_REUSEADDR to bind meanwhile)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            " {n} connection(s) in {state} use local port {port}{why}"
+        );
+    }
+    if d.owners_hidden {
+        let _ = writeln!(
+            out,
+            " the owner is another user's process: run as root to see it"
+        );
+    }
+    if d.docker_proxy {
+        let _ = writeln!(
+            out,
+            " docker-proxy holds it: a container publishes this port (see `docker ps`); published ports bypass ufw rules"
+        );
+    }
+    if let (true, Some(r)) = (d.in_ephemeral_range, d.ephemeral_range) {
+        let _ = writeln!(
+            out,
+            " {port} is in this machine's ephemeral range ({r}): outgoing connections may take it at any time"
+        );
+    }
+    Ok(if d.listeners.is_empty() {
+        NOT_FOUND
+    } else {
+        FOUND
+    })
+}
+
+/// `portdex kill PORT`
+pub fn kill(
+    out: &mut String,
+    config: &Config,
+    port: &str,
+    signal: &str,
+    yes: bool,
+    wait: f64,
+    source: &dyn SocketSource,
+) -> Result<u8, String> {
+    let port = listen_port(port)?;
+    let signal = KillSignal::parse(signal).ok_or_else(|| {
+        format!(
+            "'{}' is not a signal portdex sends: use TERM, INT, HUP, QUIT or KILL",
+            clean(signal)
+        )
+    })?;
+    if !(0.0..=3600.0).contains(&wait) || wait.is_nan() {
+        return Err(format!("--wait {wait}: give seconds from 0 to 3600"));
+    }
+    let t = transports(config, false, false)?;
+    let procs = match holders(source, port, &t) {
+        Ok((procs, _)) => procs,
+        Err(e @ (KillError::NothingListens(_) | KillError::OwnerHidden(_))) => {
+            eprintln!("portdex: {e}; nothing sent");
+            return Ok(NOT_FOUND);
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(format!(
+                "refusing to send {} without confirmation: standard input is not a terminal; pass --yes",
+                signal.name()
+            ));
+        }
+        let who: Vec<String> = procs
+            .iter()
+            .map(|p| format!("pid {} ({})", p.pid, clean(&p.name)))
+            .collect();
+        eprint!(
+            "send {} to {} listening on port {port}? [y/N] ",
+            signal.name(),
+            who.join(", ")
+        );
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES") {
+            eprintln!("nothing sent");
+            return Ok(NOT_FOUND);
+        }
+    }
+    let sent = signal_processes(port, procs, signal).map_err(|e| e.to_string())?;
+    let delivered = sent.iter().any(|s| s.error.is_none());
+    let free = delivered && wait_until_free(source, port, &t, Duration::from_secs_f64(wait));
+    if matches!(config.format, Format::Json) {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            port: u16,
+            sent: &'a [portdex_net::Sent],
+            port_free: bool,
+        }
+        let v = Out {
+            port,
+            sent: &sent,
+            port_free: free,
+        };
+        out.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default());
+        out.push('\n');
+    } else {
+        for s in &sent {
+            match &s.error {
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "sent {} to pid {} ({})",
+                        s.signal.name(),
+                        s.process.pid,
+                        clean(&s.process.name)
+                    );
+                }
+                Some(e) => {
+                    let _ = writeln!(
+                        out,
+                        "could not send {} to pid {} ({}): {e}",
+                        s.signal.name(),
+                        s.process.pid,
+                        clean(&s.process.name)
+                    );
+                }
+            }
+        }
+        if free {
+            let _ = writeln!(out, "port {port} is free now");
+        } else if delivered {
+            let hint = if signal == KillSignal::Kill {
+                ""
+            } else {
+                "; --signal KILL forces it"
+            };
+            let _ = writeln!(out, "port {port} is still in use after {wait} s{hint}");
+        }
+    }
+    Ok(if free { FOUND } else { NOT_FOUND })
+}
+
+/// Whether `outer` holds every port of `inner`.
+fn covers(outer: PortRange, inner: PortRange) -> bool {
+    outer.lo <= inner.lo && inner.hi <= outer.hi
+}
+
+fn parse_range(s: &str) -> Result<PortRange, String> {
+    if let Ok(c) = s.parse::<Category>() {
+        return Ok(c.range());
+    }
+    s.parse::<PortRange>()
+        .map_err(|e| format!("--range: {e}; or use well-known, registered, dynamic"))
+}
+
+/// `portdex free`
+pub fn free(
+    out: &mut String,
+    config: &Config,
+    count: usize,
+    near: Option<&str>,
+    range: Option<&str>,
+    udp: bool,
+    allow_ephemeral: bool,
+) -> Result<u8, String> {
+    if count == 0 || count > 10_000 {
+        return Err(format!("--count {count}: give 1 to 10000"));
+    }
+    let transport = match (config.transport, udp) {
+        (Some(Transport::Udp), _) | (None, true) => Transport::Udp,
+        (Some(Transport::Tcp), false) | (None, false) => Transport::Tcp,
+        (Some(t), _) => {
+            return Err(format!(
+                "'{t}' ports cannot be tested by binding: use tcp or udp"
+            ))
+        }
+    };
+    let near = near.map(listen_port).transpose()?;
+    let range = match (range, near) {
+        (Some(r), _) => parse_range(r)?,
+        (None, Some(n)) => PortRange {
+            lo: n,
+            hi: u16::MAX,
+        },
+        (None, None) => Category::Dynamic.range(),
+    };
+    if range.lo == 0 && range.hi == 0 {
+        return Err("--range 0: port 0 is not a port a process listens on".into());
+    }
+    let range = PortRange {
+        lo: range.lo.max(1),
+        hi: range.hi,
+    };
+    if let Some(n) = near {
+        if !range.contains(n) {
+            return Err(format!("--near {n} is outside --range {range}"));
+        }
+    }
+    let eph = ephemeral_range();
+    // Leave the ephemeral range out unless that would leave nothing.
+    let avoid = match eph {
+        Some(e) if !allow_ephemeral && !covers(e, range) => Some(e),
+        _ => None,
+    };
+    let req = FreeRequest {
+        transport,
+        range,
+        count,
+        near,
+        avoid_ephemeral: avoid,
+    };
+    let ports = free_ports(&req).map_err(|e| e.to_string())?;
+    match config.format {
+        Format::Json => {
+            #[derive(serde::Serialize)]
+            struct Out {
+                transport: Transport,
+                ports: Vec<u16>,
+                range: PortRange,
+                ephemeral_range: Option<PortRange>,
+                ephemeral_range_avoided: bool,
+            }
+            let v = Out {
+                transport,
+                ports,
+                range,
+                ephemeral_range: eph,
+                ephemeral_range_avoided: avoid.is_some(),
+            };
+            out.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default());
+            out.push('\n');
+        }
+        _ => {
+            for p in &ports {
+                let _ = writeln!(out, "{p}");
+            }
+        }
+    }
+    Ok(FOUND)
+}

@@ -1,0 +1,343 @@
+//! End-to-end tests of `ls`, `who`, `kill` and `free`: real sockets held by child
+//! processes (tests/helpers/hold.py), the real binary, run as a user runs it. Only
+//! loopback and wildcard binds on this machine; nothing is sent anywhere else.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+fn portdex() -> Command {
+    let mut c = Command::cargo_bin("portdex").unwrap();
+    c.env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C");
+    c
+}
+
+/// A child process holding sockets; killed when dropped.
+struct Holder {
+    child: Child,
+    ports: Vec<u16>,
+}
+
+impl Holder {
+    fn new(flags: &[&str], specs: &[&str]) -> Holder {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/helpers/hold.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .args(flags)
+            .args(specs)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs the socket helper");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let ports: Vec<u16> =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        Holder { child, ports }
+    }
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+    fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn ls_json(args: &[&str]) -> Vec<Value> {
+    let out = portdex()
+        .arg("ls")
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.code().unwrap() <= 1, "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["listeners"].as_array().unwrap().clone()
+}
+
+fn find<'a>(ls: &'a [Value], transport: &str, address: &str, port: u16) -> Option<&'a Value> {
+    ls.iter()
+        .find(|l| l["transport"] == transport && l["address"] == address && l["port"] == port)
+}
+
+#[test]
+fn ls_sees_tcp_and_udp_ipv4_and_ipv6_with_owners() {
+    let h = Holder::new(
+        &[],
+        &[
+            "tcp4:127.0.0.1:0",
+            "tcp6:[::]:0",
+            "udp4:0.0.0.0:0",
+            "udp6:[::1]:0",
+        ],
+    );
+    let [t4, t6, u4, u6] = h.ports[..] else {
+        panic!()
+    };
+    let ls = ls_json(&[]);
+    let cases = [
+        ("tcp", "127.0.0.1", t4, "loopback", 4),
+        ("tcp", "::", t6, "all", 6),
+        ("udp", "0.0.0.0", u4, "all", 4),
+        ("udp", "::1", u6, "loopback", 6),
+    ];
+    for (transport, address, port, exposure, family) in cases {
+        let l = find(&ls, transport, address, port)
+            .unwrap_or_else(|| panic!("{transport} {address}:{port} missing"));
+        assert_eq!(l["exposure"], exposure);
+        assert_eq!(l["family"], family);
+        assert_eq!(l["processes"][0]["pid"], h.pid());
+        assert_eq!(l["processes"][0]["name"], "python3");
+        assert!(l["category"].is_string());
+    }
+
+    // Filters.
+    let exposed = ls_json(&["--exposed"]);
+    assert!(find(&exposed, "tcp", "::", t6).is_some());
+    assert!(find(&exposed, "tcp", "127.0.0.1", t4).is_none());
+    assert!(ls_json(&["--udp"]).iter().all(|l| l["transport"] == "udp"));
+    assert!(ls_json(&["--tcp"]).iter().all(|l| l["transport"] == "tcp"));
+    let by_port = ls_json(&["--port", &t4.to_string()]);
+    assert!(by_port.iter().all(|l| l["port"] == t4) && !by_port.is_empty());
+    let by_pid = ls_json(&["--pid", &h.pid().to_string()]);
+    assert_eq!(by_pid.len(), 4, "{by_pid:?}");
+    assert_eq!(
+        ls_json(&["--process", "python"])
+            .iter()
+            .filter(|l| l["processes"][0]["pid"] == h.pid())
+            .count(),
+        4
+    );
+    let bare = ls_json(&["--no-owners", "--port", &t4.to_string()]);
+    assert!(bare[0]["processes"].as_array().unwrap().is_empty());
+
+    // The table and CSV a person or a script reads.
+    portdex().arg("ls").assert().success().stdout(
+        predicate::str::contains("EXPOSURE").and(predicate::str::contains(format!("{t6}  all"))),
+    );
+    portdex()
+        .args(["ls", "--csv", "--port", &u4.to_string()])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "transport,family,address,port,exposure",
+        ))
+        .stdout(predicate::str::contains(format!("udp,4,0.0.0.0,{u4},all")));
+}
+
+#[test]
+fn ls_annotates_from_the_registry() {
+    // A listener on a curated port: 9229 is the Node.js inspector (critical when exposed).
+    let Ok(_probe) = std::net::TcpListener::bind("127.0.0.1:9229") else {
+        eprintln!("skipped: 127.0.0.1:9229 is in use on this machine");
+        return;
+    };
+    drop(_probe);
+    let _h = Holder::new(&[], &["tcp4:127.0.0.1:9229"]);
+    let ls = ls_json(&["--port", "9229"]);
+    let l = find(&ls, "tcp", "127.0.0.1", 9229).unwrap();
+    assert_eq!(l["common_use"], "node-inspector");
+    assert_eq!(l["severity"], "critical");
+    assert_eq!(l["category"], "registered");
+}
+
+#[test]
+fn who_names_the_process_and_its_command_line() {
+    let h = Holder::new(&[], &["tcp6:[::]:0"]);
+    let port = h.ports[0].to_string();
+    portdex()
+        .args(["who", &port])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("pid {} python3", h.pid())))
+        .stdout(predicate::str::contains("command:").and(predicate::str::contains("hold.py")));
+    let out = portdex().args(["who", &port, "--json"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["listeners"][0]["processes"][0]["pid"], h.pid());
+}
+
+#[test]
+fn who_explains_a_busy_port_that_nothing_listens_on() {
+    // The server side closes first, so the server's port sits in TIME_WAIT.
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    let client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let (conn, _) = server.accept().unwrap();
+    drop(conn);
+    drop(server);
+    std::thread::sleep(Duration::from_millis(50));
+    drop(client);
+    std::thread::sleep(Duration::from_millis(50));
+    portdex()
+        .args(["who", &port.to_string()])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("nothing listens"))
+        .stdout(predicate::str::contains("TIME_WAIT"));
+}
+
+#[test]
+fn kill_needs_a_yes_without_a_terminal() {
+    let mut h = Holder::new(&[], &["tcp4:127.0.0.1:0"]);
+    portdex()
+        .args(["kill", &h.ports[0].to_string()])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--yes"));
+    assert!(h.alive(), "nothing may be killed without a yes");
+}
+
+#[test]
+fn kill_signals_the_listener_and_not_a_client_connected_to_it() {
+    let mut server = Holder::new(&[], &["tcp4:127.0.0.1:0"]);
+    let port = server.ports[0];
+    let mut client = Holder::new(&[], &[&format!("connect:127.0.0.1:{port}")]);
+    portdex()
+        .args(["kill", &port.to_string(), "--yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "sent SIGTERM to pid {} (python3)",
+            server.pid()
+        )))
+        .stdout(predicate::str::contains(format!("port {port} is free now")));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.alive() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!server.alive());
+    assert!(client.alive(), "the connected client must survive");
+    // Nothing left to kill: exit 1, nothing sent.
+    portdex()
+        .args(["kill", &port.to_string(), "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nothing listens"));
+}
+
+#[test]
+fn kill_says_when_the_port_stays_busy_and_kill_forces_it() {
+    let mut h = Holder::new(&["--ignore-term"], &["udp4:127.0.0.1:0"]);
+    let port = h.ports[0].to_string();
+    portdex()
+        .args(["kill", &port, "--yes", "--wait", "0.5"])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("still in use").and(predicate::str::contains("--signal KILL")),
+        );
+    assert!(h.alive());
+    portdex()
+        .args(["kill", &port, "--yes", "--signal", "KILL", "--json"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("\"port_free\": true")
+                .and(predicate::str::contains("\"KILL\"")),
+        );
+}
+
+#[test]
+fn free_ports_bind_on_ipv4_and_ipv6() {
+    let out = portdex().arg("free").assert().success();
+    let port: u16 = String::from_utf8_lossy(&out.get_output().stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(port >= 49152, "dynamic range by default: {port}");
+    if let Some(e) = portdex_net::ephemeral_range() {
+        assert!(!e.contains(port), "the ephemeral range is left out: {port}");
+    }
+    std::net::TcpListener::bind(("0.0.0.0", port)).unwrap();
+    std::net::TcpListener::bind(("::", port)).unwrap();
+
+    let out = portdex()
+        .args(["free", "--count", "3", "--near", "3000"])
+        .assert()
+        .success();
+    let ports: Vec<u16> = String::from_utf8_lossy(&out.get_output().stdout)
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert_eq!(ports.len(), 3);
+    assert!(
+        ports[0] >= 3000 && ports.windows(2).all(|w| w[0] < w[1]),
+        "{ports:?}"
+    );
+
+    let out = portdex()
+        .args(["free", "--range", "registered", "--udp", "--json"])
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let p = v["ports"][0].as_u64().unwrap();
+    assert!((1024..=49151).contains(&p));
+    assert_eq!(v["transport"], "udp");
+    std::net::UdpSocket::bind(("0.0.0.0", p as u16)).unwrap();
+}
+
+#[test]
+fn a_held_port_is_never_offered() {
+    let h = Holder::new(&[], &["tcp6:[::]:0"]);
+    let port = h.ports[0];
+    let out = portdex()
+        .args(["free", "--near", &port.to_string(), "--allow-ephemeral"])
+        .assert()
+        .success();
+    let got: u16 = String::from_utf8_lossy(&out.get_output().stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert_ne!(got, port);
+}
+
+#[test]
+fn bad_input_is_refused_with_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["who", "0"], "port 0"),
+        (&["who", "70000"], "'70000' is out of range"),
+        (&["kill", "0", "--yes"], "port 0"),
+        (&["kill", "abc", "--yes"], "'abc' is not a port"),
+        (
+            &["kill", "8080", "--yes", "--signal", "STOP"],
+            "'STOP' is not a signal",
+        ),
+        (
+            &["ls", "--pid", "999999999"],
+            "no process with pid 999999999",
+        ),
+        (&["ls", "--port", "70000"], "out of range"),
+        (&["free", "--near", "0"], "port 0"),
+        (&["free", "--range", "9-3"], "start is above the end"),
+        (
+            &["free", "--range", "nowhere"],
+            "well-known, registered, dynamic",
+        ),
+        (&["free", "--count", "0"], "--count 0"),
+        (&["ls", "--proto", "sctp"], "use --proto tcp or udp"),
+    ];
+    for (args, want) in cases {
+        portdex()
+            .args(*args)
+            .write_stdin("")
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains(*want).and(predicate::str::contains("panicked").not()),
+            );
+    }
+}
