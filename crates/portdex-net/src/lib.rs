@@ -221,22 +221,16 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
                 .or_insert_with(|| source.user_name(s.uid))
                 .clone();
             let port = s.local.port();
-            let report = portdex_registry::port_report(port);
-            let registry_service = report
-                .assignments
-                .iter()
+            let registry_service = portdex_registry::assignments_at(port)
                 .find(|a| {
                     a.transport() == Some(s.transport)
                         && a.status() == portdex_registry::Status::Assigned
                         && !a.name().is_empty()
                 })
                 .map(|a| a.name());
-            let known: Vec<_> = report
-                .knowledge
-                .iter()
-                .filter(|k| k.has_transport(s.transport))
-                .collect();
-            let common_use = known.iter().find(|k| !k.iana_assigned()).map(|k| k.name());
+            let known =
+                || portdex_registry::knowledge_at(port).filter(|k| k.has_transport(s.transport));
+            let common_use = known().find(|k| !k.iana_assigned()).map(|k| k.name());
             Listener {
                 transport: s.transport,
                 family: if s.local.is_ipv4() { 4 } else { 6 },
@@ -250,13 +244,21 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
                 registry_service,
                 common_use,
                 category: Category::of(port),
-                severity: known.iter().map(|k| k.severity()).max(),
+                severity: known().map(|k| k.severity()).max(),
             }
         })
         .collect();
-    listeners.sort_by(|a, b| {
-        (a.transport, a.port, a.family, a.address).cmp(&(b.transport, b.port, b.family, b.address))
-    });
+    // One integer key per listener: sorting 10,000 of them by tuples of addresses
+    // costs more than listing them.
+    let key = |l: &Listener| {
+        let addr = match l.address {
+            IpAddr::V4(a) => u128::from(a.to_bits()),
+            IpAddr::V6(a) => a.to_bits(),
+        };
+        (l.transport, l.port, l.family, addr)
+    };
+    listeners.sort_unstable_by_key(key);
+
     Ok(Snapshot {
         listeners,
         owners_hidden: owners.hidden,

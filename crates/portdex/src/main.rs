@@ -155,7 +155,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         )?,
         None => lookup(&mut out, &config, &cli.queries)?,
     };
-    write_out(&out);
+    write_out(&out, config.color);
     Ok(code)
 }
 
@@ -209,12 +209,21 @@ fn hint_for_name(config: &Config, query: &str, name: &str) {
 }
 
 /// Writes everything at once; a closed pipe (`portdex … | head`) is not an error.
-fn write_out(out: &str) {
-    let mut stdout = anstream::stdout().lock();
-    if let Err(e) = stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+/// Without colour the text goes straight out: nothing to strip, and long listings
+/// (`ls` with 10,000 sockets) do not pay for a scan of every byte.
+fn write_out(out: &str, color: bool) {
+    let result = if color {
+        let mut stdout = anstream::stdout().lock();
+        stdout
+            .write_all(out.as_bytes())
+            .and_then(|()| stdout.flush())
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(out.as_bytes())
+            .and_then(|()| stdout.flush())
+    };
+    if let Err(e) = result {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("portdex: cannot write output: {e}");
         }

@@ -545,22 +545,32 @@ pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], tota
 /// A plain table for long lists (thousands of listeners): columns padded to their
 /// widest cell, no wrapping, one pass. comfy-table is for short, wrapped tables.
 pub fn columns<const N: usize>(out: &mut String, header: &[&str; N], rows: &[[String; N]]) {
-    use unicode_width::UnicodeWidthStr;
-    let mut widths: [usize; N] = header.map(UnicodeWidthStr::width);
+    // Most cells are ASCII: their width is their length.
+    let width = |s: &str| {
+        if s.is_ascii() {
+            s.len()
+        } else {
+            unicode_width::UnicodeWidthStr::width(s)
+        }
+    };
+    let mut widths: [usize; N] = header.map(width);
     for r in rows {
         for (w, cell) in widths.iter_mut().zip(r) {
-            *w = (*w).max(cell.width());
+            *w = (*w).max(width(cell));
         }
     }
+    out.reserve(rows.len() * (widths.iter().sum::<usize>() + 2 * N));
     let mut line = |cells: &mut dyn Iterator<Item = &str>| {
-        let mut l = String::from(" ");
+        let start = out.len();
+        out.push(' ');
         for (i, (cell, w)) in cells.zip(widths).enumerate() {
-            l.push_str(cell);
+            out.push_str(cell);
             if i + 1 < N {
-                l.extend(std::iter::repeat_n(' ', w - cell.width() + 2));
+                out.extend(std::iter::repeat_n(' ', w - width(cell) + 2));
             }
         }
-        out.push_str(l.trim_end());
+        let end = out[start..].trim_end().len() + start;
+        out.truncate(end);
         out.push('\n');
     };
     line(&mut header.iter().copied());

@@ -341,3 +341,31 @@ fn bad_input_is_refused_with_exit_2() {
             );
     }
 }
+
+#[test]
+fn without_root_owners_are_hidden_and_it_says_so() {
+    // Needs root to switch to another user; CI runs as root.
+    if !rustix::process::geteuid().is_root() || !std::path::Path::new("/usr/bin/setpriv").exists() {
+        eprintln!("SKIPPED without_root_owners_are_hidden_and_it_says_so: needs root and setpriv");
+        return;
+    }
+    let h = Holder::new(&[], &["tcp4:127.0.0.1:0"]);
+    let port = h.ports[0];
+    let out = std::process::Command::new("/usr/bin/setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(assert_cmd::cargo::cargo_bin("portdex"))
+        .args(["ls", "--json", "--port", &port.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["owners_hidden"], true);
+    assert!(v["listeners"][0]["processes"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(v["listeners"][0]["user"], "root");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("run as root"), "{err}");
+}
