@@ -22,6 +22,7 @@ use portdex_registry::{Category, Severity, Transport};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 /// TCP states as the kernel numbers them (include/net/tcp_states.h).
 pub mod tcp_state {
@@ -150,8 +151,8 @@ pub struct Listener {
     pub inode: u64,
     /// Owner of the socket (uid).
     pub uid: u32,
-    /// The uid's user name, when known.
-    pub user: Option<String>,
+    /// The uid's user name, when known (shared between the listeners of one user).
+    pub user: Option<Arc<str>>,
     /// Processes holding it (empty when hidden or not asked for).
     pub processes: Vec<Process>,
     /// The registry's name for the port and transport (not a detection: see DESIGN.md).
@@ -212,13 +213,13 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
     } else {
         Owners::default()
     };
-    let mut users: HashMap<u32, Option<String>> = HashMap::new();
+    let mut users: HashMap<u32, Option<Arc<str>>> = HashMap::new();
     let mut listeners: Vec<Listener> = raw
         .into_iter()
         .map(|s| {
             let user = users
                 .entry(s.uid)
-                .or_insert_with(|| source.user_name(s.uid))
+                .or_insert_with(|| source.user_name(s.uid).map(Arc::from))
                 .clone();
             let port = s.local.port();
             let registry_service = portdex_registry::assignments_at(port)

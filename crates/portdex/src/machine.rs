@@ -168,44 +168,38 @@ pub fn ls(
                 "USER",
                 "SEVERITY",
             ];
-            let table: Vec<[String; 11]> = rows
-                .iter()
-                .map(|l| {
-                    [
-                        l.transport.to_string(),
-                        l.address.to_string(),
-                        l.port.to_string(),
-                        l.exposure.as_str().to_owned(),
-                        or_dash(l.registry_service).to_owned(),
-                        or_dash(l.common_use).to_owned(),
-                        l.category.label(config.lang).to_owned(),
-                        if l.processes.is_empty() {
-                            "-".to_owned()
-                        } else {
-                            l.processes
-                                .iter()
-                                .map(|p| p.pid.to_string())
-                                .collect::<Vec<_>>()
-                                .join(",")
-                        },
-                        if l.processes.is_empty() {
-                            "-".to_owned()
-                        } else {
-                            clean(
-                                &l.processes
-                                    .iter()
-                                    .map(|p| p.name.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(","),
-                            )
-                            .into_owned()
-                        },
-                        or_dash(l.user.as_deref()).to_owned(),
-                        l.severity.map_or("-", |s| s.label(config.lang)).to_owned(),
-                    ]
-                })
-                .collect();
-            crate::render::columns(out, &header, &table);
+            let mut grid = crate::render::Grid::<11>::with_capacity(rows.len());
+            for l in &rows {
+                grid.cell(l.transport);
+                grid.cell(l.address);
+                grid.cell(l.port);
+                grid.cell(l.exposure.as_str());
+                grid.cell(or_dash(l.registry_service));
+                grid.cell(or_dash(l.common_use));
+                grid.cell(l.category.label(config.lang));
+                if l.processes.is_empty() {
+                    grid.cell("-");
+                    grid.cell("-");
+                } else {
+                    grid.cell(
+                        l.processes
+                            .iter()
+                            .map(|p| p.pid.to_string())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    );
+                    grid.cell(clean(
+                        &l.processes
+                            .iter()
+                            .map(|p| p.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    ));
+                }
+                grid.cell(or_dash(l.user.as_deref()));
+                grid.cell(l.severity.map_or("-", |s| s.label(config.lang)));
+            }
+            grid.render(out, &header);
         }
     }
     if opts.owners {
@@ -243,7 +237,10 @@ pub fn who(
     }
     let _ = writeln!(out, "{head}");
     for l in &d.listeners {
-        let user = l.user.clone().unwrap_or_else(|| format!("uid {}", l.uid));
+        let user = l
+            .user
+            .as_deref()
+            .map_or_else(|| format!("uid {}", l.uid), str::to_owned);
         let addr = std::net::SocketAddr::new(l.address, l.port);
         if l.processes.is_empty() {
             let _ = writeln!(

@@ -542,39 +542,69 @@ pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], tota
     }
 }
 
-/// A plain table for long lists (thousands of listeners): columns padded to their
-/// widest cell, no wrapping, one pass. comfy-table is for short, wrapped tables.
-pub fn columns<const N: usize>(out: &mut String, header: &[&str; N], rows: &[[String; N]]) {
-    // Most cells are ASCII: their width is their length.
-    let width = |s: &str| {
-        if s.is_ascii() {
-            s.len()
-        } else {
-            unicode_width::UnicodeWidthStr::width(s)
-        }
-    };
-    let mut widths: [usize; N] = header.map(width);
-    for r in rows {
-        for (w, cell) in widths.iter_mut().zip(r) {
-            *w = (*w).max(width(cell));
+/// A plain table for long lists (thousands of listeners): cells are written into one
+/// text buffer (no allocation per cell), columns padded to their widest cell, no
+/// wrapping. comfy-table is for short, wrapped tables.
+pub struct Grid<const N: usize> {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl<const N: usize> Grid<N> {
+    /// An empty grid for about `rows` rows.
+    pub fn with_capacity(rows: usize) -> Self {
+        Grid {
+            text: String::with_capacity(rows * N * 8),
+            ends: Vec::with_capacity(rows * N),
         }
     }
-    out.reserve(rows.len() * (widths.iter().sum::<usize>() + 2 * N));
-    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
-        let start = out.len();
-        out.push(' ');
-        for (i, (cell, w)) in cells.zip(widths).enumerate() {
+
+    /// Appends the next cell (rows fill left to right, N cells each).
+    pub fn cell(&mut self, value: impl std::fmt::Display) {
+        let _ = write!(self.text, "{value}");
+        self.ends.push(self.text.len());
+    }
+
+    fn cells(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(a, b)| &self.text[a..b])
+    }
+
+    /// Writes the header and the rows, columns aligned.
+    pub fn render(&self, out: &mut String, header: &[&str; N]) {
+        // Most cells are ASCII: their width is their length.
+        let width = |s: &str| {
+            if s.is_ascii() {
+                s.len()
+            } else {
+                unicode_width::UnicodeWidthStr::width(s)
+            }
+        };
+        let mut widths: [usize; N] = header.map(width);
+        for (i, cell) in self.cells().enumerate() {
+            widths[i % N] = widths[i % N].max(width(cell));
+        }
+        out.reserve((self.ends.len() / N + 1) * (widths.iter().sum::<usize>() + 2 * N + 1));
+        let mut put = |i: usize, cell: &str| {
+            if i == 0 {
+                out.push(' ');
+            }
             out.push_str(cell);
             if i + 1 < N {
-                out.extend(std::iter::repeat_n(' ', w - width(cell) + 2));
+                out.extend(std::iter::repeat_n(' ', widths[i] - width(cell) + 2));
+            } else {
+                let end = out.trim_end_matches(' ').len();
+                out.truncate(end);
+                out.push('\n');
             }
+        };
+        for (i, h) in header.iter().enumerate() {
+            put(i, h);
         }
-        let end = out[start..].trim_end().len() + start;
-        out.truncate(end);
-        out.push('\n');
-    };
-    line(&mut header.iter().copied());
-    for r in rows {
-        line(&mut r.iter().map(String::as_str));
+        for (i, cell) in self.cells().enumerate() {
+            put(i % N, cell);
+        }
     }
 }
