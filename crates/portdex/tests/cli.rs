@@ -64,7 +64,7 @@ const GUIDE: &[(u16, &str, &str, bool)] = &[
     (5900, "tcp", "rfb", true),
     (6379, "tcp", "redis", true),
     (7000, "tcp", "afs3-fileserver", true),
-    (8000, "tcp", "django", false),
+    (8000, "tcp", "http-dev", false),
     (8080, "tcp", "http-alt", true),
     (8443, "tcp", "https-alt", false),
     (9000, "tcp", "php-fpm", false),
