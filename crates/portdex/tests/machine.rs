@@ -369,3 +369,52 @@ fn without_root_owners_are_hidden_and_it_says_so() {
     assert_eq!(err.lines().count(), 1, "one line: {err}");
     assert!(err.contains("run as root"), "{err}");
 }
+
+#[test]
+fn kill_asks_on_a_terminal() {
+    // script(1) gives portdex a pseudo-terminal and types the answer.
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        eprintln!("SKIPPED kill_asks_on_a_terminal: needs script (util-linux)");
+        return;
+    }
+    let mut h = Holder::new(&[], &["tcp4:127.0.0.1:0"]);
+    let port = h.ports[0];
+    let cmd = format!(
+        "{} kill {port}",
+        assert_cmd::cargo::cargo_bin("portdex").display()
+    );
+    let on_tty = |answer: &str| {
+        let mut child = std::process::Command::new("/usr/bin/script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .as_mut()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = on_tty("n\n");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "send SIGTERM to pid {} (python3) listening on port {port}? [y/N]",
+            h.pid()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("nothing sent"), "{text}");
+    assert!(h.alive());
+    let (code, text) = on_tty("y\n");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("is free now"), "{text}");
+}
