@@ -105,6 +105,27 @@ pub enum Command {
         #[arg(long)]
         allow_ephemeral: bool,
     },
+    /// Is this machine exposing what it should not? Findings, most severe first.
+    Audit {
+        /// Exit 1 when a finding is at least this severe: info, low, medium, high, critical.
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on: Option<String>,
+        /// A TOML file of accepted listeners ([[accept]] port = 22, process = "sshd").
+        #[arg(long, value_name = "FILE")]
+        config: Option<std::path::PathBuf>,
+    },
+    /// Firewall rules that allow only what you name and drop the rest (printed, not applied).
+    Firewall {
+        /// What to allow: names, ports, ranges, optionally /tcp or /udp (ssh,https,8000-8100,53/udp).
+        #[arg(long, value_name = "LIST", required_unless_present = "from_listeners")]
+        allow: Option<String>,
+        /// Allow what listens on other interfaces now (stop what you do not need first).
+        #[arg(long)]
+        from_listeners: bool,
+        /// nftables (default), ufw, iptables or firewalld.
+        #[arg(long, value_enum, default_value_t = BackendArg::Nftables)]
+        backend: BackendArg,
+    },
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -184,4 +205,17 @@ pub struct LsArgs {
     /// Do not look up owning processes (faster).
     #[arg(long)]
     pub no_owners: bool,
+}
+
+/// Firewall front-ends.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum BackendArg {
+    /// An nftables ruleset for `nft -f`.
+    Nftables,
+    /// ufw commands.
+    Ufw,
+    /// iptables-restore / ip6tables-restore input.
+    Iptables,
+    /// firewall-cmd commands.
+    Firewalld,
 }

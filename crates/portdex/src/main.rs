@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+mod audit;
 mod cli;
 mod machine;
 mod render;
@@ -152,6 +153,27 @@ fn run(cli: Cli) -> Result<u8, String> {
             range.as_deref(),
             *udp,
             *allow_ephemeral,
+        )?,
+        Some(Command::Audit {
+            fail_on,
+            config: file,
+        }) => audit::audit(
+            &mut out,
+            &config,
+            fail_on.as_deref(),
+            file.as_deref(),
+            &portdex_net::SystemSource,
+        )?,
+        Some(Command::Firewall {
+            allow,
+            from_listeners,
+            backend,
+        }) => audit::firewall(
+            &mut out,
+            allow.as_deref(),
+            *from_listeners,
+            *backend,
+            &portdex_net::SystemSource,
         )?,
         None => lookup(&mut out, &config, &cli.queries)?,
     };

@@ -1,0 +1,287 @@
+//! From listeners and the registry's knowledge to findings, and from an allow list to
+//! firewall rules. The guide's three habits as code: close what you do not need (see
+//! it), put a firewall in front ([`firewall`]), use the encrypted protocol (each
+//! finding says which). No I/O here: the caller lists the listeners and reads files.
+
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod firewall;
+
+pub use config::{AuditConfig, ConfigError};
+
+use portdex_net::{Exposure, Listener, Snapshot};
+use portdex_registry::{
+    knowledge_at, knowledge_named, Category, Knowledge, Lang, Severity, Transport,
+};
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// One thing the audit found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// How bad.
+    pub severity: Severity,
+    /// Which rule found it (stable identifier).
+    pub rule: &'static str,
+    /// tcp or udp.
+    pub transport: Transport,
+    /// Local address of the listener.
+    pub address: IpAddr,
+    /// Port.
+    pub port: u16,
+    /// Who can reach it.
+    pub exposure: Exposure,
+    /// The service, as portdex knows it (curated name, process-implied name, or the
+    /// registry's name), when known.
+    pub service: Option<String>,
+    /// The owning processes' names and pids.
+    pub processes: Vec<String>,
+    /// Why it matters.
+    pub why: String,
+    /// What to do.
+    pub fix: String,
+    /// Where the fact comes from.
+    pub reference: Option<&'static str>,
+}
+
+/// The audit's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// Listeners reachable only from this machine: not findings, but counted.
+    pub loopback_only: usize,
+    /// Exposed listeners the configuration accepts.
+    pub accepted: usize,
+    /// All listeners looked at.
+    pub listeners: usize,
+    /// True when some owners were hidden (run as root for a complete audit).
+    pub owners_hidden: bool,
+    /// True when docker-proxy publishes a port: ufw rules do not apply to it.
+    pub docker_published: bool,
+}
+
+impl Report {
+    /// The most severe finding's severity.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// Process names of well-known servers and the curated name of what they serve: a
+/// server found by its process on another port is still that server.
+const PROCESS_SERVICES: &[(&str, &str)] = &[
+    ("sshd", "ssh"),
+    ("redis-server", "redis"),
+    ("valkey-server", "redis"),
+    ("memcached", "memcache"),
+    ("mongod", "mongodb"),
+    ("mongos", "mongodb"),
+    ("postgres", "postgresql"),
+    ("mysqld", "mysql"),
+    ("mariadbd", "mysql"),
+    ("vsftpd", "ftp"),
+    ("proftpd", "ftp"),
+    ("in.telnetd", "telnet"),
+    ("telnetd", "telnet"),
+    ("in.tftpd", "tftp"),
+    ("slapd", "ldap"),
+    ("snmpd", "snmp"),
+    ("Xvnc", "vnc"),
+    ("x11vnc", "vnc"),
+    ("dockerd", "docker"),
+    ("etcd", "etcd"),
+    ("kubelet", "kubelet"),
+    ("rpcbind", "sunrpc"),
+    ("smbd", "microsoft-ds"),
+];
+
+/// The curated entry a process implies, when its name is a known server's.
+fn implied_by_process(l: &Listener) -> Option<Knowledge> {
+    l.processes.iter().find_map(|p| {
+        let (_, service) = PROCESS_SERVICES.iter().find(|(name, _)| *name == p.name)?;
+        knowledge_named(service).find(|k| k.has_transport(l.transport))
+    })
+}
+
+fn processes(l: &Listener) -> Vec<String> {
+    l.processes
+        .iter()
+        .map(|p| format!("{} ({})", p.name, p.pid))
+        .collect()
+}
+
+fn exposure_words(l: &Listener) -> String {
+    match l.exposure {
+        Exposure::All => "on all interfaces".to_owned(),
+        Exposure::Address => format!("on {}", l.address),
+        Exposure::Loopback => "on loopback".to_owned(),
+    }
+}
+
+/// Audits the listeners of a snapshot.
+pub fn audit(snapshot: &Snapshot, config: &AuditConfig, lang: Lang) -> Report {
+    let mut findings = Vec::new();
+    let mut loopback_only = 0;
+    let mut accepted = 0;
+    for l in &snapshot.listeners {
+        if !l.exposure.is_exposed() {
+            loopback_only += 1;
+            continue;
+        }
+        if config.accepts(l) {
+            accepted += 1;
+            continue;
+        }
+        findings.extend(judge(l, lang));
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then((a.port, a.transport).cmp(&(b.port, b.transport)))
+    });
+    Report {
+        findings,
+        loopback_only,
+        accepted,
+        listeners: snapshot.listeners.len(),
+        owners_hidden: snapshot.owners_hidden,
+        docker_published: snapshot
+            .listeners
+            .iter()
+            .any(|l| l.processes.iter().any(|p| p.name == "docker-proxy")),
+    }
+}
+
+/// The findings for one exposed listener.
+fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
+    let base =
+        |severity, rule, service: Option<String>, why: String, fix: String, reference| Finding {
+            severity,
+            rule,
+            transport: l.transport,
+            address: l.address,
+            port: l.port,
+            exposure: l.exposure,
+            service,
+            processes: processes(l),
+            why,
+            fix,
+            reference,
+        };
+    let by_port: Vec<Knowledge> = knowledge_at(l.port)
+        .filter(|k| k.has_transport(l.transport))
+        .collect();
+    let by_process = implied_by_process(l);
+    let mut out = Vec::new();
+
+    // What runs here, as far as portdex can tell: the process's service when its name
+    // says so, else the port's curated entries (the most severe first).
+    let known = match by_process {
+        Some(k) => Some(k),
+        None => by_port.iter().copied().max_by_key(|k| k.severity()),
+    };
+    match known {
+        Some(k) if k.severity() > Severity::Info => {
+            // Critical means open without authentication by default: that dominates.
+            // Below it, a cleartext protocol's fix is its encrypted alternative.
+            let rule = if k.cleartext()
+                && k.severity() == Severity::High
+                && k.secure_alternative(lang).is_some()
+            {
+                "cleartext-exposed"
+            } else {
+                "service-exposed"
+            };
+            let fix = k
+                .secure_alternative(lang)
+                .unwrap_or("Bind it to 127.0.0.1 or a private interface, require authentication, and firewall it.")
+                .to_owned();
+            out.push(base(
+                k.severity(),
+                rule,
+                Some(k.name().to_owned()),
+                format!(
+                    "{} is reachable {}. {}",
+                    k.usage(lang),
+                    exposure_words(l),
+                    k.risk(lang)
+                ),
+                fix,
+                Some(k.security_reference()),
+            ));
+        }
+        Some(_) => {}
+        None if l.exposure == Exposure::All => {
+            let dynamic = Category::of(l.port) == Category::Dynamic;
+            let (severity, rule, why) = if dynamic {
+                (
+                    Severity::Low,
+                    "dynamic-port-exposed",
+                    format!(
+                        "A listener in the dynamic range (49152-65535) is reachable on all interfaces; such ports are usually temporary or private ({}).",
+                        l.registry_service.unwrap_or("no registry name")
+                    ),
+                )
+            } else {
+                (
+                    Severity::Medium,
+                    "unknown-exposed",
+                    format!(
+                        "portdex does not know what serves this port (the registry's name for it: {}), and it is reachable on all interfaces.",
+                        l.registry_service.unwrap_or("none")
+                    ),
+                )
+            };
+            out.push(base(
+                severity,
+                rule,
+                l.registry_service.map(str::to_owned),
+                why,
+                "Find out what it is (portdex who PORT); if it is not needed, stop it; otherwise bind it to the address it must serve, or firewall it."
+                    .to_owned(),
+                None,
+            ));
+        }
+        None => {}
+    }
+
+    // A known server on a port that is not its own: tables (and scanners) misname it.
+    if let Some(k) = by_process {
+        if !k.ports().contains(l.port) {
+            let name = l
+                .processes
+                .first()
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
+            out.push(base(
+                Severity::Info,
+                "unexpected-port",
+                Some(k.name().to_owned()),
+                format!(
+                    "{name} serves {} on {}, not on its usual port {}: port tables and scanners will misname it.",
+                    k.name(),
+                    l.port,
+                    k.ports()
+                ),
+                "Nothing to fix if intended; keep it in mind for firewall rules and monitoring.".to_owned(),
+                Some(k.reference()),
+            ));
+        }
+    }
+
+    // Docker publishes container ports through iptables rules of its own.
+    if l.processes.iter().any(|p| p.name == "docker-proxy") {
+        out.push(base(
+            Severity::Medium,
+            "docker-published",
+            None,
+            "Docker publishes this container port; published ports bypass ufw and INPUT-chain rules.".to_owned(),
+            "Publish on 127.0.0.1 (-p 127.0.0.1:PORT:PORT) unless it must be public, or filter in the DOCKER-USER chain."
+                .to_owned(),
+            Some("https://docs.docker.com/engine/network/packet-filtering-firewalls/"),
+        ));
+    }
+    out
+}

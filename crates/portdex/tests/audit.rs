@@ -1,0 +1,425 @@
+//! End-to-end tests of `audit` and `firewall` against real services from Debian's
+//! packages (redis-server, memcached, nginx; .ci/run installs them), bound once to
+//! 127.0.0.1 and once to 0.0.0.0, and plain sockets standing in for telnet and ftp.
+//! Everything listens on this machine only; nothing is sent anywhere.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+fn portdex() -> Command {
+    let mut c = Command::cargo_bin("portdex").unwrap();
+    c.env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C");
+    c
+}
+
+/// A server process, stopped when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SIGTERM first: nginx's master stops its workers then; SIGKILL would orphan them.
+        if let Some(pid) = rustix::process::Pid::from_raw(self.0.id() as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.0.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn have(program: &str) -> bool {
+    ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]
+        .iter()
+        .any(|d| Path::new(d).join(program).exists())
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing came up on port {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("portdex-test-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn start(cmd: &str, args: &[&str]) -> Server {
+    Server(
+        std::process::Command::new(cmd)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{cmd}: {e}")),
+    )
+}
+
+fn redis(bind: &str, port: u16) -> Server {
+    let s = start(
+        "redis-server",
+        &[
+            "--bind",
+            bind,
+            "--port",
+            &port.to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+    );
+    wait_for_port(port);
+    s
+}
+
+fn memcached(bind: &str) -> Server {
+    let s = start(
+        "memcached",
+        &["-u", "root", "-l", bind, "-p", "11211", "-U", "0"],
+    );
+    wait_for_port(11211);
+    s
+}
+
+fn nginx(bind: &str, dir: &Path) -> Server {
+    let conf = dir.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "daemon off;\nworker_processes 1;\npid {0}/nginx.pid;\nerror_log {0}/error.log;\n\
+             events {{}}\nhttp {{ access_log off; client_body_temp_path {0}; proxy_temp_path {0};\n\
+             fastcgi_temp_path {0}; uwsgi_temp_path {0}; scgi_temp_path {0};\n\
+             server {{ listen {bind}:8080; return 200 'ok'; }} }}\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    let s = start(
+        "nginx",
+        &["-c", conf.to_str().unwrap(), "-p", dir.to_str().unwrap()],
+    );
+    wait_for_port(8080);
+    s
+}
+
+fn audit_json(args: &[&str]) -> (Option<i32>, Value) {
+    let out = portdex()
+        .arg("audit")
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}")),
+    )
+}
+
+fn findings_on(report: &Value, port: u16) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["port"] == port)
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap().to_owned(),
+                f["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn audit_flags_exactly_the_exposed_services() {
+    if !(have("redis-server") && have("memcached") && have("nginx")) {
+        eprintln!("SKIPPED audit_flags_exactly_the_exposed_services: install redis-server memcached nginx (.ci/run does)");
+        return;
+    }
+    for port in [6379, 11211, 8080, 16379] {
+        assert!(
+            std::net::TcpListener::bind(("0.0.0.0", port)).is_ok(),
+            "port {port} is taken on this machine"
+        );
+    }
+    let dir = scratch("nginx");
+
+    // Loopback only: not findings, but counted.
+    {
+        let _r = redis("127.0.0.1", 6379);
+        let _m = memcached("127.0.0.1");
+        let _n = nginx("127.0.0.1", &dir);
+        let (code, report) = audit_json(&["--fail-on", "high"]);
+        for port in [6379, 11211, 8080] {
+            assert!(findings_on(&report, port).is_empty(), "{port}: {report}");
+        }
+        assert!(report["loopback_only"].as_u64().unwrap() >= 3);
+        let worst_other = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| matches!(f["severity"].as_str(), Some("high" | "critical")));
+        assert_eq!(code, Some(if worst_other { 1 } else { 0 }));
+    }
+
+    // All interfaces: each one flagged with its severity.
+    let _r = redis("0.0.0.0", 6379);
+    let _m = memcached("0.0.0.0");
+    let _n = nginx("0.0.0.0", &dir);
+    let (code, report) = audit_json(&["--fail-on", "high"]);
+    assert_eq!(code, Some(1), "a critical finding fails --fail-on high");
+    assert_eq!(
+        findings_on(&report, 6379),
+        [("critical".to_owned(), "service-exposed".to_owned())]
+    );
+    assert_eq!(
+        findings_on(&report, 11211),
+        [("critical".to_owned(), "service-exposed".to_owned())]
+    );
+    assert_eq!(
+        findings_on(&report, 8080),
+        [("medium".to_owned(), "service-exposed".to_owned())]
+    );
+    let redis_finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["port"] == 6379)
+        .unwrap();
+    assert_eq!(redis_finding["service"], "redis");
+    assert!(redis_finding["processes"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("redis-server"));
+    assert!(redis_finding["fix"].as_str().unwrap().contains("127.0.0.1"));
+    // Most severe first.
+    let sev: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    let rank = |s: &str| {
+        ["info", "low", "medium", "high", "critical"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    assert!(sev.windows(2).all(|w| rank(w[0]) >= rank(w[1])), "{sev:?}");
+
+    // A known server on another port is still that server, found by its process.
+    {
+        let _r2 = redis("0.0.0.0", 16379);
+        let (_, report) = audit_json(&[]);
+        let mut on = findings_on(&report, 16379);
+        on.sort();
+        assert_eq!(
+            on,
+            [
+                ("critical".to_owned(), "service-exposed".to_owned()),
+                ("info".to_owned(), "unexpected-port".to_owned())
+            ]
+        );
+    }
+
+    // Accepted listeners stay quiet; the rest still count.
+    let config = dir.join("audit.toml");
+    std::fs::write(
+        &config,
+        "[[accept]]\nport = 6379\nprocess = \"redis-server\"\nreason = \"test\"\n",
+    )
+    .unwrap();
+    let (code, report) = audit_json(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--fail-on",
+        "critical",
+    ]);
+    assert!(findings_on(&report, 6379).is_empty());
+    assert_eq!(report["accepted"], 1);
+    assert_eq!(code, Some(1), "memcached is still critical");
+
+    // The human report.
+    portdex()
+        .arg("audit")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("CRITICAL")
+                .and(predicate::str::contains("tcp 0.0.0.0:6379 (all)  redis")),
+        )
+        .stdout(predicate::str::contains("loopback-only"));
+}
+
+#[test]
+fn cleartext_protocols_are_flagged_with_their_encrypted_alternative() {
+    // Plain sockets stand in for telnet and ftp daemons on their ports (root binds < 1024).
+    let (Ok(telnet), Ok(ftp)) = (
+        std::net::TcpListener::bind("0.0.0.0:23"),
+        std::net::TcpListener::bind("0.0.0.0:21"),
+    ) else {
+        eprintln!("SKIPPED cleartext_protocols_are_flagged…: cannot bind ports 21 and 23 (needs root, ports free)");
+        return;
+    };
+    let (_, report) = audit_json(&[]);
+    for (port, alt) in [(23, "SSH"), (21, "SFTP")] {
+        let f = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["port"] == port)
+            .unwrap();
+        assert_eq!(f["severity"], "high");
+        assert_eq!(f["rule"], "cleartext-exposed");
+        assert!(f["fix"].as_str().unwrap().contains(alt), "{f}");
+    }
+    drop((telnet, ftp));
+}
+
+#[test]
+fn audit_bad_input_exits_2() {
+    let dir = scratch("config");
+    let broken = dir.join("broken.toml");
+    std::fs::write(&broken, "[[accept]]\nport = 70000\n").unwrap();
+    portdex()
+        .args(["audit", "--config", broken.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("broken.toml").and(predicate::str::contains("70000")));
+    let bad_addr = dir.join("addr.toml");
+    std::fs::write(
+        &bad_addr,
+        "[[accept]]\nport = 22\naddress = \"everywhere\"\n",
+    )
+    .unwrap();
+    portdex()
+        .args(["audit", "--config", bad_addr.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("accept entry 1").and(predicate::str::contains("everywhere")),
+        );
+    portdex()
+        .args(["audit", "--config", "/nonexistent/audit.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/audit.toml"));
+    portdex()
+        .args(["audit", "--fail-on", "severe"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'severe'"));
+}
+
+fn expected(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/expected")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn firewall(args: &[&str]) -> String {
+    let out = portdex().arg("firewall").args(args).assert().success();
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+#[test]
+fn firewall_rules_match_the_expected_files() {
+    let allow = "ssh,https,8000-8100,53/udp";
+    assert_eq!(
+        firewall(&["--allow", allow, "--backend", "ufw"]),
+        expected("firewall.ufw")
+    );
+    assert_eq!(
+        firewall(&["--allow", allow, "--backend", "iptables"]),
+        expected("firewall.iptables")
+    );
+    assert_eq!(
+        firewall(&["--allow", allow, "--backend", "firewalld"]),
+        expected("firewall.firewalld")
+    );
+    assert_eq!(firewall(&["--allow", allow]), expected("firewall.nft"));
+}
+
+#[test]
+fn nftables_rules_pass_nft_check() {
+    if !have("nft") {
+        eprintln!("SKIPPED nftables_rules_pass_nft_check: install nftables (.ci/run does)");
+        return;
+    }
+    let dir = scratch("nft");
+    for args in [
+        &["--allow", "ssh,https,8000-8100,53/udp"][..],
+        &["--allow", "22"],
+        &["--from-listeners"],
+    ] {
+        let file = dir.join("rules.nft");
+        std::fs::write(&file, firewall(args)).unwrap();
+        let out = std::process::Command::new("nft")
+            .arg("-c")
+            .arg("-f")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn firewall_from_listeners_allows_what_is_exposed() {
+    let held = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let local = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let local_port = local.local_addr().unwrap().port();
+    let rules = firewall(&["--from-listeners", "--backend", "ufw"]);
+    assert!(rules.contains(&format!("ufw allow {port}/tcp")), "{rules}");
+    assert!(
+        !rules.contains(&format!("ufw allow {local_port}/tcp")),
+        "loopback listeners need no rule: {rules}"
+    );
+}
+
+#[test]
+fn firewall_bad_input_exits_2() {
+    for (allow, want) in [
+        ("ssh,nosuchservice", "'nosuchservice'"),
+        ("22,70000", "'70000'"),
+        ("ssh,,https", "empty"),
+        ("postgress", "did you mean postgres"),
+    ] {
+        portdex()
+            .args(["firewall", "--allow", allow])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(want));
+    }
+    portdex()
+        .args(["firewall"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--allow"));
+    portdex()
+        .args(["firewall", "--allow", "ssh", "--backend", "pf"])
+        .assert()
+        .code(2);
+}
