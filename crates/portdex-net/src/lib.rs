@@ -8,9 +8,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod detect;
 mod free;
 mod kill;
 mod os;
+pub mod scan;
 
 pub use free::{ephemeral_range, free_ports, is_free, FreeError, FreeRequest};
 pub use kill::{

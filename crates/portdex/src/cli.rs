@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(clap::Args, Debug, Clone)]
 pub struct OutputArgs {
     /// Only this transport.
-    #[arg(long, short = 'p', global = true, value_enum, value_name = "PROTO")]
+    #[arg(long, global = true, value_enum, value_name = "PROTO")]
     pub proto: Option<Proto>,
 
     /// Output format.
@@ -126,6 +126,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = BackendArg::Nftables)]
         backend: BackendArg,
     },
+    /// What is open on a host? A TCP connect scan that names what answers.
+    /// Scan only hosts you are allowed to scan.
+    #[command(
+        after_help = "Scan only hosts you own or are allowed to scan. There is no default target.\n\nExamples:\n  portdex scan 127.0.0.1\n  portdex scan myhost -p 22,80,443,8000-8100\n  portdex scan 127.0.0.1 -p-\n  portdex scan 10.0.0.0/28 --top 100"
+    )]
+    Scan(ScanArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -218,4 +224,51 @@ pub enum BackendArg {
     Iptables,
     /// firewall-cmd commands.
     Firewalld,
+}
+
+/// Options of `scan`.
+#[derive(clap::Args, Debug)]
+pub struct ScanArgs {
+    /// Hosts: names, IPv4 or IPv6 addresses, networks (10.0.0.0/28).
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Ports: 22,80,443,8000-8100, or - for all (-p-).
+    #[arg(
+        long = "ports",
+        short = 'p',
+        value_name = "SPEC",
+        allow_hyphen_values = true,
+        conflicts_with = "top"
+    )]
+    pub ports: Option<String>,
+    /// The N ports most worth trying, from portdex's own list (default 1000).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// How long to wait for each connect: 500ms, 2s (default 1s).
+    #[arg(long, default_value = "1s", value_name = "DURATION")]
+    pub timeout: String,
+    /// How often to re-try ports that did not answer.
+    #[arg(long, default_value_t = 1)]
+    pub retries: u32,
+    /// At most this many connects in flight (default: what the fd limit allows, up to 8192).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// At most this many new connects per second.
+    #[arg(long, value_name = "N")]
+    pub rate: Option<u32>,
+    /// Allow networks larger than a /16.
+    #[arg(long)]
+    pub force: bool,
+    /// Do not connect again to name what answers on open ports.
+    #[arg(long)]
+    pub no_detect: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_argument_definitions_are_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

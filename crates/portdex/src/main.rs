@@ -6,6 +6,7 @@ mod audit;
 mod cli;
 mod machine;
 mod render;
+mod scan;
 mod text;
 
 use clap::{CommandFactory, Parser};
@@ -175,6 +176,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             *backend,
             &portdex_net::SystemSource,
         )?,
+        Some(Command::Scan(args)) => scan::scan(&mut out, &config, args)?,
         None => lookup(&mut out, &config, &cli.queries)?,
     };
     write_out(&out, config.color);

@@ -211,7 +211,7 @@ fn proto_narrows_a_lookup() {
     let a = v[0]["reports"][0]["assignments"].as_array().unwrap();
     assert!(!a.is_empty());
     assert!(a.iter().all(|a| a["transport"] == "udp"));
-    let v = json(&["6379", "-p", "sctp"]);
+    let v = json(&["6379", "--proto", "sctp"]);
     assert!(v[0]["reports"][0]["knowledge"]
         .as_array()
         .unwrap()

@@ -1,0 +1,314 @@
+//! `portdex scan`: reads the targets and options, runs the scanner, names what answers,
+//! renders. Progress goes to standard error on a terminal only.
+
+use crate::cli::{Format, ScanArgs};
+use crate::text::clean;
+use crate::{Config, FOUND, NOT_FOUND};
+use portdex_net::detect::{detect, Detected};
+use portdex_net::scan::{parse_ports, resolve_target, scan_host, top_ports, HostScan, ScanOptions};
+use portdex_registry::{knowledge_at, Category, Severity, Status, Transport};
+use serde::Serialize;
+use std::fmt::Write;
+use std::io::IsTerminal;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Reads 500ms, 2s, 1.5s, 1m.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let err = || {
+        format!(
+            "--timeout '{}': give a duration above 0 such as 500ms, 2s or 1m",
+            clean(s)
+        )
+    };
+    let t = s.trim();
+    let (num, unit) = t
+        .find(|c: char| c.is_ascii_alphabetic())
+        .map_or((t, "ms"), |i| t.split_at(i));
+    let n: f64 = num.trim().parse().map_err(|_| err())?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(err()),
+    };
+    if !(secs > 0.0 && secs <= 3600.0) {
+        return Err(err());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[derive(Serialize)]
+struct PortOut {
+    port: u16,
+    state: &'static str,
+    detected: Option<Detected>,
+    registry_service: Option<&'static str>,
+    common_use: Option<&'static str>,
+    category: Category,
+    severity: Option<Severity>,
+}
+
+#[derive(Serialize)]
+struct HostOut {
+    host: String,
+    address: IpAddr,
+    ports_scanned: usize,
+    open: Vec<PortOut>,
+    closed: usize,
+    filtered: Vec<u16>,
+    elapsed: f64,
+}
+
+fn describe(port: u16, detected: Option<Detected>) -> PortOut {
+    let registry_service = portdex_registry::assignments_at(port)
+        .find(|a| {
+            a.transport() == Some(Transport::Tcp)
+                && a.status() == Status::Assigned
+                && !a.name().is_empty()
+        })
+        .map(|a| a.name());
+    let known = || knowledge_at(port).filter(|k| k.has_transport(Transport::Tcp));
+    PortOut {
+        port,
+        state: "open",
+        detected,
+        registry_service,
+        common_use: known().find(|k| !k.iana_assigned()).map(|k| k.name()),
+        category: Category::of(port),
+        severity: known().map(|k| k.severity()).max(),
+    }
+}
+
+/// Names what answers on each open port, a few connections at a time.
+fn detect_all(ip: IpAddr, open: &[u16], timeout: Duration) -> Vec<Option<Detected>> {
+    let mut out = vec![None; open.len()];
+    for (chunk_out, chunk) in out.chunks_mut(32).zip(open.chunks(32)) {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|&p| s.spawn(move || detect(SocketAddr::new(ip, p), timeout)))
+                .collect();
+            for (slot, h) in chunk_out.iter_mut().zip(handles) {
+                *slot = h.join().ok().flatten();
+            }
+        });
+    }
+    out
+}
+
+/// A progress line on standard error, redrawn every 100 ms while `running`.
+fn progress(host: &str, total: usize, done: &AtomicUsize, running: &AtomicBool) {
+    let start = Instant::now();
+    while running.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+        let n = done.load(Ordering::Relaxed).min(total);
+        let rate = n as f64 / start.elapsed().as_secs_f64().max(0.001);
+        eprint!("\r\x1b[2Kscanning {host}: {n}/{total} ports, {rate:.0}/s");
+    }
+    eprint!("\r\x1b[2K");
+}
+
+/// `portdex scan`
+pub fn scan(out: &mut String, config: &Config, args: &ScanArgs) -> Result<u8, String> {
+    let timeout = parse_duration(&args.timeout)?;
+    if args.concurrency == Some(0) {
+        return Err("--concurrency 0: give at least 1".into());
+    }
+    if args.rate == Some(0) {
+        return Err("--rate 0: give at least 1 connect per second".into());
+    }
+    if args.top == Some(0) {
+        return Err("--top 0: give at least 1".into());
+    }
+    if config.transport.is_some_and(|t| t != Transport::Tcp) {
+        return Err("scan is a TCP connect scan: --proto tcp only".into());
+    }
+    let ports = match &args.ports {
+        Some(spec) => parse_ports(spec).map_err(|e| e.to_string())?,
+        None => {
+            let mut p = top_ports(args.top.unwrap_or(1000));
+            p.sort_unstable();
+            p
+        }
+    };
+    let mut hosts: Vec<(String, IpAddr)> = Vec::new();
+    for t in &args.targets {
+        for ip in resolve_target(t, args.force).map_err(|e| e.to_string())? {
+            hosts.push((t.clone(), ip));
+        }
+    }
+    let opts = ScanOptions {
+        timeout,
+        retries: args.retries,
+        concurrency: args.concurrency,
+        rate: args.rate,
+        threads: None,
+    };
+    let tty = std::io::stderr().is_terminal();
+    let mut results: Vec<HostOut> = Vec::new();
+    for (name, ip) in &hosts {
+        let done = AtomicUsize::new(0);
+        let running = AtomicBool::new(true);
+        let label = if name == &ip.to_string() {
+            name.clone()
+        } else {
+            format!("{name} ({ip})")
+        };
+        let scanned: HostScan = std::thread::scope(|s| {
+            if tty {
+                s.spawn(|| progress(&label, ports.len(), &done, &running));
+            }
+            let r = scan_host(*ip, &ports, &opts, &done);
+            running.store(false, Ordering::Relaxed);
+            r
+        })
+        .map_err(|e| format!("scanning {label}: {e}"))?;
+        let detected = if args.no_detect {
+            vec![None; scanned.open.len()]
+        } else {
+            detect_all(*ip, &scanned.open, timeout.max(Duration::from_millis(500)))
+        };
+        results.push(HostOut {
+            host: name.clone(),
+            address: *ip,
+            ports_scanned: ports.len(),
+            open: scanned
+                .open
+                .iter()
+                .zip(detected)
+                .map(|(&p, d)| describe(p, d))
+                .collect(),
+            closed: scanned.closed,
+            filtered: scanned.filtered,
+            elapsed: scanned.elapsed.as_secs_f64(),
+        });
+    }
+    render(out, config, &results);
+    Ok(if results.iter().any(|h| !h.open.is_empty()) {
+        FOUND
+    } else {
+        NOT_FOUND
+    })
+}
+
+fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
+    match config.format {
+        Format::Json => {
+            #[derive(Serialize)]
+            struct Out<'a> {
+                hosts: &'a [HostOut],
+            }
+            out.push_str(&serde_json::to_string_pretty(&Out { hosts }).unwrap_or_default());
+            out.push('\n');
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let _ = w.write_record([
+                "host",
+                "address",
+                "port",
+                "state",
+                "detected",
+                "detected_info",
+                "registry_service",
+                "common_use",
+                "category",
+                "severity",
+            ]);
+            for h in hosts {
+                for p in &h.open {
+                    let _ = w.write_record([
+                        h.host.as_str(),
+                        &h.address.to_string(),
+                        &p.port.to_string(),
+                        p.state,
+                        p.detected.as_ref().map_or("", |d| d.service),
+                        p.detected
+                            .as_ref()
+                            .and_then(|d| d.info.as_deref())
+                            .unwrap_or(""),
+                        p.registry_service.unwrap_or(""),
+                        p.common_use.unwrap_or(""),
+                        p.category.as_str(),
+                        p.severity.map_or("", |s| s.as_str()),
+                    ]);
+                }
+                for f in &h.filtered {
+                    let _ = w.write_record([
+                        h.host.as_str(),
+                        &h.address.to_string(),
+                        &f.to_string(),
+                        "filtered",
+                        "",
+                        "",
+                        "",
+                        "",
+                        Category::of(*f).as_str(),
+                        "",
+                    ]);
+                }
+            }
+            out.push_str(&String::from_utf8_lossy(
+                &w.into_inner().unwrap_or_default(),
+            ));
+        }
+        Format::Table | Format::Services => {
+            for (i, h) in hosts.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                let label = if h.host == h.address.to_string() {
+                    h.host.clone()
+                } else {
+                    format!("{} ({})", h.host, h.address)
+                };
+                let _ = writeln!(
+                    out,
+                    "{label}: {} port(s) in {:.2} s: {} open, {} closed, {} filtered",
+                    h.ports_scanned,
+                    h.elapsed,
+                    h.open.len(),
+                    h.closed,
+                    h.filtered.len()
+                );
+                if h.open.is_empty() {
+                    continue;
+                }
+                let mut grid = crate::render::Grid::<7>::with_capacity(h.open.len());
+                for p in &h.open {
+                    grid.cell(p.port);
+                    grid.cell(p.state);
+                    grid.cell(match &p.detected {
+                        Some(d) => match &d.info {
+                            Some(info) => format!("{} ({})", d.service, clean(info)),
+                            None => d.service.to_owned(),
+                        },
+                        None => "-".to_owned(),
+                    });
+                    grid.cell(p.registry_service.unwrap_or("-"));
+                    grid.cell(p.common_use.unwrap_or("-"));
+                    grid.cell(p.category.label(config.lang));
+                    grid.cell(p.severity.map_or("-", |s| s.label(config.lang)));
+                }
+                grid.render(
+                    out,
+                    &[
+                        "PORT",
+                        "STATE",
+                        "DETECTED",
+                        "REGISTRY NAME",
+                        "COMMON USE",
+                        "CATEGORY",
+                        "SEVERITY",
+                    ],
+                );
+                if !h.filtered.is_empty() && h.filtered.len() <= 20 {
+                    let list: Vec<String> = h.filtered.iter().map(u16::to_string).collect();
+                    let _ = writeln!(out, " filtered: {}", list.join(", "));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! End-to-end tests of `portdex scan`, against listeners on 127.0.0.1 and ::1 only:
+//! fake services that greet like SSH, SMTP, FTP, POP3 and IMAP, real nginx and
+//! redis-server when installed (.ci/run installs them), and a low fd limit.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// The tests of this file open and close listeners that a full scan sees: they take
+/// turns, so that the full scan can compare its result with what listens.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn portdex() -> Command {
+    let mut c = Command::cargo_bin("portdex").unwrap();
+    c.env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C");
+    c
+}
+
+struct Helper {
+    child: Child,
+    ports: Vec<u16>,
+}
+
+impl Helper {
+    fn new(script: &str, args: &[&str]) -> Helper {
+        let path = format!("{}/tests/helpers/{script}", env!("CARGO_MANIFEST_DIR"));
+        let mut child = std::process::Command::new("python3")
+            .arg(path)
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs the helper");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        Helper {
+            ports: serde_json::from_str(&line).unwrap(),
+            child,
+        }
+    }
+}
+
+impl Drop for Helper {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn scan_json(args: &[&str]) -> Value {
+    let out = portdex()
+        .arg("scan")
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.code().unwrap() <= 1, "{out:?}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn open_ports(host: &Value) -> BTreeSet<u16> {
+    host["open"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["port"].as_u64().unwrap() as u16)
+        .collect()
+}
+
+/// TCP ports listening where a connect to 127.0.0.1 reaches them.
+fn reachable_on_loopback() -> BTreeSet<u16> {
+    let out = portdex()
+        .args(["ls", "--tcp", "--no-owners", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| ["127.0.0.1", "0.0.0.0"].contains(&l["address"].as_str().unwrap()))
+        .map(|l| l["port"].as_u64().unwrap() as u16)
+        .collect()
+}
+
+#[test]
+fn a_full_scan_finds_exactly_the_listening_ports() {
+    let _turn = serial();
+    let h = Helper::new(
+        "hold.py",
+        &["tcp4:127.0.0.1:0", "tcp4:0.0.0.0:0", "tcp4:127.0.0.1:0"],
+    );
+    let before = reachable_on_loopback();
+    let v = scan_json(&["127.0.0.1", "-p-", "--no-detect"]);
+    let after = reachable_on_loopback();
+    let host = &v["hosts"][0];
+    let open = open_ports(host);
+    for p in &h.ports {
+        assert!(open.contains(p), "held port {p} not found");
+    }
+    // Other tests open and close listeners meanwhile: compare with what listened both
+    // before and after (must be found) and what listened at either time (may be found).
+    let stable: BTreeSet<u16> = before.intersection(&after).copied().collect();
+    let any: BTreeSet<u16> = before.union(&after).copied().collect();
+    assert!(
+        stable.is_subset(&open),
+        "missed: {:?}",
+        stable.difference(&open).collect::<Vec<_>>()
+    );
+    assert!(
+        open.is_subset(&any),
+        "not listening: {:?}",
+        open.difference(&any).collect::<Vec<_>>()
+    );
+    assert_eq!(host["ports_scanned"], 65535);
+    assert_eq!(
+        host["closed"].as_u64().unwrap() as usize + open.len(),
+        65535
+    );
+    assert!(host["filtered"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn ipv6_loopback_and_a_port_list() {
+    let _turn = serial();
+    let h = Helper::new("hold.py", &["tcp6:[::1]:0"]);
+    let p = h.ports[0];
+    let spec = format!("{},{}-{}", p, p.saturating_add(1), p.saturating_add(20));
+    let v = scan_json(&["::1", "-p", &spec, "--no-detect"]);
+    assert_eq!(open_ports(&v["hosts"][0]), BTreeSet::from([p]));
+    assert_eq!(v["hosts"][0]["ports_scanned"], 21);
+}
+
+#[test]
+fn detection_names_what_answers() {
+    let _turn = serial();
+    let h = Helper::new("greet.py", &["ssh", "smtp", "ftp", "pop3", "imap"]);
+    let spec: Vec<String> = h.ports.iter().map(u16::to_string).collect();
+    let v = scan_json(&["127.0.0.1", "-p", &spec.join(",")]);
+    let found: Vec<(u16, String, String)> = v["hosts"][0]["open"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["port"].as_u64().unwrap() as u16,
+                p["detected"]["service"].as_str().unwrap_or("-").to_owned(),
+                p["detected"]["info"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let service = |port: u16| {
+        found
+            .iter()
+            .find(|f| f.0 == port)
+            .unwrap_or_else(|| panic!("{port}: {found:?}"))
+            .clone()
+    };
+    assert_eq!(service(h.ports[0]).1, "ssh");
+    assert_eq!(service(h.ports[0]).2, "OpenSSH_9.2p1 Debian-2+deb12u3");
+    assert_eq!(service(h.ports[1]).1, "smtp");
+    assert_eq!(service(h.ports[2]).1, "ftp");
+    assert_eq!(service(h.ports[3]).1, "pop3");
+    assert_eq!(service(h.ports[4]).1, "imap");
+    // The human table says the same, beside the registry's name for each port.
+    portdex()
+        .args(["scan", "127.0.0.1", "-p", &spec.join(",")])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("ssh (OpenSSH_9.2p1")
+                .and(predicate::str::contains("REGISTRY NAME")),
+        );
+}
+
+fn have(program: &str) -> bool {
+    ["/usr/bin", "/usr/sbin"]
+        .iter()
+        .any(|d| Path::new(d).join(program).exists())
+}
+
+fn wait_for(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing came up on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+struct Server(Child);
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(pid) = rustix::process::Pid::from_raw(self.0.id() as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        }
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn detection_of_real_nginx_and_redis() {
+    let _turn = serial();
+    if !(have("nginx") && have("redis-server")) {
+        eprintln!(
+            "SKIPPED detection_of_real_nginx_and_redis: install nginx redis-server (.ci/run does)"
+        );
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("portdex-scan-nginx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "daemon off;\nworker_processes 1;\npid {0}/nginx.pid;\nerror_log {0}/error.log;\nevents {{}}\n\
+             http {{ access_log off; client_body_temp_path {0}; proxy_temp_path {0}; fastcgi_temp_path {0};\n\
+             uwsgi_temp_path {0}; scgi_temp_path {0}; server {{ listen 127.0.0.1:18080; return 200 'ok'; }} }}\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    let _nginx = Server(
+        std::process::Command::new("nginx")
+            .args(["-c", conf.to_str().unwrap(), "-p", dir.to_str().unwrap()])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let _redis = Server(
+        std::process::Command::new("redis-server")
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                "26379",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for(18080);
+    wait_for(26379);
+    let v = scan_json(&["127.0.0.1", "-p", "18080,26379"]);
+    let detected = |port: u16| {
+        v["hosts"][0]["open"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["port"] == port)
+            .unwrap()["detected"]
+            .clone()
+    };
+    assert_eq!(detected(18080)["service"], "http");
+    assert!(detected(18080)["info"]
+        .as_str()
+        .unwrap()
+        .starts_with("nginx"));
+    // Redis says nothing first; the one probe for a Redis port (here 26379, Sentinel's,
+    // so as not to meet the audit tests' 6379) is a PING.
+    assert_eq!(detected(26379)["service"], "redis");
+}
+
+#[test]
+fn a_low_fd_limit_still_scans_every_port() {
+    let _turn = serial();
+    let h = Helper::new("hold.py", &["tcp4:127.0.0.1:0"]);
+    let bin = assert_cmd::cargo::cargo_bin("portdex");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 256 && exec '{}' scan 127.0.0.1 -p- --no-detect --json",
+            bin.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let host = &v["hosts"][0];
+    assert!(open_ports(host).contains(&h.ports[0]));
+    assert_eq!(
+        host["closed"].as_u64().unwrap() as usize + open_ports(host).len(),
+        65535
+    );
+    assert!(host["filtered"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn bad_input_is_refused_with_exit_2() {
+    let _turn = serial();
+    let cases: &[(&[&str], &str)] = &[
+        (&["bad..host"], "'bad..host' is not an IP address"),
+        (&["999.1.1.1"], "'999.1.1.1' is not a valid IPv4 address"),
+        (&["10.0.0.0/8"], "at most 65536 (a /16) without --force"),
+        (&["127.0.0.1/33"], "prefix length"),
+        (&["127.0.0.1", "-p", "0-70000"], "out of range"),
+        (&["127.0.0.1", "-p", ""], "it is empty"),
+        (&["127.0.0.1", "-p", "0"], "port 0 cannot be scanned"),
+        (&["127.0.0.1", "--timeout", "0"], "--timeout '0'"),
+        (&["127.0.0.1", "--timeout", "soon"], "--timeout 'soon'"),
+        (&["127.0.0.1", "--concurrency", "0"], "--concurrency 0"),
+    ];
+    for (args, want) in cases {
+        portdex()
+            .arg("scan")
+            .args(*args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                predicate::str::contains(*want).and(predicate::str::contains("panicked").not()),
+            );
+    }
+    // No default target.
+    portdex()
+        .arg("scan")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("TARGET"));
+    portdex()
+        .args(["scan", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("allowed to scan"));
+}
