@@ -338,3 +338,133 @@ fn bad_input_is_refused_with_exit_2() {
         .success()
         .stdout(predicate::str::contains("allowed to scan"));
 }
+
+/// A test host: a network namespace with a veth pair, 10.200.0.1 here and 10.200.0.2
+/// inside (addresses that exist only on this pair). Removed on drop, also when a test
+/// fails.
+struct TestHost {
+    ns: String,
+    veth: String,
+}
+
+impl TestHost {
+    fn ip(args: &[&str]) -> bool {
+        std::process::Command::new("ip")
+            .args(args)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    fn new() -> Option<TestHost> {
+        let id = std::process::id() % 100_000;
+        let host = TestHost {
+            ns: format!("pdx{id}"),
+            veth: format!("pdx{id}a"),
+        };
+        let peer = format!("pdx{id}b");
+        let ok = Self::ip(&["netns", "add", &host.ns])
+            && Self::ip(&[
+                "link", "add", &host.veth, "type", "veth", "peer", "name", &peer,
+            ])
+            && Self::ip(&["link", "set", &peer, "netns", &host.ns])
+            && Self::ip(&["addr", "add", "10.200.0.1/30", "dev", &host.veth])
+            && Self::ip(&["link", "set", &host.veth, "up"])
+            && Self::ip(&["-n", &host.ns, "addr", "add", "10.200.0.2/30", "dev", &peer])
+            && Self::ip(&["-n", &host.ns, "link", "set", &peer, "up"])
+            && Self::ip(&["-n", &host.ns, "link", "set", "lo", "up"]);
+        ok.then_some(host)
+    }
+
+    fn exec(&self, program: &str, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new("ip");
+        c.args(["netns", "exec", &self.ns, program]).args(args);
+        c
+    }
+}
+
+impl Drop for TestHost {
+    fn drop(&mut self) {
+        Self::ip(&["link", "del", &self.veth]);
+        Self::ip(&["netns", "del", &self.ns]);
+    }
+}
+
+#[test]
+fn a_test_host_behind_a_lossy_link_and_a_firewall() {
+    let _turn = serial();
+    if !rustix::process::geteuid().is_root() || !have("ip") || !have("nft") {
+        eprintln!("SKIPPED a_test_host_behind_a_lossy_link_and_a_firewall: needs root, iproute2 and nftables (CI has them)");
+        return;
+    }
+    let host = TestHost::new().expect("create the test host's network namespace");
+    // 20% loss and 100 ms delay on the host's link, where the kernel has netem.
+    let peer = format!("{}b", &host.veth[..host.veth.len() - 1]);
+    let netem = std::process::Command::new("ip")
+        .args([
+            "netns", "exec", &host.ns, "tc", "qdisc", "add", "dev", &peer, "root", "netem",
+            "delay", "100ms", "loss", "20%",
+        ])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !netem {
+        eprintln!("NOTE: this kernel has no netem qdisc: the test host's link is not delayed or lossy in this run");
+    }
+    // The host's firewall drops 9000 and 9001 silently.
+    let rules = std::env::temp_dir().join(format!("{}.nft", host.ns));
+    std::fs::write(
+        &rules,
+        "table inet pdx {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\ttcp dport { 9000, 9001 } drop\n\t}\n}\n",
+    )
+    .unwrap();
+    let status = host
+        .exec("nft", &["-f", rules.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "nft in the test host");
+    let script = format!("{}/tests/helpers/hold.py", env!("CARGO_MANIFEST_DIR"));
+    let mut listeners = host
+        .exec(
+            "python3",
+            &[
+                &script,
+                "tcp4:10.200.0.2:8080",
+                "tcp4:10.200.0.2:2222",
+                "tcp4:10.200.0.2:9000",
+            ],
+        )
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(listeners.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let (timeout, retries) = if netem {
+        ("1500ms", "3")
+    } else {
+        ("500ms", "1")
+    };
+    let out = portdex()
+        .args([
+            "scan",
+            "10.200.0.2",
+            "-p",
+            "2222,8080,9000,9001,9002",
+            "--timeout",
+            timeout,
+            "--retries",
+            retries,
+        ])
+        .args(["--no-detect", "--json"])
+        .output()
+        .unwrap();
+    let _ = listeners.kill();
+    let _ = listeners.wait();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    let h = &v["hosts"][0];
+    assert_eq!(open_ports(h), BTreeSet::from([2222, 8080]), "{h}");
+    assert_eq!(h["filtered"], serde_json::json!([9000, 9001]), "{h}");
+    assert_eq!(h["closed"], 1, "9002 answers with a reset: {h}");
+}
