@@ -41,7 +41,7 @@ PY
 }
 
 md() { # hyperfine's markdown table, with the binary's path shortened
-  sed -e "s#$root/target/[^/]*/release/##g" -e "s#$venv/bin/##g" "$1"
+  sed -e "s#$root/target/[^/]*/release/##g" -e "s#$venv/bin/##g" -e "s#$work/#bench/.work/#g" "$1"
 }
 
 echo "1/6 portdex 443 vs getent services 443" >&2

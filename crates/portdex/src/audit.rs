@@ -48,11 +48,10 @@ pub fn audit(
     let report = portdex_audit::audit(&snap, &accepted, config.lang);
     match config.format {
         Format::Json => {
-            out.push_str(&serde_json::to_string_pretty(&report).unwrap_or_default());
-            out.push('\n');
+            crate::render::json(out, &report);
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut w = crate::render::csv_writer();
             let _ = w.write_record([
                 "severity",
                 "rule",
@@ -81,9 +80,7 @@ pub fn audit(
                     f.reference.unwrap_or(""),
                 ]);
             }
-            out.push_str(&String::from_utf8_lossy(
-                &w.into_inner().unwrap_or_default(),
-            ));
+            crate::render::finish_csv(out, w);
         }
         Format::Table | Format::Services => human(out, config, &report),
     }

@@ -105,11 +105,10 @@ pub fn ls(
                 listeners: &rows,
                 owners_hidden: snap.owners_hidden,
             };
-            out.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default());
-            out.push('\n');
+            crate::render::json(out, &v);
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut w = crate::render::csv_writer();
             let _ = w.write_record([
                 "transport",
                 "family",
@@ -150,9 +149,7 @@ pub fn ls(
                     &l.inode.to_string(),
                 ]);
             }
-            out.push_str(&String::from_utf8_lossy(
-                &w.into_inner().unwrap_or_default(),
-            ));
+            crate::render::finish_csv(out, w);
         }
         Format::Table | Format::Services => {
             let header = [
@@ -219,8 +216,7 @@ pub fn who(
     let t = transports(config, false, false)?;
     let d = diagnose(source, port, &t).map_err(|e| format!("cannot list sockets: {e}"))?;
     if matches!(config.format, Format::Json) {
-        out.push_str(&serde_json::to_string_pretty(&d).unwrap_or_default());
-        out.push('\n');
+        crate::render::json(out, &d);
         return Ok(if d.listeners.is_empty() {
             NOT_FOUND
         } else {
@@ -371,8 +367,7 @@ pub fn kill(
             sent: &sent,
             port_free: free,
         };
-        out.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default());
-        out.push('\n');
+        crate::render::json(out, &v);
     } else {
         for s in &sent {
             match &s.error {
@@ -497,8 +492,7 @@ pub fn free(
                 ephemeral_range: eph,
                 ephemeral_range_avoided: avoid.is_some(),
             };
-            out.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default());
-            out.push('\n');
+            crate::render::json(out, &v);
         }
         _ => {
             for p in &ports {

@@ -96,8 +96,7 @@ pub fn answers(out: &mut String, config: &Config, answers: &[(&str, Answer)]) {
     match config.format {
         Format::Json => {
             let v: Vec<AnswerJson> = answers.iter().map(|(q, a)| AnswerJson::new(q, a)).collect();
-            out.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default());
-            out.push('\n');
+            json(out, &v);
         }
         Format::Csv => csv_answers(out, config.lang, answers),
         Format::Services => {
@@ -351,7 +350,7 @@ const CSV_HEADER: [&str; 13] = [
 ];
 
 fn csv_answers(out: &mut String, lang: Lang, answers: &[(&str, Answer)]) {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::render::csv_writer();
     let _ = w.write_record(CSV_HEADER);
     for (q, a) in answers {
         for r in &a.reports {
@@ -430,9 +429,7 @@ fn csv_answers(out: &mut String, lang: Lang, answers: &[(&str, Answer)]) {
             ]);
         }
     }
-    out.push_str(&String::from_utf8_lossy(
-        &w.into_inner().unwrap_or_default(),
-    ));
+    finish_csv(out, w);
 }
 
 /// Search results, in the configured format.
@@ -478,11 +475,10 @@ pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], tota
                 })
                 .collect();
             let v = serde_json::json!({"query": query, "total": total, "hits": items});
-            out.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default());
-            out.push('\n');
+            json(out, &v);
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut w = crate::render::csv_writer();
             let _ = w.write_record([
                 "port",
                 "transport",
@@ -495,9 +491,7 @@ pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], tota
                 let r = row(h);
                 let _ = w.write_record([&r[0], &r[1], &r[2], &r[3], &r[4], &h.score.to_string()]);
             }
-            out.push_str(&String::from_utf8_lossy(
-                &w.into_inner().unwrap_or_default(),
-            ));
+            finish_csv(out, w);
         }
         Format::Table | Format::Services => {
             if hits.is_empty() {
@@ -607,4 +601,22 @@ impl<const N: usize> Grid<N> {
             put(i % N, cell);
         }
     }
+}
+
+/// Appends a value as pretty JSON and a line end.
+pub fn json(out: &mut String, value: &impl serde::Serialize) {
+    out.push_str(&serde_json::to_string_pretty(value).unwrap_or_default());
+    out.push('\n');
+}
+
+/// A CSV writer into memory; [`finish_csv`] appends what it wrote.
+pub fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::Writer::from_writer(Vec::new())
+}
+
+/// Appends what a [`csv_writer`] wrote.
+pub fn finish_csv(out: &mut String, w: csv::Writer<Vec<u8>>) {
+    out.push_str(&String::from_utf8_lossy(
+        &w.into_inner().unwrap_or_default(),
+    ));
 }

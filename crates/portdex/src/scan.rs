@@ -148,7 +148,7 @@ pub fn scan(out: &mut String, config: &Config, args: &ScanArgs) -> Result<u8, St
     };
     let tty = std::io::stderr().is_terminal();
     let mut results: Vec<HostOut> = Vec::new();
-    for (name, ip) in &hosts {
+    for (i, (name, ip)) in hosts.iter().enumerate() {
         let done = AtomicUsize::new(0);
         let running = AtomicBool::new(true);
         let label = if name == &ip.to_string() {
@@ -156,9 +156,10 @@ pub fn scan(out: &mut String, config: &Config, args: &ScanArgs) -> Result<u8, St
         } else {
             format!("{name} ({ip})")
         };
+        let progress_label = format!("host {}/{}, {label}", i + 1, hosts.len());
         let scanned: HostScan = std::thread::scope(|s| {
             if tty {
-                s.spawn(|| progress(&label, ports.len(), &done, &running));
+                s.spawn(|| progress(&progress_label, ports.len(), &done, &running));
             }
             let r = scan_host(*ip, &ports, &opts, &done);
             running.store(false, Ordering::Relaxed);
@@ -200,11 +201,10 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
             struct Out<'a> {
                 hosts: &'a [HostOut],
             }
-            out.push_str(&serde_json::to_string_pretty(&Out { hosts }).unwrap_or_default());
-            out.push('\n');
+            crate::render::json(out, &Out { hosts });
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut w = crate::render::csv_writer();
             let _ = w.write_record([
                 "host",
                 "address",
@@ -250,9 +250,7 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
                     ]);
                 }
             }
-            out.push_str(&String::from_utf8_lossy(
-                &w.into_inner().unwrap_or_default(),
-            ));
+            crate::render::finish_csv(out, w);
         }
         Format::Table | Format::Services => {
             for (i, h) in hosts.iter().enumerate() {
