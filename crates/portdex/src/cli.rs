@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
     version,
     args_conflicts_with_subcommands = true,
     allow_negative_numbers = true,
-    after_help = "Examples:\n  portdex 443\n  portdex 80 22 3306\n  portdex redis\n  portdex 8000-8100 --proto tcp\n  portdex search mail\n  portdex 443 --json\n  portdex --format services > services\n\n\
+    after_help = "Examples:\n  portdex 443\n  portdex 80 22 3306\n  portdex redis\n  portdex 8000-8100 --proto tcp\n  portdex search mail\n  portdex 443 --json\n  portdex --format services > services\n  portdex -- who            (a service named like a command)\n\n\
 Exit status: 0 found, 1 nothing found (for any query), 2 bad input."
 )]
 pub struct Cli {

@@ -172,6 +172,13 @@ fn by_name_case_insensitive_with_aliases() {
 }
 
 #[test]
+fn a_name_that_is_also_a_command_after_double_dash() {
+    let out = portdex().args(["--json", "--", "who"]).assert().success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v[0]["reports"][0]["port"], 513);
+}
+
+#[test]
 fn a_range() {
     let v = json(&["8000-8100"]);
     let reports = v[0]["reports"].as_array().unwrap();
