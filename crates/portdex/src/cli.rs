@@ -132,6 +132,15 @@ pub enum Command {
         after_help = "Scan only hosts you own or are allowed to scan. There is no default target.\n\nExamples:\n  portdex scan 127.0.0.1\n  portdex scan myhost -p 22,80,443,8000-8100\n  portdex scan 127.0.0.1 -p-\n  portdex scan 10.0.0.0/28 --top 100"
     )]
     Scan(ScanArgs),
+    /// Serve the registry as a JSON API (OpenAPI at /openapi.json); 127.0.0.1 by default.
+    Serve {
+        /// Address and port to listen on (0.0.0.0:7878 shares it on the network).
+        #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR:PORT")]
+        bind: String,
+        /// Also serve this machine's listeners, audit and /metrics.
+        #[arg(long)]
+        expose_local: bool,
+    },
     /// Print shell completions.
     Completions {
         /// The shell.

@@ -177,6 +177,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             &portdex_net::SystemSource,
         )?,
         Some(Command::Scan(args)) => scan::scan(&mut out, &config, args)?,
+        Some(Command::Serve { bind, expose_local }) => serve(bind, *expose_local)?,
         None => lookup(&mut out, &config, &cli.queries)?,
     };
     write_out(&out, config.color);
@@ -218,6 +219,31 @@ fn lookup(out: &mut String, config: &Config, queries: &[String]) -> Result<u8, S
     } else {
         FOUND
     })
+}
+
+/// `portdex serve`: runs until Ctrl-C or SIGTERM.
+fn serve(bind: &str, expose_local: bool) -> Result<u8, String> {
+    let addr: std::net::SocketAddr = bind.parse().map_err(|_| {
+        format!(
+            "--bind '{}': give ADDRESS:PORT, e.g. 127.0.0.1:7878 or [::1]:7878",
+            text::clean(bind)
+        )
+    })?;
+    let state = portdex_server::AppState {
+        expose_local,
+        source: std::sync::Arc::new(portdex_net::SystemSource),
+    };
+    portdex_server::run(addr, state, |bound| {
+        eprintln!("portdex serve: listening on http://{bound} (OpenAPI at /openapi.json; Ctrl-C stops)");
+        if !bound.ip().is_loopback() {
+            eprintln!("WARNING: {bound} is reachable from other machines: anyone who can reach it can query it");
+            if expose_local {
+                eprintln!("WARNING: --expose-local: this machine's listeners and audit are served to them too");
+            }
+        }
+    })
+    .map_err(|e| format!("serve on {addr}: {e}"))?;
+    Ok(FOUND)
 }
 
 /// On stderr: names close to an unknown name, and how to search descriptions.

@@ -1,0 +1,423 @@
+//! `portdex serve`: the registry as a JSON API, whatportis-compatible endpoints, and, only
+//! when asked for (`expose_local`), this machine's listeners, audit and Prometheus
+//! metrics. Read-only; every error is JSON with a message and the right status.
+//!
+//! The router is a plain function of its state, so tests call it in-process without a port.
+
+#![forbid(unsafe_code)]
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use portdex_audit::AuditConfig;
+use portdex_net::{listeners, ListOptions, SocketSource};
+use portdex_registry::{
+    all_assignments, category_counts, lookup, search, suggest, AnswerJson, AssignmentJson,
+    Category, HitKind, KnowledgeJson, Lang, PortRange, Query as RegQuery, Status, Transport,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+mod openapi;
+
+/// What the server may tell.
+#[derive(Clone)]
+pub struct AppState {
+    /// Serve this machine's listeners, audit and /metrics.
+    pub expose_local: bool,
+    /// Where listeners come from (the kernel, or a fake in tests).
+    pub source: Arc<dyn SocketSource + Send + Sync>,
+}
+
+/// A JSON error with its status.
+struct ApiError(StatusCode, String, Value);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.1, "status": self.0.as_u16() });
+        if let (Value::Object(b), Value::Object(extra)) = (&mut body, self.2) {
+            b.extend(extra);
+        }
+        (self.0, Json(body)).into_response()
+    }
+}
+
+fn bad_request(msg: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, msg.into(), Value::Null)
+}
+
+fn not_found(msg: impl Into<String>, extra: Value) -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, msg.into(), extra)
+}
+
+#[derive(Deserialize)]
+struct ProtoParam {
+    proto: Option<String>,
+}
+
+fn transport(p: &Option<String>) -> Result<Option<Transport>, ApiError> {
+    p.as_deref()
+        .map(|s| {
+            s.parse::<Transport>()
+                .map_err(|e| bad_request(e.to_string()))
+        })
+        .transpose()
+}
+
+async fn port(
+    Path(port): Path<String>,
+    Query(q): Query<ProtoParam>,
+) -> Result<Json<AnswerJson>, ApiError> {
+    let p: portdex_registry::Port = port
+        .parse()
+        .map_err(|e: portdex_registry::ParseError| bad_request(e.to_string()))?;
+    let t = transport(&q.proto)?;
+    let answer = lookup(&RegQuery::Port(p.0), t);
+    if answer.is_empty() {
+        let cat = Category::of(p.0);
+        return Err(not_found(
+            format!(
+                "nothing is assigned to port {} and no common use is known",
+                p.0
+            ),
+            json!({ "category": cat, "category_range": cat.range() }),
+        ));
+    }
+    Ok(Json(AnswerJson::new(&port, &answer)))
+}
+
+#[derive(Deserialize)]
+struct RangeParam {
+    range: Option<String>,
+    proto: Option<String>,
+}
+
+async fn ports(Query(q): Query<RangeParam>) -> Result<Json<AnswerJson>, ApiError> {
+    let spec = q
+        .range
+        .as_deref()
+        .ok_or_else(|| bad_request("give ?range=LOW-HIGH, e.g. ?range=8000-8100"))?;
+    let r: PortRange = spec
+        .parse()
+        .map_err(|e: portdex_registry::ParseError| bad_request(e.to_string()))?;
+    if r.len() > 65536 {
+        return Err(bad_request("range too large"));
+    }
+    let answer = lookup(&RegQuery::Range(r), transport(&q.proto)?);
+    Ok(Json(AnswerJson::new(spec, &answer)))
+}
+
+async fn service(
+    Path(name): Path<String>,
+    Query(q): Query<ProtoParam>,
+) -> Result<Json<AnswerJson>, ApiError> {
+    let query: RegQuery = name
+        .parse()
+        .map_err(|e: portdex_registry::ParseError| bad_request(e.to_string()))?;
+    let RegQuery::Name(n) = &query else {
+        return Err(bad_request(format!(
+            "'{name}' is a port, not a name: use /api/v1/ports/{name}"
+        )));
+    };
+    let answer = lookup(&query, transport(&q.proto)?);
+    if answer.is_empty() {
+        return Err(not_found(
+            format!("no port is known by the name '{n}'"),
+            json!({ "did_you_mean": suggest(n, 5) }),
+        ));
+    }
+    Ok(Json(AnswerJson::new(&name, &answer)))
+}
+
+#[derive(Deserialize)]
+struct SearchParam {
+    q: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn search_handler(Query(q): Query<SearchParam>) -> Result<Json<Value>, ApiError> {
+    let words =
+        q.q.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| bad_request("give ?q=WORDS"))?;
+    if words.len() > 200 {
+        return Err(bad_request("q is longer than 200 characters"));
+    }
+    let limit = q.limit.unwrap_or(20).clamp(1, 500);
+    let (hits, total) = search(words, limit);
+    let hits: Vec<Value> = hits
+        .iter()
+        .map(|h| match h.kind {
+            HitKind::Assignment(a) => {
+                json!({ "score": h.score, "assignment": AssignmentJson::from(a) })
+            }
+            HitKind::Knowledge(k) => {
+                json!({ "score": h.score, "knowledge": KnowledgeJson::from(k) })
+            }
+        })
+        .collect();
+    Ok(Json(
+        json!({ "query": words, "total": total, "hits": hits }),
+    ))
+}
+
+async fn categories() -> Json<Value> {
+    let v: Vec<Value> = category_counts()
+        .iter()
+        .map(|(c, n)| {
+            json!({
+                "category": c, "lo": c.range().lo, "hi": c.range().hi,
+                "rfc6335_name": c.rfc6335_name(), "label": { "en": c.label(Lang::En), "ja": c.label(Lang::Ja) },
+                "assignments": n,
+            })
+        })
+        .collect();
+    Json(json!({ "categories": v }))
+}
+
+/// whatportis's row: port as a string, protocols merged ("tcp, udp").
+fn whatportis_rows(rows: impl Iterator<Item = portdex_registry::Assignment>) -> Vec<Value> {
+    let mut out: Vec<(String, String, String, String)> = Vec::new();
+    for a in rows {
+        let (Some(p), Some(t)) = (a.ports(), a.transport()) else {
+            continue;
+        };
+        if a.status() != Status::Assigned || p.lo != p.hi {
+            continue;
+        }
+        let name = if a.name().is_empty() { "---" } else { a.name() };
+        let desc = if a.description().is_empty() {
+            "---"
+        } else {
+            a.description()
+        };
+        let port = p.lo.to_string();
+        match out
+            .iter_mut()
+            .find(|r| r.0 == name && r.1 == port && r.3 == desc)
+        {
+            Some(r) => {
+                r.2.push_str(", ");
+                r.2.push_str(t.as_str());
+            }
+            None => out.push((
+                name.to_owned(),
+                port,
+                t.as_str().to_owned(),
+                desc.to_owned(),
+            )),
+        }
+    }
+    out.into_iter()
+        .map(|(name, port, protocol, description)| json!({ "name": name, "port": port, "protocol": protocol, "description": description }))
+        .collect()
+}
+
+async fn wp_all() -> Json<Value> {
+    Json(json!({ "ports": whatportis_rows(all_assignments()) }))
+}
+
+async fn wp_pattern(
+    Path(pattern): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Json<Value> {
+    let like = q.contains_key("like");
+    let numeric = !pattern.is_empty() && pattern.bytes().all(|b| b.is_ascii_digit());
+    let rows = all_assignments().filter(|a| {
+        let field = if numeric {
+            a.ports().map(|p| p.lo.to_string()).unwrap_or_default()
+        } else {
+            a.name().to_owned()
+        };
+        if like {
+            field.contains(&pattern)
+        } else {
+            field == pattern
+        }
+    });
+    Json(json!({ "ports": whatportis_rows(rows) }))
+}
+
+fn local_guard(state: &AppState) -> Result<(), ApiError> {
+    if state.expose_local {
+        Ok(())
+    } else {
+        Err(not_found(
+            "this machine's listeners and audit are not served: start portdex serve with --expose-local",
+            Value::Null,
+        ))
+    }
+}
+
+async fn snapshot(state: &AppState) -> Result<portdex_net::Snapshot, ApiError> {
+    let source = state.source.clone();
+    tokio::task::spawn_blocking(move || listeners(source.as_ref(), ListOptions::default()))
+        .await
+        .map_err(|e| {
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                e.to_string(),
+                Value::Null,
+            )
+        })?
+        .map_err(|e| {
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("cannot list sockets: {e}"),
+                Value::Null,
+            )
+        })
+}
+
+async fn local_listeners(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    local_guard(&state)?;
+    let snap = snapshot(&state).await?;
+    Ok(Json(
+        json!({ "listeners": snap.listeners, "owners_hidden": snap.owners_hidden }),
+    ))
+}
+
+async fn local_audit(
+    State(state): State<AppState>,
+) -> Result<Json<portdex_audit::Report>, ApiError> {
+    local_guard(&state)?;
+    let snap = snapshot(&state).await?;
+    Ok(Json(portdex_audit::audit(
+        &snap,
+        &AuditConfig::default(),
+        Lang::En,
+    )))
+}
+
+/// A Prometheus label value: backslash, quote and newline escaped.
+fn label(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    local_guard(&state)?;
+    let snap = snapshot(&state).await?;
+    let report = portdex_audit::audit(&snap, &AuditConfig::default(), Lang::En);
+    let mut o = String::new();
+    o.push_str("# HELP portdex_listener A listening TCP socket or bound UDP socket on this machine (always 1).\n");
+    o.push_str("# TYPE portdex_listener gauge\n");
+    for l in &snap.listeners {
+        let process = l
+            .processes
+            .first()
+            .map_or(String::new(), |p| p.name.clone());
+        o.push_str(&format!(
+            "portdex_listener{{transport=\"{}\",address=\"{}\",port=\"{}\",service=\"{}\",exposure=\"{}\",process=\"{}\"}} 1\n",
+            l.transport,
+            l.address,
+            l.port,
+            label(l.common_use.or(l.registry_service).unwrap_or("")),
+            l.exposure.as_str(),
+            label(&process),
+        ));
+    }
+    o.push_str("# HELP portdex_audit_findings Audit findings on this machine, by severity.\n");
+    o.push_str("# TYPE portdex_audit_findings gauge\n");
+    for s in ["critical", "high", "medium", "low", "info"] {
+        let n = report
+            .findings
+            .iter()
+            .filter(|f| f.severity.as_str() == s)
+            .count();
+        o.push_str(&format!("portdex_audit_findings{{severity=\"{s}\"}} {n}\n"));
+    }
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        o,
+    )
+        .into_response())
+}
+
+async fn openapi_doc() -> Json<Value> {
+    Json(openapi::document())
+}
+
+async fn fallback() -> ApiError {
+    not_found("no such endpoint: see /openapi.json", Value::Null)
+}
+
+/// The whole API, with its safety layers: a request timeout, a body limit, a
+/// concurrency limit, and a strict Content-Security-Policy.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/ports/{port}", get(port))
+        .route("/api/v1/ports", get(ports))
+        .route("/api/v1/services/{name}", get(service))
+        .route("/api/v1/search", get(search_handler))
+        .route("/api/v1/categories", get(categories))
+        .route("/api/v1/listeners", get(local_listeners))
+        .route("/api/v1/audit", get(local_audit))
+        .route("/metrics", get(metrics))
+        .route("/ports", get(wp_all))
+        .route("/ports/{pattern}", get(wp_pattern))
+        .route("/openapi.json", get(openapi_doc))
+        .fallback(fallback)
+        .with_state(state)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(10),
+        ))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(512))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+            ),
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+}
+
+/// Binds `addr` (the binary defaults to 127.0.0.1:7878); the caller learns the bound
+/// address (port 0 picks a free one) before serving starts.
+pub async fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await
+}
+
+/// Serves on a bound listener until Ctrl-C or SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+            }
+        })
+        .await
+}
+
+/// Builds a runtime, binds `addr`, tells `on_bound` the address, and serves until Ctrl-C
+/// or SIGTERM. For callers without an async runtime of their own (the binary).
+pub fn run(
+    addr: std::net::SocketAddr,
+    state: AppState,
+    on_bound: impl FnOnce(std::net::SocketAddr),
+) -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let listener = bind(addr).await?;
+        on_bound(listener.local_addr()?);
+        serve(listener, state).await
+    })
+}
