@@ -16,10 +16,12 @@ runs=${QUICK:+50}
 runs=${runs:-1000}
 slow_runs=${QUICK:+3}
 slow_runs=${slow_runs:-20}
+wrk_secs=10; load_secs=30
+if [ -n "${QUICK:-}" ]; then wrk_secs=3; load_secs=5; fi
 
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need hyperfine || [ ! -x /usr/bin/time ] || ! need ss || ! need lsof || ! need nmap || ! need gcc; then
-  apt-get update -qq && apt-get install -y -qq hyperfine time iproute2 lsof nmap gcc >/dev/null
+if ! need hyperfine || [ ! -x /usr/bin/time ] || ! need ss || ! need lsof || ! need nmap || ! need gcc || ! need wrk || ! need nginx; then
+  apt-get update -qq && apt-get install -y -qq hyperfine time iproute2 lsof nmap gcc wrk nginx >/dev/null
 fi
 
 cargo build --release -q -p portdex
@@ -44,17 +46,17 @@ md() { # hyperfine's markdown table, with the binary's path shortened
   sed -e "s#$root/target/[^/]*/release/##g" -e "s#$venv/bin/##g" -e "s#$work/#bench/.work/#g" "$1"
 }
 
-echo "1/6 portdex 443 vs getent services 443" >&2
+echo "1/8 portdex 443 vs getent services 443" >&2
 hyperfine -N --warmup 50 --runs "$runs" \
   "$bin 443" "getent services 443" \
   --export-markdown "$work/lookup.md" --export-json "$work/lookup.json" >/dev/null
 
-echo "2/6 portdex search mysql vs whatportis mysql --like" >&2
+echo "2/8 portdex search mysql vs whatportis mysql --like" >&2
 hyperfine -N --warmup 3 --runs "$slow_runs" \
   "$bin search mysql" "$venv/bin/whatportis mysql --like" \
   --export-markdown "$work/search.md" --export-json "$work/search.json" >/dev/null
 
-echo "3/6 ls with 10,000 listening sockets vs ss and lsof" >&2
+echo "3/8 ls with 10,000 listening sockets vs ss and lsof" >&2
 python3 bench/listeners.py 10000 >"$work/listeners.log" &
 holder=$!
 trap 'kill $holder 2>/dev/null || true' EXIT
@@ -70,7 +72,7 @@ ls_vs_ss=$(ratio "$work/ls.json" 0 1)
 ls_vs_lsof=$(ratio "$work/ls.json" 2 0)
 bare_vs_ss=$(ratio "$work/ls-bare.json" 0 1)
 
-echo "4/6 scan of 127.0.0.1 ports 1-65535 vs nmap and the C connect loop" >&2
+echo "4/8 scan of 127.0.0.1 ports 1-65535 vs nmap and the C connect loop" >&2
 gcc -O2 -o "$work/connect_limit" bench/connect_limit.c
 cat >"$work/connect2.sh" <<SH
 #!/bin/sh
@@ -99,14 +101,52 @@ kill $ten 2>/dev/null || true
 scan_vs_nmap=$(ratio "$work/scan.json" 2 0)
 scan_vs_c=$(ratio "$work/scan.json" 0 1)
 
-echo "5/6 memory" >&2
+echo "5/8 serve vs nginx (wrk, loopback)" >&2
+"$bin" serve --bind 127.0.0.1:7878 2>/dev/null &
+server=$!
+mkdir -p "$work/nginx/www"
+trap 'kill $holder $ten $server 2>/dev/null || true; [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true' EXIT
+until curl -sf http://127.0.0.1:7878/api/v1/ports/443 >"$work/nginx/www/443.json"; do sleep 0.1; done
+cat >"$work/nginx/nginx.conf" <<NGX
+daemon on;
+worker_processes 2;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off; default_type application/json;
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server { listen 127.0.0.1:7879; root $work/nginx/www; location = /api/v1/ports/443 { try_files /443.json =404; } }
+}
+NGX
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx"
+sleep 0.5
+wrk_run() { wrk -t2 -c64 -d"${wrk_secs}s" --latency "$1" >"$2"; }
+wrk_run http://127.0.0.1:7878/api/v1/ports/443 "$work/wrk-portdex.txt"
+wrk_run http://127.0.0.1:7879/api/v1/ports/443 "$work/wrk-nginx.txt"
+rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
+p99() { awk '$1 == "99%" {print $2}' "$1"; }
+errs() { grep -E "Non-2xx|Socket errors" "$1" | tr '\n' ' ' || true; }
+serve_ratio=$(python3 -c "print(f'{$(rps "$work/wrk-portdex.txt") / $(rps "$work/wrk-nginx.txt"):.2f}')")
+kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
+
+echo "6/8 serve load test: 30 s, memory before and after" >&2
+rss_before=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
+wrk -t2 -c64 -d"${load_secs}s" http://127.0.0.1:7878/api/v1/search?q=mail >"$work/wrk-load.txt"
+rss_after=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
+load_errors=$(errs "$work/wrk-load.txt")
+load_rps=$(rps "$work/wrk-load.txt")
+kill $server 2>/dev/null || true
+
+echo "7/8 memory" >&2
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
 rss_lookup=$(rss "$bin" 443)
 rss_search=$(rss "$bin" search mysql)
 rss_services=$(rss "$bin" --format services)
 rss_getent=$(rss getent services 443)
 
-echo "6/6 criterion (in-process)" >&2
+echo "8/8 criterion (in-process)" >&2
 if [ -n "${QUICK:-}" ]; then
   cargo bench -q -p portdex-registry --bench lookup -- --warm-up-time 1 --measurement-time 1 >"$work/criterion.log" 2>&1
 else
@@ -181,6 +221,22 @@ Correctness, checked in the same run: ${scan_check}.
 - nmap / portdex: **${scan_vs_nmap}×**; portdex / C loop: **${scan_vs_c}×**
 
 $(md "$work/scan.md")
+
+## \`portdex serve\`: \`GET /api/v1/ports/443\` against nginx serving the same JSON
+
+\`wrk -t2 -c64\` on loopback, one after the other in the same run; nginx runs 2 workers and
+serves the response portdex gave as a static file. Target: at least 0.8× nginx's
+requests/s.
+
+| server | requests/s | p99 latency |
+|---|---|---|
+| \`portdex serve\` | $(rps "$work/wrk-portdex.txt") | $(p99 "$work/wrk-portdex.txt") |
+| nginx (static file) | $(rps "$work/wrk-nginx.txt") | $(p99 "$work/wrk-nginx.txt") |
+
+portdex / nginx: **${serve_ratio}×**.
+
+Load test (\`/api/v1/search?q=mail\`, ${load_secs} s, 64 connections): ${load_rps} requests/s,
+errors: ${load_errors:-none}; server RSS ${rss_before} KiB before, ${rss_after} KiB after.
 
 ## Memory (maximum resident set size, target ≤ 10 MB for a lookup)
 
