@@ -3,52 +3,13 @@
 //! 127.0.0.1 and once to 0.0.0.0, and plain sockets standing in for telnet and ftp.
 //! Everything listens on this machine only; nothing is sent anywhere.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{have, portdex, wait_for_port, Server};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
-
-fn portdex() -> Command {
-    let mut c = Command::cargo_bin("portdex").unwrap();
-    c.env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", "C");
-    c
-}
-
-/// A server process, stopped when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // SIGTERM first: nginx's master stops its workers then; SIGKILL would orphan them.
-        if let Some(pid) = rustix::process::Pid::from_raw(self.0.id() as i32) {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while self.0.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn have(program: &str) -> bool {
-    ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]
-        .iter()
-        .any(|d| Path::new(d).join(program).exists())
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing came up on port {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use std::process::Stdio;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("portdex-test-{name}-{}", std::process::id()));

@@ -2,59 +2,13 @@
 //! processes (tests/helpers/hold.py), the real binary, run as a user runs it. Only
 //! loopback and wildcard binds on this machine; nothing is sent anywhere else.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{portdex, Helper};
 use predicates::prelude::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn portdex() -> Command {
-    let mut c = Command::cargo_bin("portdex").unwrap();
-    c.env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", "C");
-    c
-}
-
-/// A child process holding sockets; killed when dropped.
-struct Holder {
-    child: Child,
-    ports: Vec<u16>,
-}
-
-impl Holder {
-    fn new(flags: &[&str], specs: &[&str]) -> Holder {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/helpers/hold.py");
-        let mut child = std::process::Command::new("python3")
-            .arg(script)
-            .args(flags)
-            .args(specs)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs the socket helper");
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let ports: Vec<u16> =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
-        Holder { child, ports }
-    }
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-    fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-}
-
-impl Drop for Holder {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn ls_json(args: &[&str]) -> Vec<Value> {
     let out = portdex()
@@ -75,7 +29,7 @@ fn find<'a>(ls: &'a [Value], transport: &str, address: &str, port: u16) -> Optio
 
 #[test]
 fn ls_sees_tcp_and_udp_ipv4_and_ipv6_with_owners() {
-    let h = Holder::new(
+    let h = Helper::hold(
         &[],
         &[
             "tcp4:127.0.0.1:0",
@@ -146,7 +100,7 @@ fn ls_annotates_from_the_registry() {
         return;
     };
     drop(_probe);
-    let _h = Holder::new(&[], &["tcp4:127.0.0.1:9229"]);
+    let _h = Helper::hold(&[], &["tcp4:127.0.0.1:9229"]);
     let ls = ls_json(&["--port", "9229"]);
     let l = find(&ls, "tcp", "127.0.0.1", 9229).unwrap();
     assert_eq!(l["common_use"], "node-inspector");
@@ -156,7 +110,7 @@ fn ls_annotates_from_the_registry() {
 
 #[test]
 fn who_names_the_process_and_its_command_line() {
-    let h = Holder::new(&[], &["tcp6:[::]:0"]);
+    let h = Helper::hold(&[], &["tcp6:[::]:0"]);
     let port = h.ports[0].to_string();
     portdex()
         .args(["who", &port])
@@ -191,7 +145,7 @@ fn who_explains_a_busy_port_that_nothing_listens_on() {
 
 #[test]
 fn kill_needs_a_yes_without_a_terminal() {
-    let mut h = Holder::new(&[], &["tcp4:127.0.0.1:0"]);
+    let mut h = Helper::hold(&[], &["tcp4:127.0.0.1:0"]);
     portdex()
         .args(["kill", &h.ports[0].to_string()])
         .write_stdin("")
@@ -203,9 +157,9 @@ fn kill_needs_a_yes_without_a_terminal() {
 
 #[test]
 fn kill_signals_the_listener_and_not_a_client_connected_to_it() {
-    let mut server = Holder::new(&[], &["tcp4:127.0.0.1:0"]);
+    let mut server = Helper::hold(&[], &["tcp4:127.0.0.1:0"]);
     let port = server.ports[0];
-    let mut client = Holder::new(&[], &[&format!("connect:127.0.0.1:{port}")]);
+    let mut client = Helper::hold(&[], &[&format!("connect:127.0.0.1:{port}")]);
     portdex()
         .args(["kill", &port.to_string(), "--yes"])
         .assert()
@@ -231,7 +185,7 @@ fn kill_signals_the_listener_and_not_a_client_connected_to_it() {
 
 #[test]
 fn kill_says_when_the_port_stays_busy_and_kill_forces_it() {
-    let mut h = Holder::new(&["--ignore-term"], &["udp4:127.0.0.1:0"]);
+    let mut h = Helper::hold(&["--ignore-term"], &["udp4:127.0.0.1:0"]);
     let port = h.ports[0].to_string();
     portdex()
         .args(["kill", &port, "--yes", "--wait", "0.5"])
@@ -292,7 +246,7 @@ fn free_ports_bind_on_ipv4_and_ipv6() {
 
 #[test]
 fn a_held_port_is_never_offered() {
-    let h = Holder::new(&[], &["tcp6:[::]:0"]);
+    let h = Helper::hold(&[], &["tcp6:[::]:0"]);
     let port = h.ports[0];
     let out = portdex()
         .args(["free", "--near", &port.to_string(), "--allow-ephemeral"])
@@ -349,7 +303,7 @@ fn without_root_owners_are_hidden_and_it_says_so() {
         eprintln!("SKIPPED without_root_owners_are_hidden_and_it_says_so: needs root and setpriv");
         return;
     }
-    let h = Holder::new(&[], &["tcp4:127.0.0.1:0"]);
+    let h = Helper::hold(&[], &["tcp4:127.0.0.1:0"]);
     let port = h.ports[0];
     let out = std::process::Command::new("/usr/bin/setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
@@ -377,7 +331,7 @@ fn kill_asks_on_a_terminal() {
         eprintln!("SKIPPED kill_asks_on_a_terminal: needs script (util-linux)");
         return;
     }
-    let mut h = Holder::new(&[], &["tcp4:127.0.0.1:0"]);
+    let mut h = Helper::hold(&[], &["tcp4:127.0.0.1:0"]);
     let port = h.ports[0];
     let cmd = format!(
         "{} kill {port}",

@@ -2,14 +2,14 @@
 //! fake services that greet like SSH, SMTP, FTP, POP3 and IMAP, real nginx and
 //! redis-server when installed (.ci/run installs them), and a low fd limit.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{have, portdex, wait_for_port, Helper, Server};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
 
 /// The tests of this file open and close listeners that a full scan sees: they take
 /// turns, so that the full scan can compare its result with what listens.
@@ -17,46 +17,6 @@ static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn portdex() -> Command {
-    let mut c = Command::cargo_bin("portdex").unwrap();
-    c.env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", "C");
-    c
-}
-
-struct Helper {
-    child: Child,
-    ports: Vec<u16>,
-}
-
-impl Helper {
-    fn new(script: &str, args: &[&str]) -> Helper {
-        let path = format!("{}/tests/helpers/{script}", env!("CARGO_MANIFEST_DIR"));
-        let mut child = std::process::Command::new("python3")
-            .arg(path)
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs the helper");
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        Helper {
-            ports: serde_json::from_str(&line).unwrap(),
-            child,
-        }
-    }
-}
-
-impl Drop for Helper {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn scan_json(args: &[&str]) -> Value {
@@ -135,7 +95,7 @@ fn a_full_scan_finds_exactly_the_listening_ports() {
 #[test]
 fn ipv6_loopback_and_a_port_list() {
     let _turn = serial();
-    let h = Helper::new("hold.py", &["tcp6:[::1]:0"]);
+    let h = Helper::hold(&[], &["tcp6:[::1]:0"]);
     let p = h.ports[0];
     let spec = format!("{},{}-{}", p, p.saturating_add(1), p.saturating_add(20));
     let v = scan_json(&["::1", "-p", &spec, "--no-detect"]);
@@ -185,30 +145,6 @@ fn detection_names_what_answers() {
         );
 }
 
-fn have(program: &str) -> bool {
-    ["/usr/bin", "/usr/sbin"]
-        .iter()
-        .any(|d| Path::new(d).join(program).exists())
-}
-
-fn wait_for(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing came up on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-struct Server(Child);
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(pid) = rustix::process::Pid::from_raw(self.0.id() as i32) {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-        }
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn detection_of_real_nginx_and_redis() {
     let _turn = serial();
@@ -254,8 +190,8 @@ fn detection_of_real_nginx_and_redis() {
             .spawn()
             .unwrap(),
     );
-    wait_for(18080);
-    wait_for(26379);
+    wait_for_port(18080);
+    wait_for_port(26379);
     let v = scan_json(&["127.0.0.1", "-p", "18080,26379"]);
     let detected = |port: u16| {
         v["hosts"][0]["open"]
@@ -279,7 +215,7 @@ fn detection_of_real_nginx_and_redis() {
 #[test]
 fn a_low_fd_limit_still_scans_every_port() {
     let _turn = serial();
-    let h = Helper::new("hold.py", &["tcp4:127.0.0.1:0"]);
+    let h = Helper::hold(&[], &["tcp4:127.0.0.1:0"]);
     let bin = assert_cmd::cargo::cargo_bin("portdex");
     let out = std::process::Command::new("sh")
         .arg("-c")

@@ -1,0 +1,99 @@
+//! Helpers shared by the end-to-end tests: the binary, child processes that hold
+//! sockets (tests/helpers/*.py), and servers that are stopped when dropped.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// The binary, in English and without colour forced by the environment.
+pub fn portdex() -> Command {
+    let mut c = Command::cargo_bin("portdex").unwrap();
+    c.env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C");
+    c.env_remove("CLICOLOR_FORCE").env_remove("NO_COLOR");
+    c
+}
+
+/// A python helper holding sockets; it prints its ports as one JSON line. Killed on drop.
+pub struct Helper {
+    pub child: Child,
+    pub ports: Vec<u16>,
+}
+
+impl Helper {
+    /// Runs tests/helpers/SCRIPT with ARGS.
+    pub fn new(script: &str, args: &[&str]) -> Helper {
+        let path = format!("{}/tests/helpers/{script}", env!("CARGO_MANIFEST_DIR"));
+        let mut child = std::process::Command::new("python3")
+            .arg(path)
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs the helper");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let ports = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        Helper { child, ports }
+    }
+
+    /// hold.py: FLAGS then SPECS (tcp4:127.0.0.1:0, udp6:[::1]:0, connect:HOST:PORT).
+    pub fn hold(flags: &[&str], specs: &[&str]) -> Helper {
+        let args: Vec<&str> = flags.iter().chain(specs).copied().collect();
+        Helper::new("hold.py", &args)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for Helper {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A server process, stopped with SIGTERM when dropped (nginx's master then stops its
+/// workers; SIGKILL would orphan them), SIGKILL after 5 s.
+pub struct Server(pub Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(pid) = rustix::process::Pid::from_raw(self.0.id() as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.0.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Whether a program is installed.
+pub fn have(program: &str) -> bool {
+    ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]
+        .iter()
+        .any(|d| Path::new(d).join(program).exists())
+}
+
+/// Waits up to 10 s until something accepts connections on 127.0.0.1:PORT.
+pub fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing came up on port {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
