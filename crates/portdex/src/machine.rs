@@ -370,26 +370,12 @@ pub fn kill(
         crate::render::json(out, &v);
     } else {
         for s in &sent {
-            match &s.error {
-                None => {
-                    let _ = writeln!(
-                        out,
-                        "sent {} to pid {} ({})",
-                        s.signal.name(),
-                        s.process.pid,
-                        clean(&s.process.name)
-                    );
-                }
-                Some(e) => {
-                    let _ = writeln!(
-                        out,
-                        "could not send {} to pid {} ({}): {e}",
-                        s.signal.name(),
-                        s.process.pid,
-                        clean(&s.process.name)
-                    );
-                }
-            }
+            let (verb, why) = match &s.error {
+                None => ("sent", String::new()),
+                Some(e) => ("could not send", format!(": {e}")),
+            };
+            let (sig, pid, name) = (s.signal.name(), s.process.pid, clean(&s.process.name));
+            let _ = writeln!(out, "{verb} {sig} to pid {pid} ({name}){why}");
         }
         if free {
             let _ = writeln!(out, "port {port} is free now");
