@@ -143,3 +143,29 @@ fn search_ranks_the_service_first() {
     assert!(hits.iter().any(|h| h.port() == Some(3389)), "{hits:?}");
     assert_eq!(search("no-such-thing-anywhere", 5).1, 0);
 }
+
+/// The map's counts agree with port-by-port lookups, on every port.
+#[test]
+fn density_counts_match_lookups() {
+    use portdex_registry::{assignments_at, density, knowledge_at, Category, PortRange, Status};
+    let full = PortRange { lo: 0, hi: 65535 };
+    let cells = density(full, 100);
+    assert_eq!(cells.len(), 100);
+    assert_eq!((cells[0].lo, cells[99].hi), (0, 65535));
+    assert!(cells.windows(2).all(|w| w[1].lo == w[0].hi + 1));
+    let (mut assigned, mut known) = (0, 0);
+    for p in 0..=65535u16 {
+        assigned += u32::from(assignments_at(p).any(|a| a.status() == Status::Assigned));
+        known += u32::from(knowledge_at(p).next().is_some());
+    }
+    assert_eq!(cells.iter().map(|c| c.assigned).sum::<u32>(), assigned);
+    assert_eq!(cells.iter().map(|c| c.known).sum::<u32>(), known);
+    // x11's registered range fills its stretch; nothing in a band counts outside it.
+    let x11 = density(PortRange { lo: 6000, hi: 6063 }, 1);
+    assert_eq!(x11[0].assigned, 64);
+    let wk = density(Category::WellKnown.range(), 64);
+    assert!(wk.iter().all(|c| c.hi <= 1023 && c.assigned <= 16));
+    // More cells than ports: one port per cell.
+    assert_eq!(density(PortRange { lo: 1, hi: 3 }, 50).len(), 3);
+    assert_eq!(density(PortRange { lo: 1, hi: 3 }, 0).len(), 1);
+}

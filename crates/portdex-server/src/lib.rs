@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod openapi;
+mod web;
 
 /// What the server may tell.
 #[derive(Clone)]
@@ -136,7 +137,7 @@ async fn service(
 #[derive(Deserialize)]
 struct SearchParam {
     q: Option<String>,
-    limit: Option<usize>,
+    limit: Option<String>,
 }
 
 async fn search_handler(Query(q): Query<SearchParam>) -> Result<Json<Value>, ApiError> {
@@ -148,7 +149,14 @@ async fn search_handler(Query(q): Query<SearchParam>) -> Result<Json<Value>, Api
     if words.len() > 200 {
         return Err(bad_request("q is longer than 200 characters"));
     }
-    let limit = q.limit.unwrap_or(20).clamp(1, 500);
+    let limit = match q.limit.as_deref() {
+        None => 20,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| bad_request(format!("limit '{l}' is not a number from 1 to 500")))?,
+    };
     let (hits, total) = search(words, limit);
     let hits: Vec<Value> = hits
         .iter()
@@ -164,6 +172,34 @@ async fn search_handler(Query(q): Query<SearchParam>) -> Result<Json<Value>, Api
     Ok(Json(
         json!({ "query": words, "total": total, "hits": hits }),
     ))
+}
+
+#[derive(Deserialize)]
+struct MapParam {
+    range: Option<String>,
+    cells: Option<String>,
+}
+
+/// How densely each stretch of a range is assigned: the cells of the web page's map.
+async fn map(Query(q): Query<MapParam>) -> Result<Json<Value>, ApiError> {
+    let range = match q.range.as_deref() {
+        None => PortRange { lo: 0, hi: 65535 },
+        Some(spec) => spec
+            .parse()
+            .map_err(|e: portdex_registry::ParseError| bad_request(e.to_string()))?,
+    };
+    let cells = match q.cells.as_deref() {
+        None => 64,
+        Some(c) => c
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=4096).contains(n))
+            .ok_or_else(|| bad_request(format!("cells '{c}' is not a number from 1 to 4096")))?,
+    };
+    Ok(Json(json!({
+        "lo": range.lo, "hi": range.hi,
+        "cells": portdex_registry::density(range, cells),
+    })))
 }
 
 async fn categories() -> Json<Value> {
@@ -282,15 +318,30 @@ async fn local_listeners(State(state): State<AppState>) -> Result<Json<Value>, A
     ))
 }
 
+#[derive(Deserialize)]
+struct LangParam {
+    lang: Option<String>,
+}
+
 async fn local_audit(
     State(state): State<AppState>,
+    Query(q): Query<LangParam>,
 ) -> Result<Json<portdex_audit::Report>, ApiError> {
     local_guard(&state)?;
+    let lang = match q.lang.as_deref() {
+        None | Some("en") => Lang::En,
+        Some("ja") => Lang::Ja,
+        Some(other) => {
+            return Err(bad_request(format!(
+                "lang '{other}' is not a language portdex speaks: en or ja"
+            )))
+        }
+    };
     let snap = snapshot(&state).await?;
     Ok(Json(portdex_audit::audit(
         &snap,
         &AuditConfig::default(),
-        Lang::En,
+        lang,
     )))
 }
 
@@ -360,12 +411,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/services/{name}", get(service))
         .route("/api/v1/search", get(search_handler))
         .route("/api/v1/categories", get(categories))
+        .route("/api/v1/map", get(map))
         .route("/api/v1/listeners", get(local_listeners))
         .route("/api/v1/audit", get(local_audit))
         .route("/metrics", get(metrics))
         .route("/ports", get(wp_all))
         .route("/ports/{pattern}", get(wp_pattern))
         .route("/openapi.json", get(openapi_doc))
+        .route("/", get(web::index))
+        .route("/port/{port}", get(web::port_page))
+        .route("/assets/{file}", get(web::asset))
         .fallback(fallback)
         .with_state(state)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024))
@@ -379,6 +434,10 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static(
                 "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
             ),
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
         ))
         .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -107,6 +107,13 @@ async fn errors_are_json_with_the_right_status() {
             "not a port, range or service name",
         ),
         ("/api/v1/search", 400, "q="),
+        ("/api/v1/search?q=mail&limit=0", 400, "limit '0'"),
+        ("/api/v1/search?q=mail&limit=501", 400, "from 1 to 500"),
+        ("/api/v1/search?q=mail&limit=x", 400, "limit 'x'"),
+        ("/api/v1/map?cells=0", 400, "cells '0'"),
+        ("/api/v1/map?cells=5000", 400, "from 1 to 4096"),
+        ("/api/v1/map?range=70000-80000", 400, "out of range"),
+        ("/assets/secret.txt", 404, "no asset 'secret.txt'"),
         ("/api/v1/nothing", 404, "no such endpoint"),
     ] {
         let (s, v) = get_json(false, uri).await;
@@ -174,4 +181,101 @@ async fn openapi_and_safety_headers() {
         assert!(v["paths"].get(path).is_some(), "{path}");
     }
     assert!(csp.unwrap().contains("default-src 'self'"));
+}
+
+#[tokio::test]
+async fn map_counts_every_port_once() {
+    let (s, v) = get_json(false, "/api/v1/map").await;
+    assert_eq!(s, StatusCode::OK);
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 64);
+    assert_eq!((v["lo"].as_u64(), v["hi"].as_u64()), (Some(0), Some(65535)));
+    assert_eq!(cells[0]["lo"], 0);
+    assert_eq!(cells[63]["hi"], 65535);
+    let (_, v) = get_json(false, "/api/v1/map?range=6000-6063&cells=1").await;
+    assert_eq!(v["cells"][0]["assigned"], 64, "x11's range: {v}");
+    let (_, v) = get_json(false, "/api/v1/map?range=49152-65535&cells=4").await;
+    assert!(v["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["assigned"] == 0));
+}
+
+#[tokio::test]
+async fn audit_in_japanese_on_request() {
+    let (_, v) = get_json(true, "/api/v1/audit?lang=ja").await;
+    let why = v["findings"][0]["why"].as_str().unwrap();
+    assert!(
+        why.contains("すべてのインターフェース経由で到達できます"),
+        "{why}"
+    );
+    let (s, v) = get_json(true, "/api/v1/audit?lang=fr").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(v["error"].as_str().unwrap().contains("en or ja"), "{v}");
+}
+
+async fn raw(uri: &str, if_none_match: Option<&str>) -> axum::response::Response {
+    let app = router(AppState {
+        expose_local: false,
+        source: Arc::new(Fake),
+    });
+    let mut req = Request::get(uri);
+    if let Some(tag) = if_none_match {
+        req = req.header("if-none-match", tag);
+    }
+    app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_page_and_its_assets_are_embedded() {
+    for (uri, status, mime) in [
+        ("/", 200, "text/html"),
+        ("/port/443", 200, "text/html"),
+        ("/port/65535", 200, "text/html"),
+        ("/port/70000", 404, "text/html"),
+        ("/port/abc", 404, "text/html"),
+        ("/assets/app.js", 200, "text/javascript"),
+        ("/assets/app.css", 200, "text/css"),
+        ("/assets/icon.svg", 200, "image/svg+xml"),
+    ] {
+        let res = raw(uri, None).await;
+        assert_eq!(res.status().as_u16(), status, "{uri}");
+        let h = res.headers();
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with(mime),
+            "{uri}"
+        );
+        assert!(h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'"));
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+    }
+    // Nothing outside this server: no absolute URL to load in the page or its assets
+    // (links the user may follow, in app.js's extLink, are built from the data).
+    let (_, html, _) = get(false, "/").await;
+    assert!(html.contains(r#"<script src="/assets/app.js" defer>"#));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
+    let (_, css, _) = get(false, "/assets/app.css").await;
+    assert!(!css.contains("url("), "no fonts or images from anywhere");
+
+    // A browser revalidates with the ETag and gets 304 without a body.
+    let first = raw("/assets/app.js", None).await;
+    let tag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(first.headers()["cache-control"], "no-cache");
+    let again = raw("/assets/app.js", Some(&tag)).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let body = again.into_body().collect().await.unwrap().to_bytes();
+    assert!(body.is_empty());
+    let other = raw("/assets/app.css", Some(&tag)).await;
+    assert_eq!(
+        other.status(),
+        StatusCode::OK,
+        "another file's tag does not match"
+    );
 }

@@ -384,3 +384,41 @@ fn firewall_bad_input_exits_2() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn audit_speaks_japanese_throughout_with_lang_ja() {
+    // An exposed socket on a port the kernel picks: unknown or dynamic, by rule text only.
+    let sock = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = sock.local_addr().unwrap().port();
+    let (_, report) = audit_json(&["--lang", "ja"]);
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["port"] == port)
+        .unwrap_or_else(|| panic!("no finding on {port}: {report}"));
+    let (why, fix) = (f["why"].as_str().unwrap(), f["fix"].as_str().unwrap());
+    assert!(
+        why.contains("すべてのインターフェースから到達できます"),
+        "{why}"
+    );
+    assert!(
+        fix.contains("portdex who PORT") && fix.contains("ファイアウォール"),
+        "{fix}"
+    );
+    let (_, report) = audit_json(&["--lang", "en"]);
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["port"] == port)
+        .unwrap();
+    assert!(
+        f["why"]
+            .as_str()
+            .unwrap()
+            .contains("reachable on all interfaces"),
+        "{f}"
+    );
+    drop(sock);
+}

@@ -97,3 +97,37 @@ pub fn wait_for_port(port: u16) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// `portdex serve --bind 127.0.0.1:0 ARGS`, and the address it says it bound.
+pub fn serve(args: &[&str]) -> (Server, String) {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portdex"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("serve did not say where it listens: {line:?}"))
+        .to_owned();
+    (Server(child), addr)
+}
+
+/// Whether a test's outside tool is here. Without it the test is skipped with a note,
+/// except under CI (`CI` set), where `.ci/run` installs it and its absence is a failure.
+pub fn required(test: &str, present: bool, install: &str) -> bool {
+    if !present {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: {install} (CI must have it)"
+        );
+        eprintln!("SKIPPED {test}: {install}");
+    }
+    present
+}

@@ -1,0 +1,676 @@
+// portdex web page: search as you type, a page per port, the map of all ports, and (with
+// --expose-local) this machine's listeners and audit. Plain DOM, no dependencies; every
+// value from the API is written with textContent, never parsed as HTML.
+'use strict';
+
+const T = {
+  en: {
+    skip: 'Skip to content',
+    searchLabel: 'Port, range, name or words',
+    placeholder: '443, 8000-8100, ldaps, mail…',
+    hint: 'Type a port (443), a range (8000-8100), a service name (ldaps) or words (mail). Press / to search from anywhere.',
+    mapTitle: 'All 65,536 ports',
+    mapNote: 'Each cell is a stretch of ports, darker where more of them are assigned by IANA. Select a cell to list its ports; arrow keys move between cells.',
+    localTitle: 'This machine',
+    footer: 'Offline: the IANA registry and portdex\'s curated notes, served by this machine. No third-party requests.',
+    langButton: '日本語', langButtonLang: 'ja', langButtonLabel: '日本語に切り替える',
+    searching: 'Searching…',
+    results: (n, q) => `${n} ${n === 1 ? 'result' : 'results'} for “${q}”`,
+    more: n => `(${n} more matching rows: add words to narrow the search)`,
+    noResults: q => `Nothing found for “${q}”.`,
+    portTitle: n => `Port ${n}`,
+    portsTitle: (lo, hi) => `Ports ${lo}–${hi}`,
+    nothingAssigned: n => `Nothing is assigned to port ${n} and no common use is known.`,
+    inCategory: (label, lo, hi) => `It is in the ${label} range (${lo}–${hi}).`,
+    dynamicNote: 'Ports in this range are not assigned; operating systems hand them out as ephemeral (client) ports.',
+    iana: 'IANA assignment', common: 'common use, not an IANA assignment', cleartext: 'cleartext',
+    usage: 'Use', risk: 'When exposed', alternative: 'Secure alternative', note: 'Note',
+    reference: 'Reference', securityReference: 'Security reference',
+    registry: 'IANA registry', service: 'Service', transport: 'Transport', description: 'Description',
+    statusCol: 'Status', source: 'Source', port: 'Port', commonUse: 'Common use',
+    rangeCount: n => `${n} ${n === 1 ? 'port has' : 'ports have'} an assignment or a common use.`,
+    rangeShown: (n, total) => `The first ${n} of ${total} are listed; narrow the range to see the rest.`,
+    prev: n => `← ${n}`, next: n => `${n} →`, allPorts: 'All ports',
+    mapCell: (lo, hi, a, k) => `Ports ${lo}–${hi}: ${a} assigned, ${k} with a common use`,
+    legendFew: 'fewer assigned', legendMany: 'more assigned',
+    bandCount: n => `${n.toLocaleString('en')} assigned rows`,
+    audit: 'Audit', listeners: 'Listening sockets', refresh: 'Refresh',
+    noFindings: n => `No findings among ${n} listeners.`,
+    findingsSummary: (f, n, lo) => `${f} ${f === 1 ? 'finding' : 'findings'} among ${n} listeners (${lo} reachable from this machine only).`,
+    why: 'Why', fix: 'Fix', address: 'Address', exposure: 'Reachable from', process: 'Process', user: 'User',
+    exp: { loopback: 'this machine', address: 'one address', all: 'every interface' },
+    ownersHidden: 'Some owners are hidden: run portdex serve as root to see every process.',
+    dockerPublished: 'docker-proxy publishes a port here: ufw rules do not apply to it.',
+    sev: { critical: 'critical', high: 'high', medium: 'medium', low: 'low', info: 'info' },
+    st: { assigned: 'assigned', reserved: 'reserved', unassigned: 'unassigned', 'de-assigned': 'de-assigned' },
+    failed: msg => `The server answered with an error: ${msg}`,
+    offline: 'The portdex server cannot be reached.',
+  },
+  ja: {
+    skip: '本文へ移動',
+    searchLabel: 'ポート番号・範囲・サービス名・キーワード',
+    placeholder: '443、8000-8100、ldaps、mail…',
+    hint: 'ポート番号（443）、範囲（8000-8100）、サービス名（ldaps）、キーワード（mail）を入力してください。/ キーでどこからでも検索できます。',
+    mapTitle: '全 65,536 ポート',
+    mapNote: '各セルはポートの区間です。IANA に割り当てられたポートが多いほど濃く表示されます。セルを選ぶとその区間のポートを一覧します。矢印キーでセル間を移動できます。',
+    localTitle: 'このマシン',
+    footer: 'オフラインで動作：IANA レジストリと portdex の解説を、このマシンが配信しています。外部へのリクエストはありません。',
+    langButton: 'English', langButtonLang: 'en', langButtonLabel: 'Switch to English',
+    searching: '検索中…',
+    results: (n, q) => `「${q}」の検索結果：${n} 件`,
+    more: n => `（ほかに ${n} 行が一致：キーワードを追加して絞り込んでください）`,
+    noResults: q => `「${q}」に一致するものはありません。`,
+    portTitle: n => `ポート ${n}`,
+    portsTitle: (lo, hi) => `ポート ${lo}–${hi}`,
+    nothingAssigned: n => `ポート ${n} には何も割り当てられておらず、一般的な用途も知られていません。`,
+    inCategory: (label, lo, hi) => `${label}（${lo}–${hi}）の範囲にあります。`,
+    dynamicNote: 'この範囲のポートは割り当てられず、OS がエフェメラル（クライアント側）ポートとして使います。',
+    iana: 'IANA 割り当て', common: '慣用（IANA 割り当てではない）', cleartext: '平文',
+    usage: '用途', risk: '公開した場合', alternative: '安全な代替', note: '注記',
+    reference: '出典', securityReference: 'セキュリティの出典',
+    registry: 'IANA レジストリ', service: 'サービス', transport: 'トランスポート', description: '説明',
+    statusCol: '状態', source: 'データ元', port: 'ポート', commonUse: '一般的な用途',
+    rangeCount: n => `割り当てまたは一般的な用途のあるポート：${n} 件`,
+    rangeShown: (n, total) => `全 ${total} 件のうち先頭 ${n} 件を表示しています。残りは範囲を狭めてください。`,
+    prev: n => `← ${n}`, next: n => `${n} →`, allPorts: 'すべてのポート',
+    mapCell: (lo, hi, a, k) => `ポート ${lo}–${hi}：割り当て ${a}、一般的な用途 ${k}`,
+    legendFew: '割り当てが少ない', legendMany: '多い',
+    bandCount: n => `割り当て ${n.toLocaleString('ja')} 行`,
+    audit: '監査', listeners: '待ち受け中のソケット', refresh: '更新',
+    noFindings: n => `待ち受け ${n} 件に指摘事項はありません。`,
+    findingsSummary: (f, n, lo) => `待ち受け ${n} 件に指摘 ${f} 件（このマシンからのみ到達可能：${lo} 件）。`,
+    why: '理由', fix: '対策', address: 'アドレス', exposure: '到達できる範囲', process: 'プロセス', user: 'ユーザー',
+    exp: { loopback: 'このマシンのみ', address: '特定のアドレス', all: 'すべてのインターフェース' },
+    ownersHidden: '一部の所有プロセスが見えません。すべてを見るには portdex serve を root で実行してください。',
+    dockerPublished: 'docker-proxy がポートを公開しています。ufw のルールは適用されません。',
+    sev: { critical: '重大', high: '高', medium: '中', low: '低', info: '情報' },
+    st: { assigned: '割り当て済み', reserved: '予約', unassigned: '未割り当て', 'de-assigned': '割り当て解除' },
+    failed: msg => `サーバーがエラーを返しました：${msg}`,
+    offline: 'portdex サーバーに接続できません。',
+  },
+};
+
+const LANGS = ['en', 'ja'];
+let lang = pickLang();
+
+function pickLang() {
+  try {
+    const saved = localStorage.getItem('portdex-lang');
+    if (LANGS.includes(saved)) return saved;
+  } catch (_) { /* storage may be disabled */ }
+  for (const l of navigator.languages || [navigator.language || 'en']) {
+    const base = String(l).toLowerCase().split('-')[0];
+    if (LANGS.includes(base)) return base;
+  }
+  return 'en';
+}
+
+function t(key, ...args) {
+  const v = T[lang][key] ?? T.en[key];
+  return typeof v === 'function' ? v(...args) : v;
+}
+
+/** Curated text is {en, ja}. */
+const tx = text => (text ? text[lang] || text.en : '');
+
+/** Builds an element: h('a', {href: '/'}, 'text', child…). Strings become text nodes. */
+function h(tag, attrs, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'on') for (const [ev, f] of Object.entries(v)) el.addEventListener(ev, f);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const kid of kids.flat()) {
+    if (kid === undefined || kid === null || kid === false) continue;
+    el.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
+  }
+  return el;
+}
+
+const $ = id => document.getElementById(id);
+
+/** Replaces an element's children, skipping the false/null of conditional parts. */
+const put = (el, ...nodes) => el.replaceChildren(...nodes.flat().filter(n => n !== false && n !== null && n !== undefined));
+
+// ---- the API --------------------------------------------------------------------------
+
+async function api(path, signal) {
+  let res;
+  try {
+    res = await fetch(path, { signal, headers: { accept: 'application/json' } });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    return { ok: false, status: 0, body: { error: t('offline') } };
+  }
+  let body = null;
+  try { body = await res.json(); } catch (_) { body = { error: res.statusText }; }
+  return { ok: res.ok, status: res.status, body };
+}
+
+// ---- state and routing ------------------------------------------------------------------
+
+const state = {
+  view: 'home',   // 'home' | 'port'
+  query: '',
+  result: null,   // { kind, ... } as rendered by renderResult
+  categories: null,
+  bands: null,    // [{category, label, lo, hi, assignments, cells}]
+  highlight: null,
+  local: null,    // { listeners, audit } when --expose-local
+};
+
+let searchSeq = 0;
+let searchAbort = null;
+
+/** What a query is, by its shape: a port, a range, or words. */
+function shape(q) {
+  if (/^\d+$/.test(q)) return { kind: 'port', port: q };
+  const r = q.match(/^(\d+)\s*[-–]\s*(\d+)$/);
+  if (r) return { kind: 'range', range: `${r[1]}-${r[2]}` };
+  return { kind: 'words' };
+}
+
+async function runQuery(q) {
+  const seq = ++searchSeq;
+  if (searchAbort) searchAbort.abort();
+  searchAbort = new AbortController();
+  const signal = searchAbort.signal;
+  state.query = q;
+  if (!q) {
+    state.result = null;
+    state.highlight = null;
+    render();
+    return;
+  }
+  setStatus(t('searching'));
+  const s = shape(q);
+  let result;
+  try {
+    if (s.kind === 'port') {
+      result = { kind: 'port', port: Number(s.port), res: await api(`/api/v1/ports/${s.port}`, signal) };
+    } else if (s.kind === 'range') {
+      result = { kind: 'range', range: s.range, res: await api(`/api/v1/ports?range=${s.range}`, signal) };
+    } else {
+      result = { kind: 'search', res: await api(`/api/v1/search?q=${encodeURIComponent(q)}&limit=30`, signal) };
+    }
+  } catch (e) {
+    if (e.name === 'AbortError') return;
+    throw e;
+  }
+  if (seq !== searchSeq) return;
+  state.result = result;
+  state.highlight = result.kind === 'port' && result.res.status !== 400 ? result.port : null;
+  render();
+}
+
+async function showPort(raw) {
+  state.view = 'port';
+  $('q').value = raw;
+  const seq = ++searchSeq;
+  if (searchAbort) searchAbort.abort();
+  const res = await api(`/api/v1/ports/${encodeURIComponent(raw)}`);
+  if (seq !== searchSeq) return;
+  const port = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  state.result = { kind: 'port', port, res, page: true };
+  state.highlight = res.status === 400 ? null : port;
+  render();
+  const h1 = document.querySelector('#view h1');
+  if (h1) h1.focus({ preventScroll: false });
+}
+
+function route() {
+  const m = location.pathname.match(/^\/port\/([^/]*)$/);
+  if (m) {
+    showPort(decodeURIComponent(m[1]));
+    return;
+  }
+  state.view = 'home';
+  const q = new URLSearchParams(location.search).get('q') || '';
+  $('q').value = q;
+  runQuery(q.trim());
+}
+
+function navigate(url) {
+  history.pushState(null, '', url);
+  route();
+}
+
+// ---- rendering --------------------------------------------------------------------------
+
+function setStatus(msg, error) {
+  const s = $('status');
+  s.textContent = msg || '';
+  s.classList.toggle('error', !!error);
+}
+
+function catLabel(cat) {
+  const c = (state.categories || []).find(x => x.category === cat);
+  return c ? tx(c.label) : cat;
+}
+
+function catTag(cat) {
+  return h('span', { class: `tag cat-${cat}` }, catLabel(cat));
+}
+
+function sevBadge(sev) {
+  return h('span', { class: `sev sev-${sev}` }, t('sev')[sev] || sev);
+}
+
+function portLink(lo, hi) {
+  const text = hi !== undefined && hi !== lo ? `${lo}–${hi}` : String(lo);
+  return h('a', { href: `/port/${lo}`, 'data-nav': true, class: 'port' }, text);
+}
+
+function extLink(url) {
+  if (!/^https?:\/\//.test(url)) return url;
+  return h('a', { href: url, rel: 'noreferrer noopener', target: '_blank' }, url);
+}
+
+function facts(pairs) {
+  const dl = h('dl', { class: 'facts' });
+  for (const [k, v] of pairs) {
+    if (v === undefined || v === null || v === '') continue;
+    dl.append(h('dt', {}, k), h('dd', {}, v));
+  }
+  return dl;
+}
+
+function knowledgeBlock(k) {
+  return h('div', { class: 'knowledge' },
+    h('div', { class: 'meta' },
+      h('strong', {}, k.names[0]),
+      sevBadge(k.severity),
+      h('span', { class: 'tag' }, k.transports.join('/')),
+      h('span', { class: 'tag' }, k.iana_assigned ? t('iana') : t('common')),
+      k.cleartext && h('span', { class: 'tag' }, t('cleartext'))),
+    facts([
+      [t('usage'), tx(k.usage)],
+      [t('risk'), tx(k.risk)],
+      [t('alternative'), tx(k.secure_alternative)],
+      [t('note'), tx(k.note)],
+      [t('reference'), extLink(k.reference)],
+      [t('securityReference'), k.security_reference !== k.reference ? extLink(k.security_reference) : null],
+    ]));
+}
+
+/** IANA rows, one line per service and description, transports merged. */
+function mergeRows(rows) {
+  const out = [];
+  for (const a of rows) {
+    const same = out.find(r => r.service === a.service && r.description === a.description &&
+      r.port === a.port && r.port_end === a.port_end && r.status === a.status);
+    if (same) {
+      if (a.transport && !same.transports.includes(a.transport)) same.transports.push(a.transport);
+      if (!same.sources.includes(a.source)) same.sources.push(a.source);
+    } else {
+      out.push({ ...a, transports: a.transport ? [a.transport] : [], sources: [a.source] });
+    }
+  }
+  return out;
+}
+
+function registryTable(rows) {
+  const merged = mergeRows(rows);
+  return h('div', { class: 'scroll' }, h('table', {},
+    h('caption', { class: 'sr-only' }, t('registry')),
+    h('thead', {}, h('tr', {}, [t('service'), t('transport'), t('description'), t('statusCol'), t('source'), t('reference')]
+      .map(c => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, merged.map(a => h('tr', {},
+      h('td', {}, a.service || '—'),
+      h('td', {}, a.transports.join('/') || '—'),
+      h('td', {}, a.description),
+      h('td', {}, t('st')[a.status] || a.status),
+      h('td', {}, a.sources.join(', ')),
+      h('td', {}, a.reference))))));
+}
+
+function reportCard(r, opts = {}) {
+  const title = r.port === r.port_end ? r.port : `${r.port}–${r.port_end}`;
+  const heading = opts.page ? h('h2', {}, t('portsTitle', r.port, r.port_end)) :
+    h('h3', {}, portLink(r.port, r.port_end), ' ',
+      r.knowledge[0] ? r.knowledge[0].names[0] : (r.assignments[0] && r.assignments[0].service) || '');
+  return h('li', { class: 'card wide', 'data-port': title },
+    (!opts.page || r.port !== r.port_end) && heading,
+    h('div', { class: 'meta' }, catTag(r.category)),
+    r.knowledge.map(knowledgeBlock),
+    r.assignments.length > 0 && h('h4', {}, t('registry')),
+    r.assignments.length > 0 && registryTable(r.assignments));
+}
+
+function errorOf(res) {
+  return res.body && res.body.error ? res.body.error : `HTTP ${res.status}`;
+}
+
+function renderPort(result) {
+  const { port, res, page } = result;
+  const out = [];
+  if (page) {
+    document.title = `${t('portTitle', port)} — portdex`;
+    out.push(h('h1', { tabindex: '-1' }, Number.isNaN(port) ? 'portdex' : t('portTitle', port)));
+    if (!Number.isNaN(port) && port >= 0 && port <= 65535) {
+      out.push(h('nav', { class: 'pager', 'aria-label': t('portTitle', port) },
+        port > 0 && h('a', { href: `/port/${port - 1}`, 'data-nav': true, rel: 'prev' }, t('prev', port - 1)),
+        h('a', { href: '/', 'data-nav': true }, t('allPorts')),
+        port < 65535 && h('a', { href: `/port/${port + 1}`, 'data-nav': true, rel: 'next' }, t('next', port + 1))));
+    }
+  }
+  if (res.status === 404 && res.body && res.body.category) {
+    const c = res.body.category_range;
+    setStatus(t('nothingAssigned', port));
+    out.push(h('ul', { class: 'cards' }, h('li', { class: 'card wide' },
+      h('div', { class: 'meta' }, catTag(res.body.category)),
+      h('p', {}, t('nothingAssigned', port), ' ', t('inCategory', catLabel(res.body.category), c.lo, c.hi)),
+      res.body.category === 'dynamic' && h('p', { class: 'note' }, t('dynamicNote')))));
+    return out;
+  }
+  if (!res.ok) {
+    setStatus(res.status === 0 ? t('offline') : t('failed', errorOf(res)), true);
+    return out;
+  }
+  setStatus(page ? '' : t('results', res.body.reports.length, state.query));
+  out.push(h('ul', { class: 'cards' }, res.body.reports.map(r => reportCard(r, { page }))));
+  return out;
+}
+
+const RANGE_ROWS = 300;
+
+function renderRange(result) {
+  const { res } = result;
+  if (!res.ok) {
+    setStatus(t('failed', errorOf(res)), true);
+    return [];
+  }
+  const reports = res.body.reports.filter(r => r.assignments.length || r.knowledge.length);
+  const [lo, hi] = result.range.split('-');
+  setStatus(t('rangeCount', reports.length));
+  const shown = reports.slice(0, RANGE_ROWS);
+  return [
+    h('h2', {}, t('portsTitle', lo, hi)),
+    reports.length > RANGE_ROWS && h('p', { class: 'note' }, t('rangeShown', RANGE_ROWS, reports.length)),
+    h('div', { class: 'scroll' }, h('table', {},
+      h('thead', {}, h('tr', {}, [t('port'), t('service'), t('description'), t('commonUse')].map(c => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, shown.map(r => {
+        const rows = mergeRows(r.assignments.filter(a => a.status === 'assigned' || a.status === 'reserved'));
+        return h('tr', {},
+          h('td', {}, portLink(r.port, r.port_end)),
+          h('td', {}, rows.map(a => a.service).filter((v, i, all) => v && all.indexOf(v) === i).join(', ') || '—'),
+          h('td', {}, rows.map(a => a.description).filter((v, i, all) => v && all.indexOf(v) === i).join('; ')),
+          h('td', {}, r.knowledge.map(k => h('span', {}, tx(k.usage), ' ', sevBadge(k.severity), ' '))));
+      })))),
+  ];
+}
+
+function hitCard(hit) {
+  if (hit.knowledge) {
+    const k = hit.knowledge;
+    return h('li', { class: 'card', 'data-port': k.port },
+      h('h3', {}, portLink(k.port, k.port_end), ' ', k.names[0]),
+      h('div', { class: 'meta' }, catTag(portCategory(k.port)), sevBadge(k.severity),
+        h('span', { class: 'tag' }, k.transports.join('/')),
+        h('span', { class: 'tag' }, k.iana_assigned ? t('iana') : t('common'))),
+      h('p', {}, tx(k.usage)),
+      h('p', { class: 'note' }, tx(k.risk)),
+      k.secure_alternative && h('p', {}, h('strong', {}, t('alternative'), ': '), tx(k.secure_alternative)),
+      hit.iana.length > 0 && h('p', { class: 'note' }, `${t('registry')}: ${hit.iana.join('; ')}`));
+  }
+  const a = hit.assignment;
+  return h('li', { class: 'card', 'data-port': a.port ?? '' },
+    h('h3', {}, a.port !== null ? portLink(a.port, a.port_end) : '—', ' ', a.service),
+    h('div', { class: 'meta' }, a.port !== null && catTag(portCategory(a.port)),
+      h('span', { class: 'tag' }, a.transports.join('/') || '—'),
+      h('span', { class: 'tag' }, t('iana'))),
+    h('p', {}, a.description));
+}
+
+function portCategory(p) {
+  return p <= 1023 ? 'well-known' : p <= 49151 ? 'registered' : 'dynamic';
+}
+
+function renderSearch(result) {
+  const { res } = result;
+  if (!res.ok) {
+    setStatus(res.status === 0 ? t('offline') : t('failed', errorOf(res)), true);
+    return [];
+  }
+  const { hits, total } = res.body;
+  // One card per service on a port: tcp and udp rows of the same name merge.
+  const cards = [];
+  for (const hit of hits) {
+    if (hit.assignment) {
+      const a = hit.assignment;
+      const curated = cards.find(c => c.knowledge && c.knowledge.port === a.port && c.knowledge.names.includes(a.service));
+      if (curated) {
+        if (!curated.iana.includes(a.description)) curated.iana.push(a.description);
+        continue;
+      }
+      const same = cards.find(c => c.assignment && c.assignment.service === a.service && c.assignment.port === a.port);
+      if (same) {
+        if (a.transport && !same.assignment.transports.includes(a.transport)) same.assignment.transports.push(a.transport);
+        continue;
+      }
+      cards.push({ assignment: { ...a, transports: a.transport ? [a.transport] : [] } });
+    } else {
+      cards.push({ ...hit, iana: [] });
+    }
+  }
+  if (total === 0) {
+    setStatus(t('noResults', state.query));
+    return [];
+  }
+  setStatus(t('results', cards.length, state.query) + (total > hits.length ? ` ${t('more', total - hits.length)}` : ''));
+  return [h('ul', { class: 'cards', 'aria-label': t('results', cards.length, state.query) }, cards.map(hitCard))];
+}
+
+function render() {
+  applyStatic();
+  const view = $('view');
+  const r = state.result;
+  let nodes = [];
+  if (!r) {
+    setStatus('');
+    document.title = 'portdex';
+  } else if (r.kind === 'port') {
+    nodes = renderPort(r);
+  } else if (r.kind === 'range') {
+    nodes = renderRange(r);
+  } else {
+    nodes = renderSearch(r);
+  }
+  if (state.view === 'home') document.title = state.query ? `${state.query} — portdex` : 'portdex';
+  put(view, nodes);
+  renderMap();
+  renderLocal();
+}
+
+function applyStatic() {
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+  $('q').placeholder = t('placeholder');
+  const b = $('lang');
+  b.textContent = t('langButton');
+  b.lang = t('langButtonLang');
+  b.setAttribute('aria-label', t('langButtonLabel'));
+}
+
+// ---- the map ----------------------------------------------------------------------------
+
+const CELLS = { 'well-known': 64, registered: 256, dynamic: 64 };
+
+async function loadMap() {
+  const cats = await api('/api/v1/categories');
+  if (!cats.ok) return;
+  state.categories = cats.body.categories;
+  const bands = await Promise.all(state.categories.map(async c => {
+    const res = await api(`/api/v1/map?range=${c.lo}-${c.hi}&cells=${CELLS[c.category] || 64}`);
+    return res.ok ? { ...c, cells: res.body.cells } : null;
+  }));
+  state.bands = bands.filter(Boolean);
+  render();
+}
+
+function renderMap() {
+  const map = $('map');
+  if (!state.bands) return;
+  const focused = document.activeElement && map.contains(document.activeElement) ? document.activeElement.dataset.lo : null;
+  const nodes = [h('p', { class: 'legend', 'aria-hidden': 'true' }, t('legendFew'), h('i', {}), t('legendMany'))];
+  for (const band of state.bands) {
+    const id = `band-${band.category}`;
+    const hl = state.highlight;
+    let current = band.cells.findIndex(c => hl !== null && hl >= c.lo && hl <= c.hi);
+    const grid = h('div', { class: `map-grid band-${band.category}`, role: 'group', 'aria-labelledby': id });
+    band.cells.forEach((c, i) => {
+      const width = c.hi - c.lo + 1;
+      const label = t('mapCell', c.lo, c.hi, c.assigned, c.known);
+      const b = h('button', {
+        type: 'button', 'data-lo': c.lo, 'data-hi': c.hi, title: label, 'aria-label': label,
+        tabindex: i === Math.max(current, 0) ? '0' : '-1', 'aria-current': i === current ? 'true' : null,
+      });
+      // A square-root scale, so a sparse stretch is still visible against an empty one.
+      b.style.setProperty('--d', Math.sqrt(c.assigned / width).toFixed(3));
+      grid.append(b);
+    });
+    nodes.push(h('div', { class: 'map-band' },
+      h('h3', { id }, band.label ? tx(band.label) : band.category, ' ',
+        h('span', {}, `${band.lo}–${band.hi} · ${t('bandCount', band.assignments)}`)),
+      grid));
+  }
+  put(map, nodes);
+  if (focused !== null) {
+    const again = map.querySelector(`button[data-lo="${focused}"]`);
+    if (again) { again.tabIndex = 0; again.focus(); }
+  }
+}
+
+function mapKeys(e) {
+  const b = e.target.closest('.map-grid button');
+  if (!b) return;
+  const cells = [...b.parentElement.children];
+  const i = cells.indexOf(b);
+  const cols = getComputedStyle(b.parentElement).gridTemplateColumns.split(' ').length;
+  const to = { ArrowLeft: i - 1, ArrowRight: i + 1, ArrowUp: i - cols, ArrowDown: i + cols, Home: 0, End: cells.length - 1 }[e.key];
+  if (to === undefined) return;
+  e.preventDefault();
+  const next = cells[Math.min(Math.max(to, 0), cells.length - 1)];
+  b.tabIndex = -1;
+  next.tabIndex = 0;
+  next.focus();
+}
+
+function mapClick(e) {
+  const b = e.target.closest('.map-grid button');
+  if (!b) return;
+  const q = `${b.dataset.lo}-${b.dataset.hi}`;
+  $('q').value = q;
+  history.pushState(null, '', `/?q=${encodeURIComponent(q)}`);
+  state.view = 'home';
+  runQuery(q);
+}
+
+// ---- this machine (only when the server was started with --expose-local) ---------------
+
+async function loadLocal() {
+  const [listeners, audit] = await Promise.all([api('/api/v1/listeners'), api(`/api/v1/audit?lang=${lang}`)]);
+  if (!listeners.ok || !audit.ok) {
+    state.local = null;
+  } else {
+    state.local = { listeners: listeners.body, audit: audit.body, lang };
+  }
+  $('local').hidden = !state.local;
+  renderLocal();
+}
+
+function renderLocal() {
+  const l = state.local;
+  if (!l) return;
+  if (l.lang !== lang) { loadLocal(); return; }
+  const a = l.audit;
+  put($('audit'),
+    h('h3', {}, t('audit'), ' ', h('button', { type: 'button', id: 'refresh', on: { click: loadLocal } }, t('refresh'))),
+    h('p', {}, a.findings.length ? t('findingsSummary', a.findings.length, a.listeners, a.loopback_only) : t('noFindings', a.listeners)),
+    a.owners_hidden && h('p', { class: 'note' }, t('ownersHidden')),
+    a.docker_published && h('p', { class: 'note' }, t('dockerPublished')),
+    h('ul', { class: 'cards' }, a.findings.map(f => h('li', { class: 'card' },
+      h('h4', {}, sevBadge(f.severity), ' ', `${f.transport} ${fmtAddr(f.address, f.port)}`, ' ', f.service || ''),
+      facts([
+        [t('exposure'), t('exp')[f.exposure] || f.exposure],
+        [t('process'), f.processes.join(', ')],
+        [t('why'), f.why],
+        [t('fix'), f.fix],
+        [t('reference'), f.reference ? extLink(f.reference) : null],
+      ])))));
+  const rows = l.listeners.listeners;
+  put($('listeners'),
+    h('h3', {}, t('listeners')),
+    h('div', { class: 'scroll' }, h('table', {},
+      h('thead', {}, h('tr', {}, [t('transport'), t('address'), t('service'), t('exposure'), t('process'), t('user')]
+        .map(c => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, rows.map(r => h('tr', {},
+        h('td', {}, r.transport),
+        h('td', {}, fmtAddr(r.address, r.port), ' ', h('a', { href: `/port/${r.port}`, 'data-nav': true }, '→')),
+        h('td', {}, r.common_use || r.registry_service || '—', r.severity ? [' ', sevBadge(r.severity)] : []),
+        h('td', {}, t('exp')[r.exposure] || r.exposure),
+        h('td', {}, (r.processes || []).map(p => `${p.name} (${p.pid})`).join(', ') || '—'),
+        h('td', {}, r.user || r.uid)))))));
+}
+
+function fmtAddr(addr, port) {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+// ---- wiring -----------------------------------------------------------------------------
+
+function init() {
+  const q = $('q');
+  let timer = null;
+  q.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const v = q.value.trim();
+      const url = v ? `/?q=${encodeURIComponent(v)}` : '/';
+      if (state.view === 'port') history.pushState(null, '', url); else history.replaceState(null, '', url);
+      state.view = 'home';
+      runQuery(v);
+    }, 120);
+  });
+  q.addEventListener('keydown', e => {
+    if (e.key === 'Escape' && q.value) { q.value = ''; q.dispatchEvent(new Event('input')); }
+  });
+  $('search').addEventListener('submit', e => {
+    e.preventDefault();
+    clearTimeout(timer);
+    const v = q.value.trim();
+    history.pushState(null, '', v ? `/?q=${encodeURIComponent(v)}` : '/');
+    state.view = 'home';
+    runQuery(v);
+  });
+  $('lang').addEventListener('click', () => {
+    lang = lang === 'en' ? 'ja' : 'en';
+    try { localStorage.setItem('portdex-lang', lang); } catch (_) { /* not saved */ }
+    render();
+  });
+  document.addEventListener('click', e => {
+    const a = e.target.closest('a[data-nav]');
+    if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    navigate(a.getAttribute('href'));
+  });
+  document.addEventListener('keydown', e => {
+    const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName);
+    if (e.key === '/' && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      q.focus();
+      q.select();
+    }
+  });
+  $('map').addEventListener('keydown', mapKeys);
+  $('map').addEventListener('click', mapClick);
+  window.addEventListener('popstate', route);
+  applyStatic();
+  route();
+  loadMap();
+  loadLocal();
+}
+
+init();

@@ -1,0 +1,173 @@
+// The web page as a user drives it, in Debian's headless chromium through playwright-core.
+// Usage: node web.mjs http://127.0.0.1:PORT SCREENSHOT_DIR
+// Run by crates/portdex/tests/web.rs, which starts `portdex serve --expose-local`.
+// Exits 1 with the failed step on stderr; screenshots are saved for review either way.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+const [base, shots] = process.argv.slice(2);
+if (!base || !shots) {
+  console.error('usage: node web.mjs BASE_URL SCREENSHOT_DIR');
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+const origin = new URL(base).origin;
+const servePort = new URL(base).port;
+
+const browser = await chromium.launch({
+  executablePath: process.env.PORTDEX_CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  // Chromium's own background traffic is refused by a closed network; keep it quiet.
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+const problems = [];
+let step = 'start';
+
+/** A page that records every request leaving the server's origin and every error. */
+async function open(options) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.on('request', r => {
+    const u = r.url();
+    if (!u.startsWith(origin) && !u.startsWith('data:')) problems.push(`${step}: request to another origin: ${u}`);
+  });
+  page.on('console', m => {
+    // The API's 4xx answers are expected here (a bad port, an unassigned one); chromium
+    // logs each; anything else (a CSP violation, a script error) is a failure.
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) {
+      problems.push(`${step}: console error: ${m.text()}`);
+    }
+  });
+  page.on('pageerror', e => problems.push(`${step}: page error: ${e.message}`));
+  page.setDefaultTimeout(10_000);
+  return { context, page };
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error(`${step}: ${what}`);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+}
+
+let failed = false;
+try {
+  // ---- a desktop browser in English ----------------------------------------------------
+  step = 'home page';
+  let { context, page } = await open({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  await page.goto(base);
+  await page.locator('.map-grid button').nth(383).waitFor();
+  check(await page.locator('.map-grid button').count() === 64 + 256 + 64, 'the map has 384 cells');
+  check(await page.getAttribute('html', 'lang') === 'en', 'English for an English browser');
+  await shot(page, '1-home');
+
+  step = 'search as you type';
+  await page.keyboard.press('/');
+  check(await page.evaluate(() => document.activeElement.id) === 'q', '"/" focuses the search box');
+  await page.keyboard.type('redis', { delay: 40 });
+  const redis = page.locator('li.card[data-port="6379"]').first();
+  await redis.waitFor();
+  check((await redis.innerText()).includes('6379'), 'the redis card shows 6379');
+  check(new URL(page.url()).search === '?q=redis', `the address keeps the query (${page.url()})`);
+  await shot(page, '2-search-redis');
+
+  step = 'open the port page';
+  await redis.locator('h3 a').click();
+  await page.waitForURL(`${origin}/port/6379`);
+  const h1 = page.locator('h1');
+  check((await h1.innerText()).trim() === 'Port 6379', `the heading names the port (${await h1.innerText()})`);
+  await page.getByText('When exposed').first().waitFor();
+  check(await page.locator('.map-grid button[aria-current="true"]').count() === 1, 'the map marks the port');
+  await shot(page, '3-port-6379');
+
+  step = 'switch to Japanese';
+  await page.locator('#lang').click();
+  await page.locator('h1', { hasText: 'ポート 6379' }).waitFor();
+  check(await page.getAttribute('html', 'lang') === 'ja', 'html lang becomes ja');
+  await page.getByText('登録済みポート').first().waitFor();
+  await page.getByText('公開した場合').first().waitFor();
+  await shot(page, '4-port-6379-ja');
+
+  step = 'the choice of language is kept';
+  await page.reload();
+  await page.locator('h1', { hasText: 'ポート 6379' }).waitFor();
+
+  step = 'a port page opened by its address, and the way back';
+  await page.goto(`${base}/port/443`);
+  await page.locator('h1', { hasText: 'ポート 443' }).waitFor();
+  await page.getByText('https').first().waitFor();
+  await page.goBack();
+  await page.locator('h1', { hasText: 'ポート 6379' }).waitFor();
+
+  step = 'an unassigned dynamic port';
+  await page.goto(`${base}/port/60001`);
+  await page.locator('.card', { hasText: '動的/プライベートポート' }).waitFor();
+
+  step = 'a bad port';
+  const res = await page.goto(`${base}/port/70000`);
+  check(res.status() === 404, `/port/70000 answers 404 (${res.status()})`);
+  await page.locator('#status.error', { hasText: '70000' }).waitFor();
+  await page.locator('#lang').click(); // back to English for the rest
+  await page.locator('#status.error', { hasText: '70000' }).waitFor();
+
+  step = 'the map by keyboard';
+  await page.goto(base);
+  const first = page.locator('.band-well-known button[tabindex="0"]');
+  await first.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  const lo = await page.evaluate(() => document.activeElement.dataset.lo);
+  check(lo === '32', `two steps right lands on 32-47 (${lo})`);
+  await page.keyboard.press('Enter');
+  await page.locator('h2', { hasText: 'Ports 32–47' }).waitFor();
+  await page.locator('#view a[href="/port/37"]').waitFor();
+  await page.keyboard.press('ArrowDown'); // no wrap past the end: the band has one row here
+  check(await page.evaluate(() => document.activeElement.closest('.map-grid') !== null), 'focus stays in the map');
+  await shot(page, '5-map-range');
+
+  step = 'a range typed';
+  await page.locator('#q').fill('8000-8100');
+  await page.locator('h2', { hasText: 'Ports 8000–8100' }).waitFor();
+  await page.locator('#view a[href="/port/8080"]').waitFor();
+
+  step = 'words';
+  await page.locator('#q').fill('directory ldap');
+  await page.locator('li.card[data-port="636"]').first().waitFor();
+
+  step = 'this machine (--expose-local)';
+  await page.locator('#local').waitFor();
+  await page.locator(`#listeners td`, { hasText: `127.0.0.1:${servePort}` }).first().waitFor();
+  await shot(page, '6-this-machine');
+  await context.close();
+
+  // ---- a phone whose browser prefers Japanese -------------------------------------------
+  step = 'phone in Japanese';
+  ({ context, page } = await open({
+    locale: 'ja-JP', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
+  }));
+  await page.goto(base);
+  check(await page.getAttribute('html', 'lang') === 'ja', 'Japanese for a Japanese browser');
+  await page.locator('#q').tap();
+  await page.keyboard.type('443');
+  await page.locator('li.card[data-port="443"]').waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, `nothing wider than the phone's screen (${overflow}px too wide)`);
+  await shot(page, '7-phone-ja');
+  await page.locator('li.card[data-port="443"] h3 a').tap();
+  await page.waitForURL(`${origin}/port/443`);
+  await shot(page, '8-phone-port-443');
+  await context.close();
+} catch (e) {
+  failed = true;
+  console.error(`FAILED at ${e.message}`);
+}
+await browser.close();
+if (problems.length) {
+  failed = true;
+  console.error(problems.join('\n'));
+}
+if (failed) process.exit(1);
+console.log(`browser test passed; screenshots in ${shots}`);
