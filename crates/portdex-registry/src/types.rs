@@ -382,6 +382,8 @@ impl Status {
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
     /// Only the complete 2015 snapshot (all fields) has it.
+    // kebab-case alone would write "iana2015"; the documented spelling has the hyphen.
+    #[serde(rename = "iana-2015")]
     Iana2015,
     /// Only the current snapshot (name and description) has it.
     IanaCurrent,

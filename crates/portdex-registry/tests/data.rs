@@ -169,3 +169,12 @@ fn density_counts_match_lookups() {
     assert_eq!(density(PortRange { lo: 1, hi: 3 }, 50).len(), 3);
     assert_eq!(density(PortRange { lo: 1, hi: 3 }, 0).len(), 1);
 }
+
+/// The spellings docs/json.md promises for `source`.
+#[test]
+fn source_spellings_are_the_documented_ones() {
+    let spell = |s: Source| serde_json::to_value(s).unwrap();
+    assert_eq!(spell(Source::Iana2015), "iana-2015");
+    assert_eq!(spell(Source::IanaCurrent), "iana-current");
+    assert_eq!(spell(Source::Both), "both");
+}

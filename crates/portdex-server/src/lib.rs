@@ -5,7 +5,10 @@
 //! The router is a plain function of its state, so tests call it in-process without a port.
 
 #![forbid(unsafe_code)]
+// The OpenAPI document is one json! literal, deeper than the default limit.
+#![recursion_limit = "512"]
 
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -51,6 +54,11 @@ fn bad_request(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, msg.into(), Value::Null)
 }
 
+/// A request axum could not read (bad percent-encoding, a repeated parameter), as JSON.
+fn rejected(e: impl std::fmt::Display) -> ApiError {
+    bad_request(e.to_string())
+}
+
 fn not_found(msg: impl Into<String>, extra: Value) -> ApiError {
     ApiError(StatusCode::NOT_FOUND, msg.into(), extra)
 }
@@ -70,9 +78,10 @@ fn transport(p: &Option<String>) -> Result<Option<Transport>, ApiError> {
 }
 
 async fn port(
-    Path(port): Path<String>,
-    Query(q): Query<ProtoParam>,
+    port: Result<Path<String>, PathRejection>,
+    q: Result<Query<ProtoParam>, QueryRejection>,
 ) -> Result<Json<AnswerJson>, ApiError> {
+    let (Path(port), Query(q)) = (port.map_err(rejected)?, q.map_err(rejected)?);
     let p: portdex_registry::Port = port
         .parse()
         .map_err(|e: portdex_registry::ParseError| bad_request(e.to_string()))?;
@@ -97,7 +106,8 @@ struct RangeParam {
     proto: Option<String>,
 }
 
-async fn ports(Query(q): Query<RangeParam>) -> Result<Json<AnswerJson>, ApiError> {
+async fn ports(q: Result<Query<RangeParam>, QueryRejection>) -> Result<Json<AnswerJson>, ApiError> {
+    let Query(q) = q.map_err(rejected)?;
     let spec = q
         .range
         .as_deref()
@@ -113,9 +123,10 @@ async fn ports(Query(q): Query<RangeParam>) -> Result<Json<AnswerJson>, ApiError
 }
 
 async fn service(
-    Path(name): Path<String>,
-    Query(q): Query<ProtoParam>,
+    name: Result<Path<String>, PathRejection>,
+    q: Result<Query<ProtoParam>, QueryRejection>,
 ) -> Result<Json<AnswerJson>, ApiError> {
+    let (Path(name), Query(q)) = (name.map_err(rejected)?, q.map_err(rejected)?);
     let query: RegQuery = name
         .parse()
         .map_err(|e: portdex_registry::ParseError| bad_request(e.to_string()))?;
@@ -140,13 +151,16 @@ struct SearchParam {
     limit: Option<String>,
 }
 
-async fn search_handler(Query(q): Query<SearchParam>) -> Result<Json<Value>, ApiError> {
+async fn search_handler(
+    q: Result<Query<SearchParam>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(rejected)?;
     let words =
         q.q.as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .ok_or_else(|| bad_request("give ?q=WORDS"))?;
-    if words.len() > 200 {
+    if words.chars().count() > 200 {
         return Err(bad_request("q is longer than 200 characters"));
     }
     let limit = match q.limit.as_deref() {
@@ -181,7 +195,8 @@ struct MapParam {
 }
 
 /// How densely each stretch of a range is assigned: the cells of the web page's map.
-async fn map(Query(q): Query<MapParam>) -> Result<Json<Value>, ApiError> {
+async fn map(q: Result<Query<MapParam>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(rejected)?;
     let range = match q.range.as_deref() {
         None => PortRange { lo: 0, hi: 65535 },
         Some(spec) => spec
@@ -259,9 +274,10 @@ async fn wp_all() -> Json<Value> {
 }
 
 async fn wp_pattern(
-    Path(pattern): Path<String>,
-    Query(q): Query<std::collections::HashMap<String, String>>,
-) -> Json<Value> {
+    pattern: Result<Path<String>, PathRejection>,
+    q: Result<Query<std::collections::HashMap<String, String>>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let (Path(pattern), Query(q)) = (pattern.map_err(rejected)?, q.map_err(rejected)?);
     let like = q.contains_key("like");
     let numeric = !pattern.is_empty() && pattern.bytes().all(|b| b.is_ascii_digit());
     let rows = all_assignments().filter(|a| {
@@ -276,7 +292,7 @@ async fn wp_pattern(
             field == pattern
         }
     });
-    Json(json!({ "ports": whatportis_rows(rows) }))
+    Ok(Json(json!({ "ports": whatportis_rows(rows) })))
 }
 
 fn local_guard(state: &AppState) -> Result<(), ApiError> {
@@ -325,9 +341,10 @@ struct LangParam {
 
 async fn local_audit(
     State(state): State<AppState>,
-    Query(q): Query<LangParam>,
+    q: Result<Query<LangParam>, QueryRejection>,
 ) -> Result<Json<portdex_audit::Report>, ApiError> {
     local_guard(&state)?;
+    let Query(q) = q.map_err(rejected)?;
     let lang = match q.lang.as_deref() {
         None | Some("en") => Lang::En,
         Some("ja") => Lang::Ja,

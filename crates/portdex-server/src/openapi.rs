@@ -1,80 +1,218 @@
-//! The OpenAPI 3.1 document served at /openapi.json. Field-level shapes of answers are
-//! documented in docs/json.md; the schemas here describe the envelopes and errors.
+//! The OpenAPI 3.1 document served at /openapi.json: every endpoint, its parameters as
+//! the server reads them, and the field-level shape of every answer and error (the
+//! same shapes docs/json.md describes). schemathesis checks the server against it
+//! (crates/portdex/tests/web.rs), so a drift on either side fails a test.
 
 use serde_json::{json, Value};
 
-fn get(summary: &str, params: Value, ok: Value, errors: &[(&str, &str)]) -> Value {
-    let mut responses = json!({ "200": { "description": "found", "content": { "application/json": { "schema": ok } } } });
-    for (code, what) in errors {
-        responses[*code] = json!({ "description": what, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+fn schema(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn json_body(description: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+/// A GET operation answering `ok` with 200, `errors` with the Error shape (or their own).
+fn get(id: &str, summary: &str, params: Value, ok: Value, errors: &[(&str, &str, &str)]) -> Value {
+    let mut responses = json!({ "200": json_body("found", ok) });
+    for (code, what, shape) in errors {
+        responses[*code] = json_body(what, schema(shape));
     }
-    json!({ "get": { "summary": summary, "parameters": params, "responses": responses } })
+    json!({ "get": { "operationId": id, "summary": summary, "parameters": params, "responses": responses } })
 }
 
-fn path_param(name: &str, description: &str) -> Value {
-    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+fn path_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": schema })
 }
 
-fn query_param(name: &str, description: &str, ty: &str) -> Value {
-    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": ty } })
+fn query_param(name: &str, description: &str, required: bool, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": required, "description": description, "schema": schema })
 }
+
+fn object(required: &[&str], properties: Value) -> Value {
+    json!({ "type": "object", "required": required, "properties": properties })
+}
+
+fn nullable(ty: &str) -> Value {
+    json!({ "type": [ty, "null"] })
+}
+
+/// A port number as the server reads it: decimal digits (leading zeros allowed), 0-65535.
+const PORT_TEXT: &str =
+    "^0*([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
 
 /// The document.
 pub fn document() -> Value {
+    let port = json!({ "type": "integer", "minimum": 0, "maximum": 65535 });
     let proto = query_param(
         "proto",
-        "only this transport: tcp, udp, sctp or dccp",
-        "string",
+        "only this transport: tcp, udp, sctp or dccp (any case)",
+        false,
+        json!({ "type": "string", "pattern": "^([tT][cC][pP]|[uU][dD][pP]|[sS][cC][tT][pP]|[dD][cC][cC][pP])$" }),
     );
-    let answer = json!({ "$ref": "#/components/schemas/Answer" });
-    let object = json!({ "type": "object" });
+    let range = |required| {
+        query_param(
+            "range",
+            "LOW-HIGH (8000-8100) or one port; LOW at most HIGH, both 0-65535",
+            required,
+            json!({ "type": "string", "pattern": format!("{}|{}", PORT_TEXT,
+                PORT_TEXT.replacen('$', &format!("-{}", &PORT_TEXT[1..]), 1)) }),
+        )
+    };
+    let lang = query_param(
+        "lang",
+        "language of the findings' text: en (default) or ja",
+        false,
+        json!({ "type": "string", "enum": ["en", "ja"] }),
+    );
+    let not_exposed = (
+        "404",
+        "not served: start portdex serve with --expose-local",
+        "Error",
+    );
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "portdex",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The IANA port registry plus common uses and security notes. Answer fields: docs/json.md."
+            "description": "The IANA port registry plus common uses and security notes (English and Japanese), served by `portdex serve`. Read-only. The same shapes as `portdex --json` (docs/json.md). This machine's listeners, audit and metrics are served only with --expose-local.",
+            "license": { "name": "MIT OR Apache-2.0" }
         },
         "paths": {
-            "/api/v1/ports/{port}": get("Everything known about one port",
-                json!([path_param("port", "0-65535"), proto]), answer.clone(),
-                &[("400", "not a port or transport"), ("404", "nothing assigned, no common use known")]),
-            "/api/v1/ports": get("Everything assigned in a range",
-                json!([query_param("range", "LOW-HIGH, e.g. 8000-8100 (required)", "string"), proto]), answer.clone(),
-                &[("400", "missing or bad range")]),
-            "/api/v1/services/{name}": get("The ports of a service name (IANA names, aliases, curated names)",
-                json!([path_param("name", "e.g. redis, ldaps, postgres"), proto]), answer,
-                &[("400", "not a name"), ("404", "no such name; did_you_mean lists close ones")]),
-            "/api/v1/search": get("Ranked full-text search",
-                json!([query_param("q", "words (required)", "string"), query_param("limit", "1-500, default 20", "integer")]),
-                object.clone(), &[("400", "missing or too long q")]),
-            "/api/v1/categories": get("The three RFC 6335 port categories and their assignment counts",
-                json!([]), object.clone(), &[]),
-            "/api/v1/listeners": get("This machine's listeners (only with --expose-local)",
-                json!([]), object.clone(), &[("404", "not exposed")]),
-            "/api/v1/audit": get("This machine's audit (only with --expose-local)",
-                json!([]), object.clone(), &[("404", "not exposed")]),
-            "/metrics": { "get": { "summary": "Prometheus metrics (only with --expose-local)",
-                "responses": { "200": { "description": "Prometheus text format", "content": { "text/plain": { "schema": { "type": "string" } } } },
-                               "404": { "description": "not exposed", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } },
-            "/ports": get("whatportis-compatible: every assigned port", json!([]), json!({ "$ref": "#/components/schemas/WhatportisPorts" }), &[]),
-            "/ports/{pattern}": get("whatportis-compatible: ports or names matching a pattern",
-                json!([path_param("pattern", "a port number or a service name"), query_param("like", "present: substring match", "string")]),
-                json!({ "$ref": "#/components/schemas/WhatportisPorts" }), &[]),
-            "/openapi.json": get("This document", json!([]), object, &[])
+            "/api/v1/ports/{port}": get("port", "Everything known about one port",
+                json!([path_param("port", "0-65535", port.clone()), proto]), schema("Answer"),
+                &[("400", "not a port, or not a transport", "Error"),
+                  ("404", "nothing assigned and no common use known; says the port's category", "PortNotFound")]),
+            "/api/v1/ports": get("range", "Everything assigned in a range, one report per port with something",
+                json!([range(true), proto]), schema("Answer"),
+                &[("400", "missing or bad range, or not a transport", "Error")]),
+            "/api/v1/services/{name}": get("service", "The ports of a service name (IANA names and aliases, curated names), any case",
+                json!([path_param("name", "letters, digits and - _ . + / * (redis, ldaps, postgres)",
+                    json!({ "type": "string", "minLength": 1, "pattern": "^[A-Za-z0-9_.+/*-]*[A-Za-z_.+/*][A-Za-z0-9_.+/*-]*$" })), proto]),
+                schema("Answer"),
+                &[("400", "not a name, or not a transport", "Error"),
+                  ("404", "no such name; did_you_mean lists close ones", "NameNotFound")]),
+            "/api/v1/search": get("search", "Ranked full-text search over names, descriptions and curated text",
+                json!([query_param("q", "words, at most 200 characters", true,
+                        json!({ "type": "string", "minLength": 1, "maxLength": 200, "pattern": "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]" })),
+                      query_param("limit", "how many hits, 1-500 (default 20)", false,
+                        json!({ "type": "integer", "minimum": 1, "maximum": 500 }))]),
+                schema("SearchResult"), &[("400", "missing or too long q, or a bad limit", "Error")]),
+            "/api/v1/categories": get("categories", "The three RFC 6335 port categories and their assignment counts",
+                json!([]), schema("Categories"), &[]),
+            "/api/v1/map": get("map", "How densely a range is assigned, in equal stretches (the web page's map)",
+                json!([range(false),
+                      query_param("cells", "how many stretches, 1-4096 (default 64; fewer when the range is smaller)", false,
+                        json!({ "type": "integer", "minimum": 1, "maximum": 4096 }))]),
+                schema("Map"), &[("400", "bad range or cells", "Error")]),
+            "/api/v1/listeners": get("listeners", "This machine's listening sockets and their owners (only with --expose-local)",
+                json!([]), schema("Listeners"), &[not_exposed]),
+            "/api/v1/audit": get("audit", "This machine's audit: what is reachable from other machines and should not be (only with --expose-local)",
+                json!([lang]), schema("Audit"), &[("400", "not a language", "Error"), not_exposed]),
+            "/metrics": { "get": { "operationId": "metrics", "summary": "Prometheus metrics: one gauge per listener, audit findings by severity (only with --expose-local)",
+                "responses": {
+                    "200": { "description": "Prometheus text format 0.0.4", "content": { "text/plain": { "schema": { "type": "string" } } } },
+                    "404": json_body(not_exposed.1, schema("Error")) } } },
+            "/ports": get("whatportis_all", "whatportis-compatible: every assigned single port", json!([]), schema("WhatportisPorts"), &[]),
+            "/ports/{pattern}": get("whatportis_pattern", "whatportis-compatible: ports (by number) or names equal to the pattern, or containing it with ?like",
+                json!([path_param("pattern", "a port number or a service name", json!({ "type": "string" })),
+                      query_param("like", "present (any value): substring match", false, json!({ "type": "string" }))]),
+                schema("WhatportisPorts"), &[]),
+            "/openapi.json": get("openapi", "This document", json!([]), json!({ "type": "object" }), &[])
         },
         "components": { "schemas": {
-            "Error": { "type": "object", "required": ["error", "status"],
-                "properties": { "error": { "type": "string" }, "status": { "type": "integer" } } },
-            "Answer": { "type": "object", "required": ["query", "reports", "portless"],
-                "properties": { "query": { "type": "string" },
-                    "reports": { "type": "array", "items": { "type": "object" } },
-                    "portless": { "type": "array", "items": { "type": "object" } } } },
-            "WhatportisPorts": { "type": "object", "required": ["ports"],
-                "properties": { "ports": { "type": "array", "items": { "type": "object",
-                    "required": ["name", "port", "protocol", "description"],
-                    "properties": { "name": { "type": "string" }, "port": { "type": "string" },
-                        "protocol": { "type": "string" }, "description": { "type": "string" } } } } } }
+            "Error": object(&["error", "status"], json!({
+                "error": { "type": "string", "description": "what was wrong, naming the value and what would be valid" },
+                "status": { "type": "integer" } })),
+            "PortNotFound": object(&["error", "status", "category", "category_range"], json!({
+                "error": { "type": "string" }, "status": { "type": "integer" },
+                "category": schema("Category"), "category_range": schema("Range") })),
+            "NameNotFound": object(&["error", "status", "did_you_mean"], json!({
+                "error": { "type": "string" }, "status": { "type": "integer" },
+                "did_you_mean": { "type": "array", "items": { "type": "string" } } })),
+            "Range": object(&["lo", "hi"], json!({ "lo": port, "hi": port })),
+            "Transport": { "type": "string", "enum": ["tcp", "udp", "sctp", "dccp"] },
+            "Category": { "type": "string", "enum": ["well-known", "registered", "dynamic"] },
+            "Severity": { "type": "string", "enum": ["info", "low", "medium", "high", "critical"] },
+            "Exposure": { "type": "string", "enum": ["loopback", "address", "all"],
+                "description": "loopback: this machine only; address: one address; all: every interface" },
+            "Text": object(&["en", "ja"], json!({ "en": { "type": "string" }, "ja": { "type": "string" } })),
+            "Assignment": object(&["service", "port", "port_end", "transport", "status", "source", "description", "assignee",
+                    "contact", "registration_date", "modification_date", "reference", "service_code",
+                    "known_unauthorized_uses", "assignment_notes"], json!({
+                "service": { "type": "string" },
+                "port": { "type": ["integer", "null"], "minimum": 0, "maximum": 65535 },
+                "port_end": { "type": ["integer", "null"], "minimum": 0, "maximum": 65535 },
+                "transport": { "oneOf": [schema("Transport"), { "type": "null" }] },
+                "status": { "type": "string", "enum": ["assigned", "reserved", "unassigned", "de-assigned"] },
+                "source": { "type": "string", "enum": ["iana-2015", "iana-current", "both"] },
+                "description": { "type": "string" }, "assignee": { "type": "string" }, "contact": { "type": "string" },
+                "registration_date": { "type": "string" }, "modification_date": { "type": "string" },
+                "reference": { "type": "string" }, "service_code": { "type": "string" },
+                "known_unauthorized_uses": { "type": "string" }, "assignment_notes": { "type": "string" } })),
+            "Knowledge": object(&["names", "port", "port_end", "transports", "usage", "iana_assigned", "cleartext",
+                    "severity", "risk", "secure_alternative", "note", "reference", "security_reference"], json!({
+                "names": { "type": "array", "minItems": 1, "items": { "type": "string" } },
+                "port": port, "port_end": port,
+                "transports": { "type": "array", "items": schema("Transport") },
+                "usage": schema("Text"), "iana_assigned": { "type": "boolean" }, "cleartext": { "type": "boolean" },
+                "severity": schema("Severity"), "risk": schema("Text"),
+                "secure_alternative": { "oneOf": [schema("Text"), { "type": "null" }] },
+                "note": { "oneOf": [schema("Text"), { "type": "null" }] },
+                "reference": { "type": "string" }, "security_reference": { "type": "string" } })),
+            "Report": object(&["port", "port_end", "category", "assignments", "knowledge"], json!({
+                "port": port, "port_end": port, "category": schema("Category"),
+                "assignments": { "type": "array", "items": schema("Assignment") },
+                "knowledge": { "type": "array", "items": schema("Knowledge") } })),
+            "Answer": object(&["query", "reports", "portless"], json!({
+                "query": { "type": "string" },
+                "reports": { "type": "array", "items": schema("Report") },
+                "portless": { "type": "array", "items": schema("Assignment") } })),
+            "SearchResult": object(&["query", "total", "hits"], json!({
+                "query": { "type": "string" }, "total": { "type": "integer", "minimum": 0 },
+                "hits": { "type": "array", "items": { "oneOf": [
+                    object(&["score", "assignment"], json!({ "score": { "type": "integer" }, "assignment": schema("Assignment") })),
+                    object(&["score", "knowledge"], json!({ "score": { "type": "integer" }, "knowledge": schema("Knowledge") })) ] } } })),
+            "Categories": object(&["categories"], json!({ "categories": { "type": "array", "minItems": 3, "maxItems": 3,
+                "items": object(&["category", "lo", "hi", "rfc6335_name", "label", "assignments"], json!({
+                    "category": schema("Category"), "lo": port, "hi": port, "rfc6335_name": { "type": "string" },
+                    "label": schema("Text"), "assignments": { "type": "integer", "minimum": 0 } })) } })),
+            "Map": object(&["lo", "hi", "cells"], json!({ "lo": port, "hi": port,
+                "cells": { "type": "array", "minItems": 1, "items": object(&["lo", "hi", "assigned", "known"], json!({
+                    "lo": port, "hi": port,
+                    "assigned": { "type": "integer", "minimum": 0, "description": "ports with an assigned IANA row" },
+                    "known": { "type": "integer", "minimum": 0, "description": "ports with a curated common use" } })) } })),
+            "Process": object(&["pid", "name"], json!({ "pid": { "type": "integer" }, "name": { "type": "string" },
+                "cmdline": { "type": "array", "items": { "type": "string" } } })),
+            "Listener": object(&["transport", "family", "address", "port", "exposure", "inode", "uid", "user", "processes",
+                    "registry_service", "common_use", "category", "severity"], json!({
+                "transport": schema("Transport"), "family": { "type": "integer", "enum": [4, 6] },
+                "address": { "type": "string" }, "port": port, "exposure": schema("Exposure"),
+                "inode": { "type": "integer" }, "uid": { "type": "integer" }, "user": nullable("string"),
+                "processes": { "type": "array", "items": schema("Process") },
+                "registry_service": nullable("string"), "common_use": nullable("string"),
+                "category": schema("Category"), "severity": { "oneOf": [schema("Severity"), { "type": "null" }] } })),
+            "Listeners": object(&["listeners", "owners_hidden"], json!({
+                "listeners": { "type": "array", "items": schema("Listener") }, "owners_hidden": { "type": "boolean" } })),
+            "Finding": object(&["severity", "rule", "transport", "address", "port", "exposure", "service", "processes",
+                    "why", "fix", "reference"], json!({
+                "severity": schema("Severity"),
+                "rule": { "type": "string", "enum": ["service-exposed", "cleartext-exposed", "unknown-exposed",
+                    "dynamic-port-exposed", "unexpected-port", "docker-published"] },
+                "transport": schema("Transport"), "address": { "type": "string" }, "port": port,
+                "exposure": schema("Exposure"), "service": nullable("string"),
+                "processes": { "type": "array", "items": { "type": "string" } },
+                "why": { "type": "string" }, "fix": { "type": "string" }, "reference": nullable("string") })),
+            "Audit": object(&["findings", "loopback_only", "accepted", "listeners", "owners_hidden", "docker_published"], json!({
+                "findings": { "type": "array", "items": schema("Finding") },
+                "loopback_only": { "type": "integer", "minimum": 0 }, "accepted": { "type": "integer", "minimum": 0 },
+                "listeners": { "type": "integer", "minimum": 0 }, "owners_hidden": { "type": "boolean" },
+                "docker_published": { "type": "boolean" } })),
+            "WhatportisPorts": object(&["ports"], json!({ "ports": { "type": "array", "items":
+                object(&["name", "port", "protocol", "description"], json!({
+                    "name": { "type": "string" }, "port": { "type": "string" },
+                    "protocol": { "type": "string" }, "description": { "type": "string" } })) } }))
         } }
     })
 }

@@ -40,3 +40,56 @@ fn web_page_in_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// schemathesis (PyPI) generates requests from /openapi.json, valid and invalid, and
+/// checks every answer: no 5xx, status, content type and body as documented, invalid
+/// input rejected with a 4xx, unsupported methods answered 405. Once with
+/// --expose-local and once without (where this machine's endpoints answer 404).
+///
+/// Left out: `positive_data_acceptance`, which expects every schema-valid request to
+/// succeed; a range whose start is above its end (9-3) matches the documented pattern
+/// but is rightly a 400, and JSON Schema cannot say "low <= high".
+#[test]
+fn api_conforms_to_its_openapi_document() {
+    let present = Command::new("python3")
+        .args(["-c", "import schemathesis"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !required(
+        "api_conforms_to_its_openapi_document",
+        present,
+        "python3 -m pip install schemathesis==4.32.5",
+    ) {
+        return;
+    }
+    let work = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/schemathesis");
+    std::fs::create_dir_all(&work).unwrap();
+    for args in [&["--expose-local"][..], &[]] {
+        let (_server, addr) = serve(args);
+        let out = Command::new("python3")
+            .args(["-m", "schemathesis.cli", "run"])
+            .arg(format!("http://{addr}/openapi.json"))
+            .args([
+                "--checks",
+                "all",
+                "--exclude-checks",
+                "positive_data_acceptance",
+            ])
+            .args(["--max-examples", "60", "--workers", "2"])
+            .env("NO_COLOR", "1")
+            // Its example database and reports go under target/, not the source tree.
+            .current_dir(&work)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "schemathesis found problems (serve {args:?}):\n{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("Tested: 11"),
+            "every operation was tested: {text}"
+        );
+    }
+}
