@@ -392,11 +392,16 @@ function renderRange(result) {
     h('div', { class: 'scroll' }, h('table', {},
       h('thead', {}, h('tr', {}, [t('port'), t('service'), t('description'), t('commonUse')].map(c => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, shown.map(r => {
-        const rows = mergeRows(r.assignments.filter(a => a.status === 'assigned' || a.status === 'reserved'));
+        // Assigned and reserved rows say what the port is; otherwise (de-assigned, or a
+        // note on an unassigned port) say so, with whatever the registry wrote.
+        const live = r.assignments.filter(a => a.status === 'assigned' || a.status === 'reserved');
+        const rows = mergeRows(live.length ? live : r.assignments);
+        const uniq = list => list.filter((v, i, all) => v && all.indexOf(v) === i);
         return h('tr', {},
           h('td', {}, portLink(r.port, r.port_end)),
-          h('td', {}, rows.map(a => a.service).filter((v, i, all) => v && all.indexOf(v) === i).join(', ') || '—'),
-          h('td', {}, rows.map(a => a.description).filter((v, i, all) => v && all.indexOf(v) === i).join('; ')),
+          h('td', {}, uniq(rows.map(a => a.service)).join(', ') || '—',
+            !live.length && rows.length > 0 && [' ', h('span', { class: 'tag' }, uniq(rows.map(a => t('st')[a.status] || a.status)).join(', '))]),
+          h('td', {}, uniq(rows.map(a => a.description)).join('; ')),
           h('td', {}, r.knowledge.map(k => h('span', {}, tx(k.usage), ' ', sevBadge(k.severity), ' '))));
       })))),
   ];
