@@ -57,6 +57,7 @@ hyperfine -N --warmup 3 --runs "$slow_runs" \
   --export-markdown "$work/search.md" --export-json "$work/search.json" >/dev/null
 
 echo "3/8 ls with 10,000 listening sockets vs ss and lsof" >&2
+rm -f "$work/listeners.log" "$work/ten.log"   # left from an earlier run, they would say "ready" too early
 python3 bench/listeners.py 10000 >"$work/listeners.log" &
 holder=$!
 trap 'kill $holder 2>/dev/null || true' EXIT

@@ -1,6 +1,6 @@
-//! `portdex serve`: the registry as a JSON API, whatportis-compatible endpoints, and, only
-//! when asked for (`expose_local`), this machine's listeners, audit and Prometheus
-//! metrics. Read-only; every error is JSON with a message and the right status.
+//! `portdex serve`: the registry as a JSON API and a web page (`web/`, embedded),
+//! whatportis-compatible endpoints, and, only when asked for (`expose_local`), this
+//! machine's listeners, audit and Prometheus metrics. Read-only; every error is JSON with a message and the right status.
 //!
 //! The router is a plain function of its state, so tests call it in-process without a port.
 
@@ -57,6 +57,11 @@ fn bad_request(msg: impl Into<String>) -> ApiError {
 /// A request axum could not read (bad percent-encoding, a repeated parameter), as JSON.
 fn rejected(e: impl std::fmt::Display) -> ApiError {
     bad_request(e.to_string())
+}
+
+/// At most 64 characters of what the user sent, for error messages.
+fn shown(s: &str) -> String {
+    s.chars().take(64).collect()
 }
 
 fn not_found(msg: impl Into<String>, extra: Value) -> ApiError {
@@ -169,7 +174,12 @@ async fn search_handler(
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| bad_request(format!("limit '{l}' is not a number from 1 to 500")))?,
+            .ok_or_else(|| {
+                bad_request(format!(
+                    "limit '{}' is not a number from 1 to 500",
+                    shown(l)
+                ))
+            })?,
     };
     let (hits, total) = search(words, limit);
     let hits: Vec<Value> = hits
@@ -209,7 +219,12 @@ async fn map(q: Result<Query<MapParam>, QueryRejection>) -> Result<Json<Value>, 
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=4096).contains(n))
-            .ok_or_else(|| bad_request(format!("cells '{c}' is not a number from 1 to 4096")))?,
+            .ok_or_else(|| {
+                bad_request(format!(
+                    "cells '{}' is not a number from 1 to 4096",
+                    shown(c)
+                ))
+            })?,
     };
     Ok(Json(json!({
         "lo": range.lo, "hi": range.hi,
@@ -350,7 +365,8 @@ async fn local_audit(
         Some("ja") => Lang::Ja,
         Some(other) => {
             return Err(bad_request(format!(
-                "lang '{other}' is not a language portdex speaks: en or ja"
+                "lang '{}' is not a language portdex speaks: en or ja",
+                shown(other)
             )))
         }
     };

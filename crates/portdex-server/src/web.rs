@@ -75,14 +75,9 @@ pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
         "app.css" => file(StatusCode::OK, &headers, APP_CSS, "text/css; charset=utf-8"),
         "icon.svg" => file(StatusCode::OK, &headers, ICON, "image/svg+xml"),
         _ => super::not_found(
-            format!("no asset '{}'", shown(&name)),
+            format!("no asset '{}'", super::shown(&name)),
             serde_json::Value::Null,
         )
         .into_response(),
     }
-}
-
-/// At most 64 characters of user input, for messages.
-fn shown(s: &str) -> String {
-    s.chars().take(64).collect()
 }

@@ -9,7 +9,7 @@ mod render;
 mod scan;
 mod text;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use cli::{Cli, ColorArg, Command, Format, LangArg, Proto};
 use portdex_registry::{Lang, Query, Transport};
 use std::io::Write;
@@ -281,7 +281,20 @@ fn write_out(out: &str, color: bool) {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // Cli::try_parse() as clap writes it, but the command tree and the matches are not
+    // freed: the process ends right after, and freeing them cost more instructions
+    // (about 65k) than the lookup itself (docs/BENCHMARKS.md, `portdex 443`).
+    let mut cmd = Cli::command();
+    let parsed = cmd
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|mut m| {
+            let cli = Cli::from_arg_matches_mut(&mut m);
+            std::mem::forget(m);
+            cli
+        })
+        .map_err(|e| e.format(&mut cmd));
+    std::mem::forget(cmd);
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
