@@ -335,7 +335,7 @@ function reportCard(r, opts = {}) {
     (!opts.page || r.port !== r.port_end) && heading,
     h('div', { class: 'meta' }, catTag(r.category)),
     r.knowledge.map(knowledgeBlock),
-    r.assignments.length > 0 && h('h4', {}, t('registry')),
+    r.assignments.length > 0 && h(opts.page ? 'h2' : 'h4', { class: 'sub' }, t('registry')),
     r.assignments.length > 0 && registryTable(r.assignments));
 }
 
@@ -613,7 +613,8 @@ function renderLocal() {
         .map(c => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, rows.map(r => h('tr', {},
         h('td', {}, r.transport),
-        h('td', {}, fmtAddr(r.address, r.port), ' ', h('a', { href: `/port/${r.port}`, 'data-nav': true }, '→')),
+        h('td', {}, fmtAddr(r.address, r.port), ' ',
+          h('a', { href: `/port/${r.port}`, 'data-nav': true, 'aria-label': t('portTitle', r.port), title: t('portTitle', r.port) }, '→')),
         h('td', {}, r.common_use || r.registry_service || '—', r.severity ? [' ', sevBadge(r.severity)] : []),
         h('td', {}, t('exp')[r.exposure] || r.exposure),
         h('td', {}, (r.processes || []).map(p => `${p.name} (${p.pid})`).join(', ') || '—'),
