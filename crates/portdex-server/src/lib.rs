@@ -435,9 +435,38 @@ async fn fallback() -> ApiError {
     not_found("no such endpoint: see /openapi.json", Value::Null)
 }
 
-/// The whole API, with its safety layers: a request timeout, a body limit, a
+/// How much one server takes on.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Connections served at once; the next ones wait in the kernel's accept queue
+    /// until one closes.
+    pub max_connections: usize,
+    /// Time for a client to send a request's headers (idle keep-alive connections
+    /// included), and for the server to answer it.
+    pub timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 256,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Request headers above this size are refused (431) by the HTTP layer.
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// Requests with more headers than this are refused.
+const MAX_HEADERS: usize = 64;
+
+/// The whole API and page, with its safety layers: a request timeout, a body limit, a
 /// concurrency limit, and a strict Content-Security-Policy.
 pub fn router(state: AppState) -> Router {
+    app(state, Limits::default())
+}
+
+fn app(state: AppState, limits: Limits) -> Router {
     Router::new()
         .route("/api/v1/ports/{port}", get(port))
         .route("/api/v1/ports", get(ports))
@@ -459,7 +488,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(10),
+            limits.timeout,
         ))
         .layer(tower::limit::ConcurrencyLimitLayer::new(512))
         .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
@@ -484,17 +513,76 @@ pub async fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::Tcp
     tokio::net::TcpListener::bind(addr).await
 }
 
-/// Serves on a bound listener until Ctrl-C or SIGTERM.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+/// Resolves on Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match term.as_mut() {
+                Some(t) => { t.recv().await; }
+                None => std::future::pending::<()>().await,
             }
-        })
-        .await
+        } => {}
+    }
+}
+
+/// Serves on a bound listener until Ctrl-C or SIGTERM, then lets the requests in flight
+/// finish (for at most `limits.timeout`).
+///
+/// Each connection holds one of `limits.max_connections` slots; without a free slot the
+/// server accepts nothing more, so a flood of idle connections cannot take every file
+/// descriptor. A client gets `limits.timeout` to send each request's headers, which
+/// also closes idle keep-alive connections and slow-header (slowloris) clients; headers
+/// are limited in size and number.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    limits: Limits,
+) -> std::io::Result<()> {
+    use tower::ServiceExt;
+    let app = app(state, limits)
+        .map_request(|r: axum::http::Request<hyper::body::Incoming>| r.map(axum::body::Body::new));
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(stop_signal());
+    loop {
+        let slot = tokio::select! {
+            s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
+            _ = &mut stop => break,
+        };
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((stream, _)) => stream,
+                // Out of descriptors or memory: wait, keep serving what is open.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.timeout)
+            .max_buf_size(MAX_HEADER_BYTES)
+            .max_headers(MAX_HEADERS);
+        let conn = http.serve_connection(
+            hyper_util::rt::TokioIo::new(stream),
+            hyper_util::service::TowerToHyperService::new(app.clone()),
+        );
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(slot);
+        });
+    }
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(limits.timeout) => {}
+    }
+    Ok(())
 }
 
 /// Builds a runtime, binds `addr`, tells `on_bound` the address, and serves until Ctrl-C
@@ -502,6 +590,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
 pub fn run(
     addr: std::net::SocketAddr,
     state: AppState,
+    limits: Limits,
     on_bound: impl FnOnce(std::net::SocketAddr),
 ) -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -510,6 +599,6 @@ pub fn run(
     rt.block_on(async {
         let listener = bind(addr).await?;
         on_bound(listener.local_addr()?);
-        serve(listener, state).await
+        serve(listener, state, limits).await
     })
 }

@@ -140,6 +140,13 @@ pub enum Command {
         /// Also serve this machine's listeners, audit and /metrics.
         #[arg(long)]
         expose_local: bool,
+        /// Connections served at once; more wait until one closes.
+        #[arg(long, default_value_t = 256, value_name = "N",
+              value_parser = clap::value_parser!(u32).range(1..=65536))]
+        max_connections: u32,
+        /// Time a client has to send a request's headers, and the server to answer: 500ms, 10s.
+        #[arg(long, default_value = "10s", value_name = "DURATION")]
+        timeout: String,
     },
     /// Print shell completions.
     Completions {

@@ -177,7 +177,18 @@ fn run(cli: Cli) -> Result<u8, String> {
             &portdex_net::SystemSource,
         )?,
         Some(Command::Scan(args)) => scan::scan(&mut out, &config, args)?,
-        Some(Command::Serve { bind, expose_local }) => serve(bind, *expose_local)?,
+        Some(Command::Serve {
+            bind,
+            expose_local,
+            max_connections,
+            timeout,
+        }) => {
+            let limits = portdex_server::Limits {
+                max_connections: *max_connections as usize,
+                timeout: scan::parse_duration(timeout)?,
+            };
+            serve(bind, *expose_local, limits)?
+        }
         None => lookup(&mut out, &config, &cli.queries)?,
     };
     write_out(&out, config.color);
@@ -222,7 +233,7 @@ fn lookup(out: &mut String, config: &Config, queries: &[String]) -> Result<u8, S
 }
 
 /// `portdex serve`: runs until Ctrl-C or SIGTERM.
-fn serve(bind: &str, expose_local: bool) -> Result<u8, String> {
+fn serve(bind: &str, expose_local: bool, limits: portdex_server::Limits) -> Result<u8, String> {
     let addr: std::net::SocketAddr = bind.parse().map_err(|_| {
         format!(
             "--bind '{}': give ADDRESS:PORT, e.g. 127.0.0.1:7878 or [::1]:7878",
@@ -233,7 +244,7 @@ fn serve(bind: &str, expose_local: bool) -> Result<u8, String> {
         expose_local,
         source: std::sync::Arc::new(portdex_net::SystemSource),
     };
-    portdex_server::run(addr, state, |bound| {
+    portdex_server::run(addr, state, limits, |bound| {
         eprintln!("portdex serve: listening on http://{bound} (OpenAPI at /openapi.json; Ctrl-C stops)");
         if !bound.ip().is_loopback() {
             eprintln!("WARNING: {bound} is reachable from other machines: anyone who can reach it can query it");

@@ -14,8 +14,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// Reads 500ms, 2s, 1.5s, 1m.
-fn parse_duration(s: &str) -> Result<Duration, String> {
+/// Reads 500ms, 2s, 1.5s, 1m (for `--timeout`).
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let err = || {
         format!(
             "--timeout '{}': give a duration above 0 such as 500ms, 2s or 1m",

@@ -5,6 +5,8 @@ use predicates::prelude::*;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
 
+mod common;
+
 fn http_get(addr: &str, path: &str) -> String {
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     write!(
@@ -57,4 +59,126 @@ fn serve_bad_bind_exits_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--bind 'localhost'"));
+}
+
+/// Reads until the server closes or `wait` passes; None when nothing arrived in time.
+fn read_within(s: &mut std::net::TcpStream, wait: std::time::Duration) -> Option<String> {
+    s.set_read_timeout(Some(wait)).unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match s.read(&mut chunk) {
+            Ok(0) => return Some(String::from_utf8_lossy(&buf).into_owned()),
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                if buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.ends_with(b"}") {
+                    return Some(String::from_utf8_lossy(&buf).into_owned());
+                }
+            }
+            Err(_) if buf.is_empty() => return None,
+            Err(_) => return Some(String::from_utf8_lossy(&buf).into_owned()),
+        }
+    }
+}
+
+#[test]
+fn serve_holds_at_most_max_connections() {
+    use std::time::Duration;
+    let (_server, addr) = common::serve(&["--max-connections", "2"]);
+    // Two idle connections take both slots...
+    let a = std::net::TcpStream::connect(&addr).unwrap();
+    let b = std::net::TcpStream::connect(&addr).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    // ...so a third waits in the kernel's queue, unanswered.
+    let mut c = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        c,
+        "GET /api/v1/categories HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    assert_eq!(
+        read_within(&mut c, Duration::from_millis(700)),
+        None,
+        "a third connection was served while two were open"
+    );
+    // One closes: the waiting one is served.
+    drop(a);
+    let res = read_within(&mut c, Duration::from_secs(10)).expect("served once a slot was free");
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    drop(b);
+}
+
+#[test]
+fn serve_drops_clients_that_do_not_finish_their_headers() {
+    use std::time::{Duration, Instant};
+    let (_server, addr) = common::serve(&["--timeout", "500ms"]);
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    let start = Instant::now();
+    // A slow-header client: the request line, then nothing.
+    write!(s, "GET /api/v1/categories HTTP/1.1\r\nHost: {addr}\r\n").unwrap();
+    let got = read_within(&mut s, Duration::from_secs(10));
+    assert!(got.is_some(), "the connection was not closed");
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "closed only after {:?}",
+        start.elapsed()
+    );
+    // Idle keep-alive connections are closed the same way; a served request first.
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(s, "GET /api/v1/categories HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut first = [0u8; 12];
+    s.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let rest = read_within(&mut s, Duration::from_secs(10));
+    assert!(rest.is_some(), "an idle keep-alive connection stayed open");
+}
+
+#[test]
+fn serve_refuses_oversized_headers() {
+    let (_server, addr) = common::serve(&[]);
+    let big = "x".repeat(20 * 1024);
+    let res = http_get_with_header(&addr, "/api/v1/categories", &format!("X-Big: {big}"));
+    assert!(
+        res.starts_with("HTTP/1.1 431"),
+        "{}",
+        &res[..res.len().min(200)]
+    );
+    let many: String = (0..80).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let res = http_get_with_header(&addr, "/api/v1/categories", many.trim_end());
+    assert!(
+        res.starts_with("HTTP/1.1 431"),
+        "{}",
+        &res[..res.len().min(200)]
+    );
+    // The server is still there for the next client.
+    assert!(http_get(&addr, "/api/v1/categories").starts_with("HTTP/1.1 200"));
+}
+
+fn http_get_with_header(addr: &str, path: &str, header: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let _ = write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{header}\r\nConnection: close\r\n\r\n"
+    );
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+#[test]
+fn serve_bad_limits_exit_2() {
+    for (args, want) in [
+        (&["--max-connections", "0"][..], "--max-connections"),
+        (&["--timeout", "0s"][..], "--timeout '0s'"),
+        (&["--timeout", "soon"][..], "--timeout 'soon'"),
+    ] {
+        Command::cargo_bin("portdex")
+            .unwrap()
+            .arg("serve")
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(want));
+    }
 }
