@@ -184,6 +184,8 @@ Whole commands are timed by hyperfine (\`-N\`, no shell); both tools of a table 
 the same hyperfine invocation, so they saw the same machine. On this kind of machine
 even \`/bin/true\` takes about 1.5 ms: process start-up dominates both sides. portdex is
 linked statically (\`.cargo/config.toml\`), which saves the dynamic loader's work.
+The machine is shared and noisy: on one day, repeated runs of this script moved a ratio
+by up to ±0.1× (serve against nginx by more, ±0.2×). Read a ratio with its ± column.
 
 ## \`portdex 443\` against \`getent services 443\` (target: at most 1.0× its time)
 
