@@ -2,7 +2,7 @@
 //! asks portdex-net, renders; the decisions live in the library.
 
 use crate::cli::{Format, LsArgs};
-use crate::text::clean;
+use crate::text::{clean, Words};
 use crate::{Config, FOUND, NOT_FOUND};
 use portdex_net::{
     diagnose, ephemeral_range, free_ports, holders, listeners, process_exists, signal_processes,
@@ -46,11 +46,9 @@ fn transports(config: &Config, tcp: bool, udp: bool) -> Result<Vec<Transport>, S
     Ok(t)
 }
 
-fn hidden_hint(hidden: bool) {
+fn hidden_hint(hidden: bool, w: Words) {
     if hidden {
-        eprintln!(
-            "note: some owners are hidden (other users' processes): run as root to see them all"
-        );
+        eprintln!("{}", w.owners_hidden());
     }
 }
 
@@ -65,6 +63,7 @@ pub fn ls(
     args: &LsArgs,
     source: &dyn SocketSource,
 ) -> Result<u8, String> {
+    let w = Words(config.lang);
     let t = transports(config, args.tcp, args.udp)?;
     let port = args.port.as_deref().map(listen_port).transpose()?;
     if let Some(pid) = args.pid {
@@ -152,25 +151,13 @@ pub fn ls(
             crate::render::finish_csv(out, w);
         }
         Format::Table | Format::Services => {
-            let header = [
-                "PROTO",
-                "ADDRESS",
-                "PORT",
-                "EXPOSURE",
-                "REGISTRY",
-                "COMMON USE",
-                "CATEGORY",
-                "PID",
-                "PROCESS",
-                "USER",
-                "SEVERITY",
-            ];
+            let header = w.ls_header();
             let mut grid = crate::render::Grid::<11>::with_capacity(rows.len());
             for l in &rows {
                 grid.cell(l.transport);
                 grid.cell(l.address);
                 grid.cell(l.port);
-                grid.cell(l.exposure.as_str());
+                grid.cell(w.exposure(l.exposure));
                 grid.cell(or_dash(l.registry_service));
                 grid.cell(or_dash(l.common_use));
                 grid.cell(l.category.label(config.lang));
@@ -200,7 +187,7 @@ pub fn ls(
         }
     }
     if opts.owners {
-        hidden_hint(snap.owners_hidden);
+        hidden_hint(snap.owners_hidden, w);
     }
     Ok(if rows.is_empty() { NOT_FOUND } else { FOUND })
 }
@@ -223,14 +210,22 @@ pub fn who(
             FOUND
         });
     }
+    let w = Words(config.lang);
     let report = portdex_registry::port_report(port);
-    let mut head = format!("port {port} · {}", Category::of(port).label(config.lang));
-    if let Some(a) = report.assignments.iter().find(|a| !a.name().is_empty()) {
-        let _ = write!(head, " · registry: {}", a.name());
-    }
-    if let Some(k) = report.knowledge.iter().find(|k| !k.iana_assigned()) {
-        let _ = write!(head, " · common use: {}", k.name());
-    }
+    let head = w.who_head(
+        port,
+        Category::of(port).label(config.lang),
+        report
+            .assignments
+            .iter()
+            .find(|a| !a.name().is_empty())
+            .map(|a| a.name()),
+        report
+            .knowledge
+            .iter()
+            .find(|k| !k.iana_assigned())
+            .map(|k| k.name()),
+    );
     let _ = writeln!(out, "{head}");
     for l in &d.listeners {
         let user = l
@@ -241,57 +236,42 @@ pub fn who(
         if l.processes.is_empty() {
             let _ = writeln!(
                 out,
-                " {} {addr} ({}) owner not visible, socket uid {user}",
+                " {} {addr} ({}) {}",
                 l.transport,
-                l.exposure.as_str()
+                w.exposure(l.exposure),
+                w.owner_not_visible(&user)
             );
         }
         for p in &l.processes {
             let _ = writeln!(
                 out,
-                " {} {addr} ({}) pid {} {} user {user}",
+                " {} {addr} ({}) pid {} {} {} {user}",
                 l.transport,
-                l.exposure.as_str(),
+                w.exposure(l.exposure),
                 p.pid,
-                clean(&p.name)
+                clean(&p.name),
+                w.user()
             );
             if let Some(cmd) = p.cmdline.as_ref().filter(|c| !c.is_empty()) {
-                let _ = writeln!(out, "   command: {}", clean(&cmd.join(" ")));
+                let _ = writeln!(out, "   {}: {}", w.command(), clean(&cmd.join(" ")));
             }
         }
     }
     if d.listeners.is_empty() {
-        let _ = writeln!(out, " nothing listens on port {port}");
+        let _ = writeln!(out, " {}", w.nothing_listens(port));
     }
     // Why a port may be busy although no visible process listens on it.
     for (state, n) in &d.connections {
-        let why = if *state == "TIME_WAIT" {
-            " (the kernel keeps closed connections up to 60 s; a server needs SO_REUSEADDR to bind meanwhile)"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            out,
-            " {n} connection(s) in {state} use local port {port}{why}"
-        );
+        let _ = writeln!(out, " {}", w.connections(*n, state, port));
     }
     if d.owners_hidden {
-        let _ = writeln!(
-            out,
-            " the owner is another user's process: run as root to see it"
-        );
+        let _ = writeln!(out, " {}", w.owner_other_user());
     }
     if d.docker_proxy {
-        let _ = writeln!(
-            out,
-            " docker-proxy holds it: a container publishes this port (see `docker ps`); published ports bypass ufw rules"
-        );
+        let _ = writeln!(out, " {}", w.docker_proxy());
     }
     if let (true, Some(r)) = (d.in_ephemeral_range, d.ephemeral_range) {
-        let _ = writeln!(
-            out,
-            " {port} is in this machine's ephemeral range ({r}): outgoing connections may take it at any time"
-        );
+        let _ = writeln!(out, " {}", w.ephemeral(port, r));
     }
     Ok(if d.listeners.is_empty() {
         NOT_FOUND
@@ -310,6 +290,7 @@ pub fn kill(
     wait: f64,
     source: &dyn SocketSource,
 ) -> Result<u8, String> {
+    let w = Words(config.lang);
     let port = listen_port(port)?;
     let signal = KillSignal::parse(signal).ok_or_else(|| {
         format!(
@@ -340,15 +321,11 @@ pub fn kill(
             .iter()
             .map(|p| format!("pid {} ({})", p.pid, clean(&p.name)))
             .collect();
-        eprint!(
-            "send {} to {} listening on port {port}? [y/N] ",
-            signal.name(),
-            who.join(", ")
-        );
+        eprint!("{}", w.kill_prompt(signal.name(), &who.join(", "), port));
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES") {
-            eprintln!("nothing sent");
+            eprintln!("{}", w.nothing_sent());
             return Ok(NOT_FOUND);
         }
     }
@@ -370,22 +347,18 @@ pub fn kill(
         crate::render::json(out, &v);
     } else {
         for s in &sent {
-            let (verb, why) = match &s.error {
-                None => ("sent", String::new()),
-                Some(e) => ("could not send", format!(": {e}")),
-            };
+            let why = s.error.as_ref().map_or(String::new(), |e| format!(": {e}"));
             let (sig, pid, name) = (s.signal.name(), s.process.pid, clean(&s.process.name));
-            let _ = writeln!(out, "{verb} {sig} to pid {pid} ({name}){why}");
+            let _ = writeln!(out, "{}", w.sent(s.error.is_none(), sig, pid, &name, &why));
         }
         if free {
-            let _ = writeln!(out, "port {port} is free now");
+            let _ = writeln!(out, "{}", w.port_free(port));
         } else if delivered {
-            let hint = if signal == KillSignal::Kill {
-                ""
-            } else {
-                "; --signal KILL forces it"
-            };
-            let _ = writeln!(out, "port {port} is still in use after {wait} s{hint}");
+            let _ = writeln!(
+                out,
+                "{}",
+                w.still_in_use(port, wait, signal != KillSignal::Kill)
+            );
         }
     }
     Ok(if free { FOUND } else { NOT_FOUND })

@@ -253,6 +253,7 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
             crate::render::finish_csv(out, w);
         }
         Format::Table | Format::Services => {
+            let w = crate::text::Words(config.lang);
             for (i, h) in hosts.iter().enumerate() {
                 if i > 0 {
                     out.push('\n');
@@ -264,12 +265,15 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
                 };
                 let _ = writeln!(
                     out,
-                    "{label}: {} port(s) in {:.2} s: {} open, {} closed, {} filtered",
-                    h.ports_scanned,
-                    h.elapsed,
-                    h.open.len(),
-                    h.closed,
-                    h.filtered.len()
+                    "{}",
+                    w.scan_summary(
+                        &label,
+                        h.ports_scanned,
+                        h.elapsed,
+                        h.open.len(),
+                        h.closed,
+                        h.filtered.len()
+                    )
                 );
                 if h.open.is_empty() {
                     continue;
@@ -277,7 +281,7 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
                 let mut grid = crate::render::Grid::<7>::with_capacity(h.open.len());
                 for p in &h.open {
                     grid.cell(p.port);
-                    grid.cell(p.state);
+                    grid.cell(w.state(p.state));
                     grid.cell(match &p.detected {
                         Some(d) => match &d.info {
                             Some(info) => format!("{} ({})", d.service, clean(info)),
@@ -290,21 +294,10 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
                     grid.cell(p.category.label(config.lang));
                     grid.cell(p.severity.map_or("-", |s| s.label(config.lang)));
                 }
-                grid.render(
-                    out,
-                    &[
-                        "PORT",
-                        "STATE",
-                        "DETECTED",
-                        "REGISTRY NAME",
-                        "COMMON USE",
-                        "CATEGORY",
-                        "SEVERITY",
-                    ],
-                );
+                grid.render(out, &w.scan_header());
                 if !h.filtered.is_empty() && h.filtered.len() <= 20 {
                     let list: Vec<String> = h.filtered.iter().map(u16::to_string).collect();
-                    let _ = writeln!(out, " filtered: {}", list.join(", "));
+                    let _ = writeln!(out, " {}: {}", w.filtered(), list.join(", "));
                 }
             }
         }

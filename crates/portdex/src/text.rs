@@ -105,6 +105,235 @@ pub fn status(s: Status, lang: Lang) -> &'static str {
     }
 }
 
+/// The words of the commands about this machine and the network (ls, who, kill, scan).
+/// Errors stay in English, like the argument parser's.
+#[derive(Clone, Copy)]
+pub struct Words(pub Lang);
+
+impl Words {
+    fn pick<T>(self, en: T, ja: T) -> T {
+        match self.0 {
+            Lang::En => en,
+            Lang::Ja => ja,
+        }
+    }
+
+    pub fn ls_header(self) -> [&'static str; 11] {
+        self.pick(
+            [
+                "PROTO",
+                "ADDRESS",
+                "PORT",
+                "EXPOSURE",
+                "REGISTRY",
+                "COMMON USE",
+                "CATEGORY",
+                "PID",
+                "PROCESS",
+                "USER",
+                "SEVERITY",
+            ],
+            [
+                "プロトコル",
+                "アドレス",
+                "ポート",
+                "公開範囲",
+                "レジストリ名",
+                "一般的な用途",
+                "カテゴリ",
+                "PID",
+                "プロセス",
+                "ユーザー",
+                "深刻度",
+            ],
+        )
+    }
+
+    /// Who can reach a listener.
+    pub fn exposure(self, e: portdex_net::Exposure) -> &'static str {
+        use portdex_net::Exposure;
+        match (self.0, e) {
+            (Lang::En, e) => e.as_str(),
+            (Lang::Ja, Exposure::Loopback) => "ループバックのみ",
+            (Lang::Ja, Exposure::Address) => "特定アドレス",
+            (Lang::Ja, Exposure::All) => "全インターフェース",
+        }
+    }
+
+    pub fn owners_hidden(self) -> &'static str {
+        self.pick(
+            "note: some owners are hidden (other users' processes): run as root to see them all",
+            "注: 一部の所有プロセスが見えません（他のユーザーのプロセス）。すべて見るには root で実行してください",
+        )
+    }
+
+    pub fn who_head(
+        self,
+        port: u16,
+        category: &str,
+        registry: Option<&str>,
+        common: Option<&str>,
+    ) -> String {
+        let mut s = format!("{} {port} · {category}", self.pick("port", "ポート"));
+        if let Some(r) = registry {
+            s += &format!(" · {}: {r}", self.pick("registry", "レジストリ"));
+        }
+        if let Some(c) = common {
+            s += &format!(" · {}: {c}", self.pick("common use", "一般的な用途"));
+        }
+        s
+    }
+
+    pub fn owner_not_visible(self, user: &str) -> String {
+        self.pick(
+            format!("owner not visible, socket uid {user}"),
+            format!("所有プロセスは見えません（ソケットの uid {user}）"),
+        )
+    }
+
+    pub fn user(self) -> &'static str {
+        self.pick("user", "ユーザー")
+    }
+
+    pub fn command(self) -> &'static str {
+        self.pick("command", "コマンド")
+    }
+
+    pub fn nothing_listens(self, port: u16) -> String {
+        self.pick(
+            format!("nothing listens on port {port}"),
+            format!("ポート {port} で待ち受けているものはありません"),
+        )
+    }
+
+    pub fn connections(self, n: usize, state: &str, port: u16) -> String {
+        let why = if state == "TIME_WAIT" {
+            self.pick(
+                " (the kernel keeps closed connections up to 60 s; a server needs SO_REUSEADDR to bind meanwhile)",
+                "（カーネルは閉じた接続を最大 60 秒保持します。その間に bind するにはサーバー側で SO_REUSEADDR が必要です）",
+            )
+        } else {
+            ""
+        };
+        self.pick(
+            format!("{n} connection(s) in {state} use local port {port}{why}"),
+            format!("{state} の接続 {n} 件がローカルポート {port} を使っています{why}"),
+        )
+    }
+
+    pub fn owner_other_user(self) -> &'static str {
+        self.pick(
+            "the owner is another user's process: run as root to see it",
+            "所有者は他のユーザーのプロセスです。確認するには root で実行してください",
+        )
+    }
+
+    pub fn docker_proxy(self) -> &'static str {
+        self.pick(
+            "docker-proxy holds it: a container publishes this port (see `docker ps`); published ports bypass ufw rules",
+            "docker-proxy が保持しています。コンテナがこのポートを公開しています（`docker ps` を参照）。公開されたポートは ufw のルールを迂回します",
+        )
+    }
+
+    pub fn ephemeral(self, port: u16, range: impl std::fmt::Display) -> String {
+        self.pick(
+            format!("{port} is in this machine's ephemeral range ({range}): outgoing connections may take it at any time"),
+            format!("{port} はこのマシンのエフェメラルポート範囲（{range}）内です。外向きの接続がいつでも使う可能性があります"),
+        )
+    }
+
+    pub fn kill_prompt(self, signal: &str, who: &str, port: u16) -> String {
+        self.pick(
+            format!("send {signal} to {who} listening on port {port}? [y/N] "),
+            format!("ポート {port} で待ち受けている {who} に {signal} を送りますか? [y/N] "),
+        )
+    }
+
+    pub fn nothing_sent(self) -> &'static str {
+        self.pick("nothing sent", "何も送っていません")
+    }
+
+    pub fn sent(self, ok: bool, signal: &str, pid: u32, name: &str, why: &str) -> String {
+        match (self.0, ok) {
+            (Lang::En, true) => format!("sent {signal} to pid {pid} ({name})"),
+            (Lang::En, false) => format!("could not send {signal} to pid {pid} ({name}){why}"),
+            (Lang::Ja, true) => format!("pid {pid} ({name}) に {signal} を送りました"),
+            (Lang::Ja, false) => format!("pid {pid} ({name}) に {signal} を送れませんでした{why}"),
+        }
+    }
+
+    pub fn port_free(self, port: u16) -> String {
+        self.pick(
+            format!("port {port} is free now"),
+            format!("ポート {port} は空きました"),
+        )
+    }
+
+    pub fn still_in_use(self, port: u16, wait: f64, can_force: bool) -> String {
+        let hint = match (can_force, self.0) {
+            (false, _) => "",
+            (true, Lang::En) => "; --signal KILL forces it",
+            (true, Lang::Ja) => "。--signal KILL で強制できます",
+        };
+        self.pick(
+            format!("port {port} is still in use after {wait} s{hint}"),
+            format!("ポート {port} は {wait} 秒後もまだ使用中です{hint}"),
+        )
+    }
+
+    pub fn scan_summary(
+        self,
+        host: &str,
+        ports: usize,
+        secs: f64,
+        open: usize,
+        closed: usize,
+        filtered: usize,
+    ) -> String {
+        self.pick(
+            format!("{host}: {ports} port(s) in {secs:.2} s: {open} open, {closed} closed, {filtered} filtered"),
+            format!("{host}: {ports} ポートを {secs:.2} 秒で走査: 開 {open}、閉 {closed}、フィルタ {filtered}"),
+        )
+    }
+
+    pub fn scan_header(self) -> [&'static str; 7] {
+        self.pick(
+            [
+                "PORT",
+                "STATE",
+                "DETECTED",
+                "REGISTRY NAME",
+                "COMMON USE",
+                "CATEGORY",
+                "SEVERITY",
+            ],
+            [
+                "ポート",
+                "状態",
+                "検出",
+                "レジストリ名",
+                "一般的な用途",
+                "カテゴリ",
+                "深刻度",
+            ],
+        )
+    }
+
+    /// A scanned port's state.
+    pub fn state(self, state: &'static str) -> &'static str {
+        match (self.0, state) {
+            (Lang::Ja, "open") => "開",
+            (Lang::Ja, "closed") => "閉",
+            (Lang::Ja, "filtered") => "フィルタ",
+            _ => state,
+        }
+    }
+
+    pub fn filtered(self) -> &'static str {
+        self.pick("filtered", "フィルタ")
+    }
+}
+
 /// Escapes control, bidirectional and zero-width characters so that text from outside
 /// (registry descriptions) cannot move the cursor or reorder what the user sees.
 /// Line breaks and tabs become spaces.

@@ -372,3 +372,47 @@ fn kill_asks_on_a_terminal() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("is free now"), "{text}");
 }
+
+#[test]
+fn ls_who_and_kill_speak_japanese_with_lang_ja() {
+    let mut h = Helper::hold(&[], &["tcp4:127.0.0.1:0"]);
+    let port = h.ports[0].to_string();
+    portdex()
+        .args(["ls", "--tcp", "--port", &port, "--lang", "ja"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("プロトコル").and(predicate::str::contains("公開範囲")))
+        .stdout(predicate::str::contains("ループバックのみ"));
+    portdex()
+        .args(["who", &port, "--lang", "ja"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("ポート {port}")))
+        .stdout(predicate::str::contains(format!(
+            "pid {} python3 ユーザー",
+            h.pid()
+        )))
+        .stdout(predicate::str::contains("コマンド:"));
+    portdex()
+        .args(["kill", &port, "--yes", "--lang", "ja"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "pid {} (python3) に SIGTERM を送りました",
+            h.pid()
+        )))
+        .stdout(predicate::str::contains(format!(
+            "ポート {port} は空きました"
+        )));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while h.alive() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    portdex()
+        .args(["who", &port, "--lang", "ja"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "ポート {port} で待ち受けているものはありません"
+        )));
+}

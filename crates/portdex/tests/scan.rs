@@ -101,6 +101,20 @@ fn ipv6_loopback_and_a_port_list() {
     let v = scan_json(&["::1", "-p", &spec, "--no-detect"]);
     assert_eq!(open_ports(&v["hosts"][0]), BTreeSet::from([p]));
     assert_eq!(v["hosts"][0]["ports_scanned"], 21);
+    // The table in Japanese.
+    let out = portdex()
+        .args(["scan", "::1", "-p", &spec, "--no-detect", "--lang", "ja"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("21 ポートを") && text.contains("開 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("状態") && text.contains("レジストリ名"),
+        "{text}"
+    );
 }
 
 #[test]
