@@ -50,6 +50,11 @@ pub fn audit(
         Format::Json => {
             crate::render::json(out, &report);
         }
+        Format::Jsonl => {
+            for f in &report.findings {
+                crate::render::json_line(out, f);
+            }
+        }
         Format::Csv => {
             let mut w = crate::render::csv_writer();
             let _ = w.write_record([

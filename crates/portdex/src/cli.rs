@@ -177,6 +177,9 @@ pub enum Format {
     Table,
     /// JSON (docs/json.md).
     Json,
+    /// JSON Lines: one compact JSON object per line (an answer, a hit, a listener, a
+    /// finding, a scanned port), for long streams and line-oriented tools.
+    Jsonl,
     /// CSV with a header line.
     Csv,
     /// An /etc/services file (services(5)).

@@ -106,6 +106,11 @@ pub fn ls(
             };
             crate::render::json(out, &v);
         }
+        Format::Jsonl => {
+            for l in &rows {
+                crate::render::json_line(out, l);
+            }
+        }
         Format::Csv => {
             let mut w = crate::render::csv_writer();
             let _ = w.write_record([
@@ -202,8 +207,8 @@ pub fn who(
     let port = listen_port(port)?;
     let t = transports(config, false, false)?;
     let d = diagnose(source, port, &t).map_err(|e| format!("cannot list sockets: {e}"))?;
-    if matches!(config.format, Format::Json) {
-        crate::render::json(out, &d);
+    if matches!(config.format, Format::Json | Format::Jsonl) {
+        crate::render::object(out, config.format, &d);
         return Ok(if d.listeners.is_empty() {
             NOT_FOUND
         } else {
@@ -332,7 +337,7 @@ pub fn kill(
     let sent = signal_processes(port, procs, signal).map_err(|e| e.to_string())?;
     let delivered = sent.iter().any(|s| s.error.is_none());
     let free = delivered && wait_until_free(source, port, &t, Duration::from_secs_f64(wait));
-    if matches!(config.format, Format::Json) {
+    if matches!(config.format, Format::Json | Format::Jsonl) {
         #[derive(serde::Serialize)]
         struct Out<'a> {
             port: u16,
@@ -344,7 +349,7 @@ pub fn kill(
             sent: &sent,
             port_free: free,
         };
-        crate::render::json(out, &v);
+        crate::render::object(out, config.format, &v);
     } else {
         for s in &sent {
             let why = s.error.as_ref().map_or(String::new(), |e| format!(": {e}"));
@@ -435,7 +440,7 @@ pub fn free(
     };
     let ports = free_ports(&req).map_err(|e| e.to_string())?;
     match config.format {
-        Format::Json => {
+        Format::Json | Format::Jsonl => {
             #[derive(serde::Serialize)]
             struct Out {
                 transport: Transport,
@@ -451,7 +456,7 @@ pub fn free(
                 ephemeral_range: eph,
                 ephemeral_range_avoided: avoid.is_some(),
             };
-            crate::render::json(out, &v);
+            crate::render::object(out, config.format, &v);
         }
         _ => {
             for p in &ports {

@@ -98,6 +98,11 @@ pub fn answers(out: &mut String, config: &Config, answers: &[(&str, Answer)]) {
             let v: Vec<AnswerJson> = answers.iter().map(|(q, a)| AnswerJson::new(q, a)).collect();
             json(out, &v);
         }
+        Format::Jsonl => {
+            for (q, a) in answers {
+                json_line(out, &AnswerJson::new(q, a));
+            }
+        }
         Format::Csv => csv_answers(out, config.lang, answers),
         Format::Services => {
             let _ = writeln!(
@@ -465,17 +470,22 @@ pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], tota
             ],
         }
     };
+    let items = || {
+        hits.iter().map(|h| match h.kind {
+            HitKind::Assignment(a) => serde_json::json!({"score": h.score, "assignment": portdex_registry::AssignmentJson::from(a)}),
+            HitKind::Knowledge(k) => serde_json::json!({"score": h.score, "knowledge": portdex_registry::KnowledgeJson::from(k)}),
+        })
+    };
     match config.format {
         Format::Json => {
-            let items: Vec<serde_json::Value> = hits
-                .iter()
-                .map(|h| match h.kind {
-                    HitKind::Assignment(a) => serde_json::json!({"score": h.score, "assignment": portdex_registry::AssignmentJson::from(a)}),
-                    HitKind::Knowledge(k) => serde_json::json!({"score": h.score, "knowledge": portdex_registry::KnowledgeJson::from(k)}),
-                })
-                .collect();
+            let items: Vec<serde_json::Value> = items().collect();
             let v = serde_json::json!({"query": query, "total": total, "hits": items});
             json(out, &v);
+        }
+        Format::Jsonl => {
+            for hit in items() {
+                json_line(out, &hit);
+            }
         }
         Format::Csv => {
             let mut w = crate::render::csv_writer();
@@ -606,6 +616,22 @@ impl<const N: usize> Grid<N> {
 /// Appends a value as pretty JSON and a line end.
 pub fn json(out: &mut String, value: &impl serde::Serialize) {
     out.push_str(&serde_json::to_string_pretty(value).unwrap_or_default());
+    out.push('\n');
+}
+
+/// One object: pretty for `--format json`, on one line for `--format jsonl` (commands
+/// whose answer is one object: who, kill, free).
+pub fn object(out: &mut String, format: Format, value: &impl serde::Serialize) {
+    if matches!(format, Format::Jsonl) {
+        json_line(out, value);
+    } else {
+        json(out, value);
+    }
+}
+
+/// One compact JSON object and a newline (JSON Lines).
+pub fn json_line(out: &mut String, value: &impl serde::Serialize) {
+    out.push_str(&serde_json::to_string(value).unwrap_or_default());
     out.push('\n');
 }
 

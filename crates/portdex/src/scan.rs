@@ -50,6 +50,41 @@ struct PortOut {
     severity: Option<Severity>,
 }
 
+/// A line of `--format jsonl`: one scanned port with its host.
+#[derive(Serialize)]
+struct PortLine<'a> {
+    host: &'a str,
+    address: IpAddr,
+    #[serde(flatten)]
+    port: &'a PortOut,
+}
+
+/// The JSON Lines of one host: its open ports, then its filtered ones.
+fn host_lines(h: &HostOut) -> String {
+    let mut out = String::new();
+    let line = |out: &mut String, port: &PortOut| {
+        crate::render::json_line(
+            out,
+            &PortLine {
+                host: &h.host,
+                address: h.address,
+                port,
+            },
+        );
+    };
+    for p in &h.open {
+        line(&mut out, p);
+    }
+    for &f in &h.filtered {
+        let p = PortOut {
+            state: "filtered",
+            ..describe(f, None)
+        };
+        line(&mut out, &p);
+    }
+    out
+}
+
 #[derive(Serialize)]
 struct HostOut {
     host: String,
@@ -185,6 +220,16 @@ pub fn scan(out: &mut String, config: &Config, args: &ScanArgs) -> Result<u8, St
             filtered: scanned.filtered,
             elapsed: scanned.elapsed.as_secs_f64(),
         });
+        // JSON Lines stream: each host's ports as soon as it is done.
+        if matches!(config.format, Format::Jsonl) {
+            let h = results.last().expect("just pushed");
+            let mut stdout = std::io::stdout().lock();
+            let written = std::io::Write::write_all(&mut stdout, host_lines(h).as_bytes())
+                .and_then(|()| std::io::Write::flush(&mut stdout));
+            if written.is_err() {
+                break; // the reader is gone (| head): scanning on would be wasted
+            }
+        }
     }
     render(out, config, &results);
     Ok(if results.iter().any(|h| !h.open.is_empty()) {
@@ -203,6 +248,8 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
             }
             crate::render::json(out, &Out { hosts });
         }
+        // Already written, host by host, while scanning.
+        Format::Jsonl => {}
         Format::Csv => {
             let mut w = crate::render::csv_writer();
             let _ = w.write_record([

@@ -422,3 +422,22 @@ fn audit_speaks_japanese_throughout_with_lang_ja() {
     );
     drop(sock);
 }
+
+#[test]
+fn audit_findings_as_json_lines() {
+    let sock = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = sock.local_addr().unwrap().port();
+    let out = portdex().args(["audit", "-f", "jsonl"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let findings: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let f = findings
+        .iter()
+        .find(|f| f["port"] == port)
+        .unwrap_or_else(|| panic!("no finding on {port}: {text}"));
+    assert_eq!(f["exposure"], "all");
+    assert!(f["rule"].as_str().unwrap().ends_with("-exposed"), "{f}");
+    drop(sock);
+}

@@ -468,3 +468,36 @@ fn help_and_version() {
         .stdout(predicate::str::contains("Exit status"));
     portdex().arg("--version").assert().success();
 }
+
+/// `--format jsonl`: one compact answer (or hit) per line, each the object `--json` has.
+#[test]
+fn json_lines_one_object_per_line() {
+    let out = portdex()
+        .args(["22", "ldaps", "8000-8002", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines[0]["query"], "22");
+    assert_eq!(lines[1]["reports"][0]["port"], 636);
+    assert_eq!(lines[2]["query"], "8000-8002");
+    let out = portdex()
+        .args(["search", "mail", "--limit", "4", "-f", "jsonl"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 4, "{text}");
+    for l in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert!(v["score"].is_number());
+        assert!(
+            v.get("assignment").is_some() || v.get("knowledge").is_some(),
+            "{l}"
+        );
+    }
+}

@@ -416,3 +416,29 @@ fn ls_who_and_kill_speak_japanese_with_lang_ja() {
             "ポート {port} で待ち受けているものはありません"
         )));
 }
+
+#[test]
+fn ls_and_who_in_json_lines() {
+    let h = Helper::hold(&[], &["tcp4:127.0.0.1:0", "udp4:127.0.0.1:0"]);
+    let out = portdex().args(["ls", "-f", "jsonl"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    for (t, p) in [("tcp", h.ports[0]), ("udp", h.ports[1])] {
+        let row = rows
+            .iter()
+            .find(|r| r["transport"] == t && r["port"] == p)
+            .unwrap_or_else(|| panic!("{t} {p} not in {text}"));
+        assert_eq!(row["processes"][0]["pid"], h.pid());
+    }
+    let out = portdex()
+        .args(["who", &h.ports[0].to_string(), "-f", "jsonl"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "one object, one line: {text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["listeners"][0]["port"], h.ports[0]);
+}

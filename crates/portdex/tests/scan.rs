@@ -115,6 +115,20 @@ fn ipv6_loopback_and_a_port_list() {
         text.contains("状態") && text.contains("レジストリ名"),
         "{text}"
     );
+    // JSON Lines: one line per open port, with its host.
+    let out = portdex()
+        .args(["scan", "::1", "-p", &spec, "--no-detect", "-f", "jsonl"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert_eq!(lines[0]["host"], "::1");
+    assert_eq!(lines[0]["port"], p);
+    assert_eq!(lines[0]["state"], "open");
 }
 
 #[test]
