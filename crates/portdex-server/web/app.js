@@ -6,6 +6,8 @@
 const T = {
   en: {
     skip: 'Skip to content',
+    homeTitle: 'portdex: port numbers, their services and their risks',
+    resultsHeading: 'Results',
     searchLabel: 'Port, range, name or words',
     placeholder: '443, 8000-8100, ldaps, mail…',
     hint: 'Type a port (443), a range (8000-8100), a service name (ldaps) or words (mail). Press / to search from anywhere.',
@@ -48,6 +50,8 @@ const T = {
   },
   ja: {
     skip: '本文へ移動',
+    homeTitle: 'portdex：ポート番号とそのサービス、リスク',
+    resultsHeading: '結果',
     searchLabel: 'ポート番号・範囲・サービス名・キーワード',
     placeholder: '443、8000-8100、ldaps、mail…',
     hint: 'ポート番号（443）、範囲（8000-8100）、サービス名（ldaps）、キーワード（mail）を入力してください。/ キーでどこからでも検索できます。',
@@ -311,9 +315,12 @@ function mergeRows(rows) {
   return out;
 }
 
+/** A wide table's box: it scrolls sideways on a phone, so it takes keyboard focus. */
+const scroller = (label, table) => h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': label }, table);
+
 function registryTable(rows) {
   const merged = mergeRows(rows);
-  return h('div', { class: 'scroll' }, h('table', {},
+  return scroller(t('registry'), h('table', {},
     h('caption', { class: 'sr-only' }, t('registry')),
     h('thead', {}, h('tr', {}, [t('service'), t('transport'), t('description'), t('statusCol'), t('source'), t('reference')]
       .map(c => h('th', { scope: 'col' }, c)))),
@@ -389,7 +396,7 @@ function renderRange(result) {
   return [
     h('h2', {}, t('portsTitle', lo, hi)),
     reports.length > RANGE_ROWS && h('p', { class: 'note' }, t('rangeShown', RANGE_ROWS, reports.length)),
-    h('div', { class: 'scroll' }, h('table', {},
+    scroller(t('portsTitle', lo, hi), h('table', {},
       h('thead', {}, h('tr', {}, [t('port'), t('service'), t('description'), t('commonUse')].map(c => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, shown.map(r => {
         // Assigned and reserved rows say what the port is; otherwise (de-assigned, or a
@@ -483,7 +490,12 @@ function render() {
   } else {
     nodes = renderSearch(r);
   }
-  if (state.view === 'home') document.title = state.query ? `${state.query} — portdex` : 'portdex';
+  if (state.view === 'home') {
+    document.title = state.query ? `${state.query} — portdex` : 'portdex';
+    // The page's one level-one heading; a port page has its own.
+    const results = r && r.kind !== 'range' && h('h2', { class: 'sr-only' }, t('resultsHeading'));
+    nodes.unshift(h('h1', { class: 'sr-only' }, t('homeTitle')), results);
+  }
   put(view, nodes);
   renderMap();
   renderLocal();
@@ -608,7 +620,7 @@ function renderLocal() {
   const rows = l.listeners.listeners;
   put($('listeners'),
     h('h3', {}, t('listeners')),
-    h('div', { class: 'scroll' }, h('table', {},
+    scroller(t('listeners'), h('table', {},
       h('thead', {}, h('tr', {}, [t('transport'), t('address'), t('service'), t('exposure'), t('process'), t('user')]
         .map(c => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, rows.map(r => h('tr', {},

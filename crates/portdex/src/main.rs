@@ -245,7 +245,7 @@ fn serve(bind: &str, expose_local: bool, limits: portdex_server::Limits) -> Resu
         source: std::sync::Arc::new(portdex_net::SystemSource),
     };
     portdex_server::run(addr, state, limits, |bound| {
-        eprintln!("portdex serve: listening on http://{bound} (OpenAPI at /openapi.json; Ctrl-C stops)");
+        eprintln!("portdex serve: listening on http://{bound} (the web page at /, OpenAPI at /openapi.json; Ctrl-C stops)");
         if !bound.ip().is_loopback() {
             eprintln!("WARNING: {bound} is reachable from other machines: anyone who can reach it can query it");
             if expose_local {

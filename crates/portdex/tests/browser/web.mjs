@@ -2,8 +2,12 @@
 // Usage: node web.mjs http://127.0.0.1:PORT SCREENSHOT_DIR
 // Run by crates/portdex/tests/web.rs, which starts `portdex serve --expose-local`.
 // Exits 1 with the failed step on stderr; screenshots are saved for review either way.
+// Ends with an axe-core accessibility check of four states of the page.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const [base, shots] = process.argv.slice(2);
 if (!base || !shots) {
@@ -162,6 +166,36 @@ try {
   await page.waitForURL(`${origin}/port/443`);
   await shot(page, '8-phone-port-443');
   await context.close();
+
+  // ---- accessibility: axe-core (WCAG 2.1 A and AA, and best practices) ------------------
+  // axe is injected as a script, which the page's CSP forbids: these contexts bypass
+  // the CSP, and only they do (every step above ran under it).
+  for (const [name, options, path, typed] of [
+    ['search results, English, light', { locale: 'en-US' }, '/', 'redis'],
+    ['a port page, Japanese, dark', { locale: 'ja-JP', colorScheme: 'dark' }, '/port/6379', null],
+    ['a range, English, dark', { locale: 'en-US', colorScheme: 'dark' }, '/?q=8000-8100', null],
+    ['a phone, Japanese', { locale: 'ja-JP', viewport: { width: 390, height: 844 }, isMobile: true }, '/', '443'],
+  ]) {
+    step = `accessibility: ${name}`;
+    ({ context, page } = await open({ ...options, bypassCSP: true }));
+    await page.goto(base + path);
+    await page.locator('.map-grid button').nth(383).waitFor();
+    if (typed) {
+      await page.locator('#q').fill(typed);
+      await page.locator('li.card').first().waitFor();
+    }
+    await page.locator('#local:not([hidden]) #listeners table').waitFor();
+    await page.addScriptTag({ path: axePath });
+    const result = await page.evaluate(() => window.axe.run(document, {
+      runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'],
+    }));
+    for (const v of result.violations) {
+      const where = v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ');
+      problems.push(`${step}: ${v.impact} ${v.id} (${v.help}) at ${where}`);
+    }
+    check(result.passes.length > 20, `axe ran its checks (${result.passes.length} passed)`);
+    await context.close();
+  }
 } catch (e) {
   failed = true;
   console.error(`FAILED at ${e.message}`);
