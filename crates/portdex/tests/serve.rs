@@ -182,3 +182,79 @@ fn serve_bad_limits_exit_2() {
             .stderr(predicate::str::contains(want));
     }
 }
+
+/// /metrics as Prometheus reads it: parsed by the reference Python client's parser
+/// (prometheus-client on PyPI), not by string matching.
+#[test]
+fn metrics_parse_as_prometheus_text() {
+    let parser = "import json, sys\n\
+from prometheus_client.parser import text_string_to_metric_families as parse\n\
+print(json.dumps([{'name': f.name, 'type': f.type, 'samples': [{'labels': s.labels, 'value': s.value} for s in f.samples]} for f in parse(sys.stdin.read())]))";
+    let present = std::process::Command::new("python3")
+        .args(["-c", "import prometheus_client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !common::required(
+        "metrics_parse_as_prometheus_text",
+        present,
+        "python3 -m pip install prometheus-client",
+    ) {
+        return;
+    }
+    let exposed = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = exposed.local_addr().unwrap().port();
+    let (_server, addr) = common::serve(&["--expose-local"]);
+    let res = http_get(&addr, "/metrics");
+    let body = res.split_once("\r\n\r\n").unwrap().1;
+    let mut py = std::process::Command::new("python3")
+        .args(["-c", parser])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    py.stdin.take().unwrap().write_all(body.as_bytes()).unwrap();
+    let out = py.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the Prometheus parser refused /metrics: {}\n{body}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let families: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let family = |name: &str| {
+        families
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {families}"))
+            .clone()
+    };
+    let listeners = family("portdex_listener");
+    assert_eq!(listeners["type"], "gauge");
+    let ours = listeners["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["labels"]["port"] == port.to_string().as_str())
+        .unwrap_or_else(|| panic!("port {port} not among {listeners}"));
+    assert_eq!(ours["labels"]["exposure"], "all");
+    assert_eq!(ours["labels"]["transport"], "tcp");
+    assert_eq!(ours["value"], 1.0);
+    let findings = family("portdex_audit_findings");
+    let severities: Vec<&str> = findings["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["labels"]["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(severities, ["critical", "high", "medium", "low", "info"]);
+    let total: f64 = findings["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["value"].as_f64().unwrap())
+        .sum();
+    assert!(total >= 1.0, "the exposed socket is a finding: {findings}");
+    drop(exposed);
+}
