@@ -435,6 +435,16 @@ async fn fallback() -> ApiError {
     not_found("no such endpoint: see /openapi.json", Value::Null)
 }
 
+/// A method other than GET (or HEAD) on an endpoint: the server is read-only. axum adds
+/// the Allow header.
+async fn method_not_allowed(method: axum::http::Method) -> ApiError {
+    ApiError(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not served: portdex serve is read-only, use GET"),
+        Value::Null,
+    )
+}
+
 /// How much one server takes on.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -484,6 +494,7 @@ fn app(state: AppState, limits: Limits) -> Router {
         .route("/port/{port}", get(web::port_page))
         .route("/assets/{file}", get(web::asset))
         .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

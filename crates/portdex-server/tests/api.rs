@@ -279,3 +279,26 @@ async fn the_page_and_its_assets_are_embedded() {
         "another file's tag does not match"
     );
 }
+
+#[tokio::test]
+async fn other_methods_get_a_json_405_with_allow() {
+    let app = router(AppState {
+        expose_local: false,
+        source: Arc::new(Fake),
+    });
+    let res = app
+        .oneshot(
+            Request::post("/api/v1/ports/443")
+                .body(Body::from("x"))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let allow = res.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET"), "{allow}");
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert!(v["error"].as_str().unwrap().contains("read-only"), "{v}");
+    assert_eq!(v["status"], 405);
+}
