@@ -232,6 +232,15 @@ async fn map(q: Result<Query<MapParam>, QueryRejection>) -> Result<Json<Value>, 
     })))
 }
 
+/// What this server is and what it serves (the page asks before showing this machine).
+async fn about(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "name": "portdex",
+        "version": env!("CARGO_PKG_VERSION"),
+        "expose_local": state.expose_local,
+    }))
+}
+
 async fn categories() -> Json<Value> {
     let v: Vec<Value> = category_counts()
         .iter()
@@ -482,6 +491,7 @@ fn app(state: AppState, limits: Limits) -> Router {
         .route("/api/v1/ports", get(ports))
         .route("/api/v1/services/{name}", get(service))
         .route("/api/v1/search", get(search_handler))
+        .route("/api/v1/about", get(about))
         .route("/api/v1/categories", get(categories))
         .route("/api/v1/map", get(map))
         .route("/api/v1/listeners", get(local_listeners))

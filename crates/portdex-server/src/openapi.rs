@@ -99,6 +99,8 @@ pub fn document() -> Value {
                       query_param("limit", "how many hits, 1-500 (default 20)", false,
                         json!({ "type": "integer", "minimum": 1, "maximum": 500 }))]),
                 schema("SearchResult"), &[("400", "missing or too long q, or a bad limit", "Error")]),
+            "/api/v1/about": get("about", "The server's version, and whether it serves this machine's listeners, audit and metrics",
+                json!([]), schema("About"), &[]),
             "/api/v1/categories": get("categories", "The three RFC 6335 port categories and their assignment counts",
                 json!([]), schema("Categories"), &[]),
             "/api/v1/map": get("map", "How densely a range is assigned, in equal stretches (the web page's map)",
@@ -132,6 +134,9 @@ pub fn document() -> Value {
                 "error": { "type": "string" }, "status": { "type": "integer" },
                 "did_you_mean": { "type": "array", "items": { "type": "string" } } })),
             "Range": object(&["lo", "hi"], json!({ "lo": port, "hi": port })),
+            "About": object(&["name", "version", "expose_local"], json!({
+                "name": { "type": "string" }, "version": { "type": "string" },
+                "expose_local": { "type": "boolean", "description": "started with --expose-local" } })),
             "Transport": { "type": "string", "enum": ["tcp", "udp", "sctp", "dccp"] },
             "Category": { "type": "string", "enum": ["well-known", "registered", "dynamic"] },
             "Severity": { "type": "string", "enum": ["info", "low", "medium", "high", "critical"] },

@@ -302,3 +302,14 @@ async fn other_methods_get_a_json_405_with_allow() {
     assert!(v["error"].as_str().unwrap().contains("read-only"), "{v}");
     assert_eq!(v["status"], 405);
 }
+
+#[tokio::test]
+async fn about_says_whether_this_machine_is_served() {
+    for expose in [false, true] {
+        let (s, v) = get_json(expose, "/api/v1/about").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["name"], "portdex");
+        assert_eq!(v["expose_local"], expose);
+        assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    }
+}

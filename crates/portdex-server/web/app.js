@@ -162,6 +162,7 @@ const state = {
   categories: null,
   bands: null,    // [{category, label, lo, hi, assignments, cells}]
   highlight: null,
+  exposeLocal: undefined, // from /api/v1/about: whether this machine is served
   local: null,    // { listeners, audit } when --expose-local
 };
 
@@ -588,6 +589,11 @@ function mapClick(e) {
 // ---- this machine (only when the server was started with --expose-local) ---------------
 
 async function loadLocal() {
+  if (state.exposeLocal === undefined) {
+    const about = await api('/api/v1/about');
+    state.exposeLocal = about.ok && about.body.expose_local === true;
+  }
+  if (!state.exposeLocal) return; // nothing about this machine is served: do not ask
   const [listeners, audit] = await Promise.all([api('/api/v1/listeners'), api(`/api/v1/audit?lang=${lang}`)]);
   if (!listeners.ok || !audit.ok) {
     state.local = null;

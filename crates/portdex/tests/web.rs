@@ -26,11 +26,13 @@ fn web_page_in_chromium() {
         return;
     }
     let (_server, addr) = serve(&["--expose-local"]);
+    let (_plain, plain) = serve(&[]);
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser");
     let out = Command::new("node")
         .arg(dir.join("web.mjs"))
         .arg(format!("http://{addr}"))
         .arg(&shots)
+        .arg(format!("http://{plain}"))
         .output()
         .unwrap();
     assert!(
@@ -88,7 +90,7 @@ fn api_conforms_to_its_openapi_document() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(
-            text.contains("Tested: 11"),
+            text.contains("Tested: 12"),
             "every operation was tested: {text}"
         );
     }

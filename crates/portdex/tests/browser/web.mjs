@@ -1,6 +1,7 @@
 // The web page as a user drives it, in Debian's headless chromium through playwright-core.
-// Usage: node web.mjs http://127.0.0.1:PORT SCREENSHOT_DIR
-// Run by crates/portdex/tests/web.rs, which starts `portdex serve --expose-local`.
+// Usage: node web.mjs http://127.0.0.1:PORT SCREENSHOT_DIR [http://127.0.0.1:PORT2]
+// Run by crates/portdex/tests/web.rs, which starts `portdex serve --expose-local` (the
+// first address) and a plain `portdex serve` (the second).
 // Exits 1 with the failed step on stderr; screenshots are saved for review either way.
 // Ends with an axe-core accessibility check of four states of the page.
 import { chromium } from 'playwright-core';
@@ -9,7 +10,7 @@ import { createRequire } from 'node:module';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-const [base, shots] = process.argv.slice(2);
+const [base, shots, plainBase] = process.argv.slice(2);
 if (!base || !shots) {
   console.error('usage: node web.mjs BASE_URL SCREENSHOT_DIR');
   process.exit(2);
@@ -30,12 +31,12 @@ const problems = [];
 let step = 'start';
 
 /** A page that records every request leaving the server's origin and every error. */
-async function open(options) {
+async function open(options, server = origin) {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   page.on('request', r => {
     const u = r.url();
-    if (!u.startsWith(origin) && !u.startsWith('data:')) problems.push(`${step}: request to another origin: ${u}`);
+    if (!u.startsWith(server) && !u.startsWith('data:')) problems.push(`${step}: request to another origin: ${u}`);
   });
   page.on('console', m => {
     // The API's 4xx answers are expected here (a bad port, an unassigned one); chromium
@@ -166,6 +167,25 @@ try {
   await page.waitForURL(`${origin}/port/443`);
   await shot(page, '8-phone-port-443');
   await context.close();
+
+  // ---- a server without --expose-local: nothing about this machine, not even asked ----
+  if (plainBase) {
+    step = 'without --expose-local';
+    ({ context, page } = await open({ locale: 'en-US' }, new URL(plainBase).origin));
+    const asked = [];
+    page.on('request', r => asked.push(new URL(r.url()).pathname));
+    const errors = [];
+    page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(plainBase);
+    await page.locator('.map-grid button').nth(383).waitFor();
+    await page.locator('#q').fill('ssh');
+    await page.locator('li.card[data-port="22"]').first().waitFor();
+    check(await page.locator('#local').isHidden(), 'the "this machine" section stays hidden');
+    check(!asked.some(p => p === '/api/v1/listeners' || p.startsWith('/api/v1/audit')),
+      `the page asked for this machine's data: ${asked.join(' ')}`);
+    check(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+    await context.close();
+  }
 
   // ---- accessibility: axe-core (WCAG 2.1 A and AA, and best practices) ------------------
   // axe is injected as a script, which the page's CSP forbids: these contexts bypass
