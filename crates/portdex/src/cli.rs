@@ -132,7 +132,10 @@ pub enum Command {
         after_help = "Scan only hosts you own or are allowed to scan. There is no default target.\n\nExamples:\n  portdex scan 127.0.0.1\n  portdex scan myhost -p 22,80,443,8000-8100\n  portdex scan 127.0.0.1 -p-\n  portdex scan 10.0.0.0/28 --top 100"
     )]
     Scan(ScanArgs),
-    /// Serve the registry as a JSON API (OpenAPI at /openapi.json); 127.0.0.1 by default.
+    /// Serve the web page and the JSON API (on 127.0.0.1:7878 by default).
+    ///
+    /// The page is at /, the API under /api/v1 (OpenAPI at /openapi.json). With
+    /// --expose-local, also this machine's listeners and audit, and Prometheus /metrics.
     Serve {
         /// Address and port to listen on (0.0.0.0:7878 shares it on the network).
         #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR:PORT")]
