@@ -599,6 +599,8 @@ pub async fn serve(
             drop(slot);
         });
     }
+    // Stop taking connections; let the ones in flight finish.
+    drop(listener);
     tokio::select! {
         _ = graceful.shutdown() => {}
         _ = tokio::time::sleep(limits.timeout) => {}

@@ -11,23 +11,30 @@ const APP_JS: &str = include_str!("../web/app.js");
 const APP_CSS: &str = include_str!("../web/app.css");
 const ICON: &str = include_str!("../web/icon.svg");
 
-/// FNV-1a over the bytes, as a quoted ETag: content-derived, so an upgraded binary
-/// never serves a stale page under an old tag.
-fn etag(body: &str) -> String {
+/// FNV-1a over the bytes, at compile time: the ETag is content-derived, so an upgraded
+/// binary never serves a stale page under an old tag, and no request hashes anything.
+const fn fnv(body: &str) -> u64 {
+    let bytes = body.as_bytes();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in body.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    let mut i = 0;
+    while i < bytes.len() {
+        h = (h ^ bytes[i] as u64).wrapping_mul(0x0100_0000_01b3);
+        i += 1;
     }
-    format!("\"{h:016x}\"")
+    h
 }
 
-fn file(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &'static str,
-    mime: &'static str,
-) -> Response {
-    let tag = etag(body);
+/// An embedded file: its text, its content hash and its type.
+struct Asset(&'static str, u64, &'static str);
+
+const PAGE: Asset = Asset(INDEX, fnv(INDEX), "text/html; charset=utf-8");
+const SCRIPT: Asset = Asset(APP_JS, fnv(APP_JS), "text/javascript; charset=utf-8");
+const STYLE: Asset = Asset(APP_CSS, fnv(APP_CSS), "text/css; charset=utf-8");
+const IMAGE: Asset = Asset(ICON, fnv(ICON), "image/svg+xml");
+
+fn file(status: StatusCode, headers: &HeaderMap, asset: &Asset) -> Response {
+    let Asset(body, hash, mime) = *asset;
+    let tag = format!("\"{hash:016x}\"");
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -49,7 +56,7 @@ fn file(
 
 /// `/`: the page.
 pub async fn index(headers: HeaderMap) -> Response {
-    file(StatusCode::OK, &headers, INDEX, "text/html; charset=utf-8")
+    file(StatusCode::OK, &headers, &PAGE)
 }
 
 /// `/port/N`: the page, which shows port N; 404 (with the same page, which says why)
@@ -60,20 +67,15 @@ pub async fn port_page(Path(port): Path<String>, headers: HeaderMap) -> Response
     } else {
         StatusCode::NOT_FOUND
     };
-    file(status, &headers, INDEX, "text/html; charset=utf-8")
+    file(status, &headers, &PAGE)
 }
 
 /// `/assets/…`: the script, the style sheet and the icon.
 pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
     match name.as_str() {
-        "app.js" => file(
-            StatusCode::OK,
-            &headers,
-            APP_JS,
-            "text/javascript; charset=utf-8",
-        ),
-        "app.css" => file(StatusCode::OK, &headers, APP_CSS, "text/css; charset=utf-8"),
-        "icon.svg" => file(StatusCode::OK, &headers, ICON, "image/svg+xml"),
+        "app.js" => file(StatusCode::OK, &headers, &SCRIPT),
+        "app.css" => file(StatusCode::OK, &headers, &STYLE),
+        "icon.svg" => file(StatusCode::OK, &headers, &IMAGE),
         _ => super::not_found(
             format!("no asset '{}'", super::shown(&name)),
             serde_json::Value::Null,
