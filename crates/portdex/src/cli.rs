@@ -25,6 +25,44 @@ pub struct Cli {
     pub output: OutputArgs,
 }
 
+/// `portdex QUERY…` alone: [`Cli`] without its subcommands, whose construction is most
+/// of clap's start-up work. main.rs parses with it first when no subcommand is named,
+/// and falls back to [`Cli`] for anything else (help, version, every error), so what
+/// users see is always [`Cli`]'s.
+#[derive(Parser, Debug)]
+#[command(
+    name = "portdex",
+    allow_negative_numbers = true,
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
+pub struct Lookup {
+    /// Ports, ranges or service names.
+    #[arg(value_name = "QUERY")]
+    pub queries: Vec<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The names (and aliases) of [`Command`]'s subcommands, and clap's `help`: an argument
+/// equal to one of them sends parsing to the full [`Cli`]. A test keeps it complete.
+pub const SUBCOMMANDS: &[&str] = &[
+    "search",
+    "ls",
+    "list",
+    "who",
+    "kill",
+    "free",
+    "audit",
+    "firewall",
+    "scan",
+    "serve",
+    "completions",
+    "man",
+    "help",
+];
+
 /// Output options shared by every command.
 #[derive(clap::Args, Debug, Clone)]
 pub struct OutputArgs {
@@ -292,5 +330,27 @@ mod tests {
     fn the_argument_definitions_are_consistent() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+        super::Lookup::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_name_sends_parsing_to_the_full_command_line() {
+        use clap::CommandFactory;
+        let cmd = super::Cli::command();
+        for sub in cmd.get_subcommands() {
+            for name in std::iter::once(sub.get_name()).chain(sub.get_all_aliases()) {
+                assert!(
+                    super::SUBCOMMANDS.contains(&name),
+                    "{name} is missing from SUBCOMMANDS"
+                );
+            }
+        }
+        // And nothing else: each listed name is a subcommand (or clap's help).
+        for name in super::SUBCOMMANDS {
+            assert!(
+                *name == "help" || cmd.find_subcommand(name).is_some(),
+                "{name} is not a subcommand"
+            );
+        }
     }
 }

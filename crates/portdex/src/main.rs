@@ -291,10 +291,40 @@ fn write_out(out: &str, color: bool) {
     }
 }
 
-fn main() -> ExitCode {
-    // Cli::try_parse() as clap writes it, but the command tree and the matches are not
-    // freed: the process ends right after, and freeing them cost more instructions
-    // (about 65k) than the lookup itself (docs/BENCHMARKS.md, `portdex 443`).
+/// `portdex QUERY…` without a subcommand name, help or version among the arguments,
+/// parsed without building the subcommands; None sends parsing to [`full_parse`].
+fn lookup_only() -> Option<Cli> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let before_dashes = args.iter().skip(1).take_while(|a| *a != "--");
+    let mut any = false;
+    for a in before_dashes {
+        any = true;
+        let a = a.to_str()?;
+        if cli::SUBCOMMANDS.contains(&a) || matches!(a, "-h" | "--help" | "-V" | "--version") {
+            return None;
+        }
+    }
+    if !any {
+        return None;
+    }
+    let mut cmd = cli::Lookup::command();
+    let parsed = cmd.try_get_matches_from_mut(&args).ok().and_then(|mut m| {
+        let l = cli::Lookup::from_arg_matches_mut(&mut m).ok();
+        std::mem::forget(m);
+        l
+    });
+    std::mem::forget(cmd); // see full_parse
+    parsed.map(|l| Cli {
+        queries: l.queries,
+        command: None,
+        output: l.output,
+    })
+}
+
+/// Cli::try_parse() as clap writes it, but the command tree and the matches are not
+/// freed: the process ends right after, and freeing them cost more instructions (about
+/// 65k) than the lookup itself (docs/BENCHMARKS.md, `portdex 443`).
+fn full_parse() -> Result<Cli, clap::Error> {
     let mut cmd = Cli::command();
     let parsed = cmd
         .try_get_matches_from_mut(std::env::args_os())
@@ -305,6 +335,17 @@ fn main() -> ExitCode {
         })
         .map_err(|e| e.format(&mut cmd));
     std::mem::forget(cmd);
+    parsed
+}
+
+fn main() -> ExitCode {
+    // Cli::try_parse() as clap writes it, but the command tree and the matches are not
+    // freed: the process ends right after, and freeing them cost more instructions
+    // (about 65k) than the lookup itself (docs/BENCHMARKS.md, `portdex 443`).
+    let parsed = match lookup_only() {
+        Some(cli) => Ok(cli),
+        None => full_parse(),
+    };
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
