@@ -34,7 +34,7 @@ pub use search::{search, suggest, Hit, HitKind};
 pub use services::{write_services, write_services_rows};
 pub use table::{Assignment, Knowledge};
 pub use types::{
-    Category, Lang, ParseError, Port, PortRange, Query, Severity, Source, Status, Transport,
+    Category, Lang, ParseError, Port, PortRange, Query, Severity, Shown, Source, Status, Transport,
 };
 
 use generated::tables::{BY_NAME, KNOW, KNOW_NAMES, KNOW_RANGES, PORTED, RANGES, ROWS};

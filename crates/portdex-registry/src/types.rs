@@ -12,7 +12,8 @@ const SHOW_MAX: usize = 40;
 pub struct Shown(String);
 
 impl Shown {
-    fn new(s: &str) -> Self {
+    /// At most 40 characters of `s`, escaped, with its length when cut.
+    pub fn new(s: &str) -> Self {
         let mut out: String = s
             .chars()
             .take(SHOW_MAX)

@@ -18,7 +18,7 @@ use portdex_audit::AuditConfig;
 use portdex_net::{listeners, ListOptions, SocketSource};
 use portdex_registry::{
     all_assignments, category_counts, lookup, search, suggest, AnswerJson, AssignmentJson,
-    Category, HitKind, KnowledgeJson, Lang, PortRange, Query as RegQuery, Status, Transport,
+    Category, HitKind, KnowledgeJson, Lang, PortRange, Query as RegQuery, Shown, Status, Transport,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -59,9 +59,25 @@ fn rejected(e: impl std::fmt::Display) -> ApiError {
     bad_request(e.to_string())
 }
 
-/// At most 64 characters of what the user sent, for error messages.
-fn shown(s: &str) -> String {
-    s.chars().take(64).collect()
+/// A query parameter that must be a whole number in `range`; absent gives `default`.
+fn number_in(
+    name: &str,
+    value: Option<&str>,
+    range: std::ops::RangeInclusive<u32>,
+    default: u32,
+) -> Result<u32, ApiError> {
+    let Some(v) = value else { return Ok(default) };
+    v.parse::<u32>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            bad_request(format!(
+                "{name} '{}' is not a number from {} to {}",
+                Shown::new(v),
+                range.start(),
+                range.end()
+            ))
+        })
 }
 
 fn not_found(msg: impl Into<String>, extra: Value) -> ApiError {
@@ -168,19 +184,7 @@ async fn search_handler(
     if words.chars().count() > 200 {
         return Err(bad_request("q is longer than 200 characters"));
     }
-    let limit = match q.limit.as_deref() {
-        None => 20,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| {
-                bad_request(format!(
-                    "limit '{}' is not a number from 1 to 500",
-                    shown(l)
-                ))
-            })?,
-    };
+    let limit = number_in("limit", q.limit.as_deref(), 1..=500, 20)? as usize;
     let (hits, total) = search(words, limit);
     let hits: Vec<Value> = hits
         .iter()
@@ -213,19 +217,7 @@ async fn map(q: Result<Query<MapParam>, QueryRejection>) -> Result<Json<Value>, 
             .parse()
             .map_err(|e: portdex_registry::ParseError| bad_request(e.to_string()))?,
     };
-    let cells = match q.cells.as_deref() {
-        None => 64,
-        Some(c) => c
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=4096).contains(n))
-            .ok_or_else(|| {
-                bad_request(format!(
-                    "cells '{}' is not a number from 1 to 4096",
-                    shown(c)
-                ))
-            })?,
-    };
+    let cells = number_in("cells", q.cells.as_deref(), 1..=4096, 64)?;
     Ok(Json(json!({
         "lo": range.lo, "hi": range.hi,
         "cells": portdex_registry::density(range, cells),
@@ -375,7 +367,7 @@ async fn local_audit(
         Some(other) => {
             return Err(bad_request(format!(
                 "lang '{}' is not a language portdex speaks: en or ja",
-                shown(other)
+                Shown::new(other)
             )))
         }
     };

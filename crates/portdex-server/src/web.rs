@@ -77,7 +77,7 @@ pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
         "app.css" => file(StatusCode::OK, &headers, &STYLE),
         "icon.svg" => file(StatusCode::OK, &headers, &IMAGE),
         _ => super::not_found(
-            format!("no asset '{}'", super::shown(&name)),
+            format!("no asset '{}'", portdex_registry::Shown::new(&name)),
             serde_json::Value::Null,
         )
         .into_response(),
