@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{have, portdex, wait_for_port, Server};
+use common::{have, json_lines, portdex, wait_for_port, Server};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -87,6 +87,16 @@ fn audit_json(args: &[&str]) -> (Option<i32>, Value) {
         out.status.code(),
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}")),
     )
+}
+
+/// The finding on `port`; the test fails when there is none.
+fn finding_on(findings: &Value, port: u16) -> &Value {
+    findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["port"] == port)
+        .unwrap_or_else(|| panic!("no finding on {port}: {findings}"))
 }
 
 fn findings_on(report: &Value, port: u16) -> Vec<(String, String)> {
@@ -237,12 +247,7 @@ fn cleartext_protocols_are_flagged_with_their_encrypted_alternative() {
     };
     let (_, report) = audit_json(&[]);
     for (port, alt) in [(23, "SSH"), (21, "SFTP")] {
-        let f = report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["port"] == port)
-            .unwrap();
+        let f = finding_on(&report["findings"], port);
         assert_eq!(f["severity"], "high");
         assert_eq!(f["rule"], "cleartext-exposed");
         assert!(f["fix"].as_str().unwrap().contains(alt), "{f}");
@@ -391,12 +396,7 @@ fn audit_speaks_japanese_throughout_with_lang_ja() {
     let sock = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
     let port = sock.local_addr().unwrap().port();
     let (_, report) = audit_json(&["--lang", "ja"]);
-    let f = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["port"] == port)
-        .unwrap_or_else(|| panic!("no finding on {port}: {report}"));
+    let f = finding_on(&report["findings"], port);
     let (why, fix) = (f["why"].as_str().unwrap(), f["fix"].as_str().unwrap());
     assert!(
         why.contains("すべてのインターフェースから到達できます"),
@@ -407,12 +407,7 @@ fn audit_speaks_japanese_throughout_with_lang_ja() {
         "{fix}"
     );
     let (_, report) = audit_json(&["--lang", "en"]);
-    let f = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["port"] == port)
-        .unwrap();
+    let f = finding_on(&report["findings"], port);
     assert!(
         f["why"]
             .as_str()
@@ -428,15 +423,8 @@ fn audit_findings_as_json_lines() {
     let sock = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
     let port = sock.local_addr().unwrap().port();
     let out = portdex().args(["audit", "-f", "jsonl"]).output().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    let findings: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    let f = findings
-        .iter()
-        .find(|f| f["port"] == port)
-        .unwrap_or_else(|| panic!("no finding on {port}: {text}"));
+    let findings = Value::Array(json_lines(&String::from_utf8(out.stdout).unwrap()));
+    let f = finding_on(&findings, port);
     assert_eq!(f["exposure"], "all");
     assert!(f["rule"].as_str().unwrap().ends_with("-exposed"), "{f}");
     drop(sock);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{portdex, Helper};
+use common::{json_lines, portdex, Helper};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::process::Stdio;
@@ -422,10 +422,7 @@ fn ls_and_who_in_json_lines() {
     let h = Helper::hold(&[], &["tcp4:127.0.0.1:0", "udp4:127.0.0.1:0"]);
     let out = portdex().args(["ls", "-f", "jsonl"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let rows: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let rows = json_lines(&text);
     for (t, p) in [("tcp", h.ports[0]), ("udp", h.ports[1])] {
         let row = rows
             .iter()

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{have, portdex, wait_for_port, Helper, Server};
+use common::{have, json_lines, portdex, wait_for_port, Helper, Server};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -121,10 +121,7 @@ fn ipv6_loopback_and_a_port_list() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&text);
     assert_eq!(lines.len(), 1, "{text}");
     assert_eq!(lines[0]["host"], "::1");
     assert_eq!(lines[0]["port"], p);

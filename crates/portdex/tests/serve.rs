@@ -2,7 +2,7 @@
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::process::Stdio;
 
 mod common;
@@ -21,22 +21,8 @@ fn http_get(addr: &str, path: &str) -> String {
 
 #[test]
 fn serve_answers_on_loopback_and_stops_on_sigterm() {
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portdex"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap()
-        .to_owned();
-    assert!(addr.starts_with("127.0.0.1:"), "{line}");
+    let (mut server, addr) = common::serve(&[]);
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
     let res = http_get(&addr, "/api/v1/ports/443");
     assert!(res.starts_with("HTTP/1.1 200"), "{res}");
     assert!(res.contains("\"category\":\"well-known\""), "{res}");
@@ -45,9 +31,9 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
         res.starts_with("HTTP/1.1 404"),
         "nothing about this machine without --expose-local: {res}"
     );
-    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    let pid = rustix::process::Pid::from_raw(server.0.id() as i32).unwrap();
     rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
-    let status = child.wait().unwrap();
+    let status = server.0.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
 

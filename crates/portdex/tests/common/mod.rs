@@ -70,6 +70,10 @@ pub struct Server(pub Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // Already stopped and reaped by the test: its pid may belong to someone else now.
+        if matches!(self.0.try_wait(), Ok(Some(_))) {
+            return;
+        }
         if let Some(pid) = rustix::process::Pid::from_raw(self.0.id() as i32) {
             let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
         }
@@ -130,4 +134,11 @@ pub fn required(test: &str, present: bool, install: &str) -> bool {
         eprintln!("SKIPPED {test}: {install}");
     }
     present
+}
+
+/// Each line of `--format jsonl` output, parsed.
+pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
 }
