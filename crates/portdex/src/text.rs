@@ -111,6 +111,14 @@ pub fn status(s: Status, lang: Lang) -> &'static str {
 pub struct Words(pub Lang);
 
 impl Words {
+    /// Formats only the text of the language in use.
+    fn say(self, en: impl FnOnce() -> String, ja: impl FnOnce() -> String) -> String {
+        match self.0 {
+            Lang::En => en(),
+            Lang::Ja => ja(),
+        }
+    }
+
     fn pick<T>(self, en: T, ja: T) -> T {
         match self.0 {
             Lang::En => en,
@@ -185,9 +193,9 @@ impl Words {
     }
 
     pub fn owner_not_visible(self, user: &str) -> String {
-        self.pick(
-            format!("owner not visible, socket uid {user}"),
-            format!("所有プロセスは見えません（ソケットの uid {user}）"),
+        self.say(
+            || format!("owner not visible, socket uid {user}"),
+            || format!("所有プロセスは見えません（ソケットの uid {user}）"),
         )
     }
 
@@ -200,9 +208,9 @@ impl Words {
     }
 
     pub fn nothing_listens(self, port: u16) -> String {
-        self.pick(
-            format!("nothing listens on port {port}"),
-            format!("ポート {port} で待ち受けているものはありません"),
+        self.say(
+            || format!("nothing listens on port {port}"),
+            || format!("ポート {port} で待ち受けているものはありません"),
         )
     }
 
@@ -215,9 +223,9 @@ impl Words {
         } else {
             ""
         };
-        self.pick(
-            format!("{n} connection(s) in {state} use local port {port}{why}"),
-            format!("{state} の接続 {n} 件がローカルポート {port} を使っています{why}"),
+        self.say(
+            || format!("{n} connection(s) in {state} use local port {port}{why}"),
+            || format!("{state} の接続 {n} 件がローカルポート {port} を使っています{why}"),
         )
     }
 
@@ -236,16 +244,13 @@ impl Words {
     }
 
     pub fn ephemeral(self, port: u16, range: impl std::fmt::Display) -> String {
-        self.pick(
-            format!("{port} is in this machine's ephemeral range ({range}): outgoing connections may take it at any time"),
-            format!("{port} はこのマシンのエフェメラルポート範囲（{range}）内です。外向きの接続がいつでも使う可能性があります"),
-        )
+        self.say(|| format!("{port} is in this machine's ephemeral range ({range}): outgoing connections may take it at any time"), || format!("{port} はこのマシンのエフェメラルポート範囲（{range}）内です。外向きの接続がいつでも使う可能性があります"))
     }
 
     pub fn kill_prompt(self, signal: &str, who: &str, port: u16) -> String {
-        self.pick(
-            format!("send {signal} to {who} listening on port {port}? [y/N] "),
-            format!("ポート {port} で待ち受けている {who} に {signal} を送りますか? [y/N] "),
+        self.say(
+            || format!("send {signal} to {who} listening on port {port}? [y/N] "),
+            || format!("ポート {port} で待ち受けている {who} に {signal} を送りますか? [y/N] "),
         )
     }
 
@@ -263,9 +268,9 @@ impl Words {
     }
 
     pub fn port_free(self, port: u16) -> String {
-        self.pick(
-            format!("port {port} is free now"),
-            format!("ポート {port} は空きました"),
+        self.say(
+            || format!("port {port} is free now"),
+            || format!("ポート {port} は空きました"),
         )
     }
 
@@ -275,9 +280,9 @@ impl Words {
             (true, Lang::En) => "; --signal KILL forces it",
             (true, Lang::Ja) => "。--signal KILL で強制できます",
         };
-        self.pick(
-            format!("port {port} is still in use after {wait} s{hint}"),
-            format!("ポート {port} は {wait} 秒後もまだ使用中です{hint}"),
+        self.say(
+            || format!("port {port} is still in use after {wait} s{hint}"),
+            || format!("ポート {port} は {wait} 秒後もまだ使用中です{hint}"),
         )
     }
 
@@ -290,10 +295,7 @@ impl Words {
         closed: usize,
         filtered: usize,
     ) -> String {
-        self.pick(
-            format!("{host}: {ports} port(s) in {secs:.2} s: {open} open, {closed} closed, {filtered} filtered"),
-            format!("{host}: {ports} ポートを {secs:.2} 秒で走査: 開 {open}、閉 {closed}、フィルタ {filtered}"),
-        )
+        self.say(|| format!("{host}: {ports} port(s) in {secs:.2} s: {open} open, {closed} closed, {filtered} filtered"), || format!("{host}: {ports} ポートを {secs:.2} 秒で走査: 開 {open}、閉 {closed}、フィルタ {filtered}"))
     }
 
     pub fn scan_header(self) -> [&'static str; 7] {
