@@ -351,16 +351,35 @@ pub struct Stretch {
 /// assert!(map.iter().all(|s| s.assigned <= 16));
 /// ```
 pub fn density(range: PortRange, cells: u32) -> Vec<Stretch> {
-    // One bit per port; 8 KiB each, filled from the ~13k rows in microseconds.
-    let mut assigned = vec![0u64; 1024];
-    let mut known = vec![0u64; 1024];
-    let mark = |bits: &mut [u64], r: PortRange| {
-        for p in r.lo.max(range.lo)..=r.hi.min(range.hi) {
-            bits[usize::from(p) / 64] |= 1 << (p % 64);
-        }
-    };
-    for row in &ROWS[..PORTED] {
-        if row.status == 0 && row.lo <= range.hi && row.hi >= range.lo {
+    let (assigned, known) = port_bits();
+    let width = range.len().div_ceil(cells.clamp(1, range.len()));
+    (u32::from(range.lo)..=u32::from(range.hi))
+        .step_by(width as usize)
+        .map(|lo| {
+            let hi = (lo + width - 1).min(u32::from(range.hi));
+            Stretch {
+                lo: lo as u16,
+                hi: hi as u16,
+                assigned: count_bits(assigned, lo, hi),
+                known: count_bits(known, lo, hi),
+            }
+        })
+        .collect()
+}
+
+/// One bit per port: has an assigned IANA row; has a curated common use. Built once, on
+/// the first map asked for (about 13k rows), never at start-up.
+fn port_bits() -> &'static ([u64; 1024], [u64; 1024]) {
+    static BITS: std::sync::OnceLock<([u64; 1024], [u64; 1024])> = std::sync::OnceLock::new();
+    BITS.get_or_init(|| {
+        let mut assigned = [0u64; 1024];
+        let mut known = [0u64; 1024];
+        let mark = |bits: &mut [u64; 1024], r: PortRange| {
+            for p in r.lo..=r.hi {
+                bits[usize::from(p) / 64] |= 1 << (p % 64);
+            }
+        };
+        for row in ROWS[..PORTED].iter().filter(|row| row.status == 0) {
             mark(
                 &mut assigned,
                 PortRange {
@@ -369,28 +388,26 @@ pub fn density(range: PortRange, cells: u32) -> Vec<Stretch> {
                 },
             );
         }
-    }
-    for k in all_knowledge() {
-        if k.ports().overlaps(range) {
+        for k in all_knowledge() {
             mark(&mut known, k.ports());
         }
-    }
-    let width = range.len().div_ceil(cells.clamp(1, range.len()));
-    let count = |bits: &[u64], lo: u32, hi: u32| {
-        (lo..=hi)
-            .filter(|&p| bits[p as usize / 64] & (1 << (p % 64)) != 0)
-            .count() as u32
-    };
-    (u32::from(range.lo)..=u32::from(range.hi))
-        .step_by(width as usize)
-        .map(|lo| {
-            let hi = (lo + width - 1).min(u32::from(range.hi));
-            Stretch {
-                lo: lo as u16,
-                hi: hi as u16,
-                assigned: count(&assigned, lo, hi),
-                known: count(&known, lo, hi),
+        (assigned, known)
+    })
+}
+
+/// How many of the ports `lo..=hi` have their bit set: whole words at a time.
+fn count_bits(bits: &[u64; 1024], lo: u32, hi: u32) -> u32 {
+    let (first, last) = (lo as usize / 64, hi as usize / 64);
+    (first..=last)
+        .map(|w| {
+            let mut word = bits[w];
+            if w == first {
+                word &= u64::MAX << (lo % 64);
             }
+            if w == last {
+                word &= u64::MAX >> (63 - hi % 64);
+            }
+            word.count_ones()
         })
-        .collect()
+        .sum()
 }

@@ -438,4 +438,11 @@ fn ls_and_who_in_json_lines() {
     assert_eq!(text.lines().count(), 1, "one object, one line: {text}");
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["listeners"][0]["port"], h.ports[0]);
+    let out = portdex()
+        .args(["free", "-n", "3", "-f", "jsonl"])
+        .output()
+        .unwrap();
+    let lines = json_lines(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(lines.len(), 1, "one object, one line");
+    assert_eq!(lines[0]["ports"].as_array().unwrap().len(), 3);
 }
