@@ -1,13 +1,26 @@
 //! Firewall rules that allow only what is listed (names, ports, ranges) and drop every
-//! other inbound connection, for nftables, ufw, iptables (iptables-restore) and
-//! firewalld. The rules always keep loopback, established connections and ICMP.
+//! other inbound connection, for nftables, ufw, iptables (iptables-restore --noflush) and
+//! firewalld. The rules always keep loopback, established connections and ICMP, and
+//! each backend touches only what it owns: nftables its own table `inet portdex`,
+//! iptables its own chain `PORTDEX-INPUT` (jumped to from INPUT), firewalld its own zone
+//! `portdex`, ufw its own rules (never a reset).
+//!
+//! Before rules are written, [`plan`] follows named services to the ports their
+//! processes really listen on (`ssh` → the sshd on 2222), and [`lockouts`] says which
+//! SSH ports the rules would close: the one of the session the user is in, and every
+//! port an sshd listens on. Applying them with a rollback is in [`apply`](crate::apply).
 
+use crate::{implied_by_process, Finding};
 use portdex_net::Snapshot;
-use portdex_registry::{assignments_named, knowledge_named, suggest, PortRange, Status, Transport};
+use portdex_registry::{
+    assignments_named, knowledge_named, suggest, Lang, PortRange, Severity, Status, Transport,
+};
+use serde::Serialize;
 use std::fmt::Write;
+use std::net::IpAddr;
 
 /// One allowed port or range on one transport.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Allow {
     /// tcp or udp.
     pub transport: Transport,
@@ -15,19 +28,47 @@ pub struct Allow {
     pub ports: PortRange,
     /// What the user wrote (or the listener's service), for comments.
     pub label: String,
+    /// Where the port comes from.
+    pub origin: Origin,
+}
+
+/// Where an allowed port comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// The user wrote the number.
+    Port,
+    /// A name, through the registry or the curated knowledge.
+    Registry,
+    /// A name, followed to where its process listens on this machine.
+    Listener,
+    /// `--from-listeners`: something listens there on another interface now.
+    Exposed,
 }
 
 /// Firewall front-ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// nftables ruleset (`nft -f`).
     Nftables,
     /// ufw commands.
     Ufw,
-    /// iptables-restore and ip6tables-restore input.
+    /// iptables-restore (or ip6tables-restore) input, for `--noflush`.
     Iptables,
     /// firewall-cmd commands.
     Firewalld,
+}
+
+/// An address family, for the backends that write one file per family (iptables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Family {
+    /// IPv4 (iptables).
+    #[serde(rename = "4")]
+    V4,
+    /// IPv6 (ip6tables).
+    #[serde(rename = "6")]
+    V6,
 }
 
 /// Why an allow list could not be read.
@@ -52,78 +93,101 @@ pub enum AllowError {
         /// ", did you mean …" or nothing.
         hint: String,
     },
+    /// A name without a port on the transport asked for.
+    #[error(
+        "--allow item '{item}': it has no {transport} port (--proto {transport}); it uses {uses}"
+    )]
+    NoSuchTransport {
+        /// The item.
+        item: String,
+        /// The transport asked for.
+        transport: Transport,
+        /// The transports it has.
+        uses: String,
+    },
+    /// Firewall rules cover tcp and udp only.
+    #[error("--proto {0}: firewall rules are written for tcp and udp")]
+    Transport(Transport),
 }
 
-fn parse_item(item: &str) -> Result<Vec<Allow>, AllowError> {
+/// One item of the allow list, read.
+#[derive(Debug, Clone)]
+struct Item {
+    /// The name, for items that are names.
+    name: Option<String>,
+    /// The ports the registry (or the number) gives.
+    allows: Vec<Allow>,
+}
+
+fn shown(item: &str) -> String {
+    portdex_registry::Shown::new(item).to_string()
+}
+
+fn parse_item(item: &str, proto: Option<Transport>) -> Result<Item, AllowError> {
     let item = item.trim();
     if item.is_empty() {
         return Err(AllowError::Empty);
     }
-    let (body, proto) = match item.rsplit_once('/') {
-        Some((b, p)) if p.eq_ignore_ascii_case("tcp") || p.eq_ignore_ascii_case("udp") => (
-            b,
-            Some(p.parse::<Transport>().map_err(|e| AllowError::BadPort {
-                item: item.into(),
-                reason: e.to_string(),
-            })?),
-        ),
+    let (body, explicit) = match item.rsplit_once('/') {
+        Some((b, p)) if p.eq_ignore_ascii_case("tcp") || p.eq_ignore_ascii_case("udp") => {
+            let t = if p.eq_ignore_ascii_case("tcp") {
+                Transport::Tcp
+            } else {
+                Transport::Udp
+            };
+            if proto.is_some_and(|want| want != t) {
+                return Err(AllowError::BadPort {
+                    item: shown(item),
+                    reason: format!("it says /{t} but --proto says {}", proto.unwrap_or(t)),
+                });
+            }
+            (b, Some(t))
+        }
         _ => (item, None),
     };
+    let want = explicit.or(proto);
     if body.starts_with(|c: char| c.is_ascii_digit()) || body.starts_with('-') {
         let ports: PortRange =
             body.parse()
                 .map_err(|e: portdex_registry::ParseError| AllowError::BadPort {
-                    item: item.into(),
+                    item: shown(item),
                     reason: e.to_string(),
                 })?;
         if ports.lo == 0 {
             return Err(AllowError::BadPort {
-                item: item.into(),
+                item: shown(item),
                 reason: "port 0 is not a port a process listens on".into(),
             });
         }
-        let transports = proto.map_or(vec![Transport::Tcp], |t| vec![t]);
-        return Ok(transports
-            .into_iter()
-            .map(|transport| Allow {
-                transport,
+        return Ok(Item {
+            name: None,
+            allows: vec![Allow {
+                transport: want.unwrap_or(Transport::Tcp),
                 ports,
                 label: item.into(),
-            })
-            .collect());
+                origin: Origin::Port,
+            }],
+        });
     }
     let name = body.to_ascii_lowercase();
-    let mut out = Vec::new();
+    let mut found: Vec<(Transport, PortRange)> = Vec::new();
     // A curated entry knows the transports a service really uses (ssh: tcp only).
     if let Some(k) = knowledge_named(&name).next() {
-        for t in k
-            .transports()
-            .filter(|t| matches!(t, Transport::Tcp | Transport::Udp))
-        {
-            if proto.is_none_or(|p| p == t) {
-                out.push(Allow {
-                    transport: t,
-                    ports: k.ports(),
-                    label: name.clone(),
-                });
-            }
-        }
+        found.extend(
+            k.transports()
+                .filter(|t| matches!(t, Transport::Tcp | Transport::Udp))
+                .map(|t| (t, k.ports())),
+        );
     } else {
         for a in assignments_named(&name) {
             if let (Some(t @ (Transport::Tcp | Transport::Udp)), Some(ports), Status::Assigned) =
                 (a.transport(), a.ports(), a.status())
             {
-                if proto.is_none_or(|p| p == t) {
-                    out.push(Allow {
-                        transport: t,
-                        ports,
-                        label: name.clone(),
-                    });
-                }
+                found.push((t, ports));
             }
         }
     }
-    if out.is_empty() {
+    if found.is_empty() {
         let close = suggest(&name, 3);
         let hint = if close.is_empty() {
             String::new()
@@ -131,29 +195,123 @@ fn parse_item(item: &str) -> Result<Vec<Allow>, AllowError> {
             format!("; did you mean {}?", close.join(", "))
         };
         return Err(AllowError::UnknownName {
-            item: item.into(),
+            item: shown(item),
             hint,
         });
     }
-    Ok(out)
+    let allows: Vec<Allow> = found
+        .iter()
+        .filter(|(t, _)| want.is_none_or(|w| w == *t))
+        .map(|&(transport, ports)| Allow {
+            transport,
+            ports,
+            label: name.clone(),
+            origin: Origin::Registry,
+        })
+        .collect();
+    if allows.is_empty() {
+        let mut uses: Vec<&str> = found.iter().map(|(t, _)| t.as_str()).collect();
+        uses.dedup();
+        return Err(AllowError::NoSuchTransport {
+            item: shown(item),
+            transport: want.unwrap_or(Transport::Tcp),
+            uses: uses.join(" and "),
+        });
+    }
+    Ok(Item {
+        name: Some(name),
+        allows,
+    })
 }
 
-/// Reads a comma-separated allow list: `ssh,https,8000-8100,53/udp`.
-pub fn parse_allow(list: &str) -> Result<Vec<Allow>, AllowError> {
+fn check_proto(proto: Option<Transport>) -> Result<(), AllowError> {
+    match proto {
+        Some(t @ (Transport::Sctp | Transport::Dccp)) => Err(AllowError::Transport(t)),
+        _ => Ok(()),
+    }
+}
+
+/// Reads a comma-separated allow list (`ssh,https,8000-8100,53/udp`) as the registry
+/// gives it, without looking at this machine. `proto` keeps one transport: names keep
+/// their ports on it, bare numbers take it (else tcp).
+pub fn parse_allow(list: &str, proto: Option<Transport>) -> Result<Vec<Allow>, AllowError> {
+    check_proto(proto)?;
     let mut out = Vec::new();
     for item in list.split(',') {
-        out.extend(parse_item(item)?);
+        out.extend(parse_item(item, proto)?.allows);
     }
     Ok(normalize(out))
 }
 
-/// The exposed listeners of a snapshot, as an allow list.
-pub fn allow_from_listeners(snapshot: &Snapshot) -> Vec<Allow> {
-    normalize(
-        snapshot
+/// A named service found listening on this machine on other ports than the registry's.
+#[derive(Debug, Clone, Serialize)]
+pub struct Followed {
+    /// The name in the allow list.
+    pub name: String,
+    /// The process that serves it.
+    pub process: String,
+    /// Its pid.
+    pub pid: u32,
+    /// Where it listens (on other interfaces than loopback), now allowed.
+    pub listens: Vec<(Transport, u16)>,
+    /// The registry's ports, which were not allowed for it (nothing of it listens there).
+    pub registry: Vec<(Transport, PortRange)>,
+}
+
+/// What the rules will allow, and what the user should hear first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// The allowed ports, by transport and port.
+    pub allow: Vec<Allow>,
+    /// Names followed to where their processes listen.
+    pub followed: Vec<Followed>,
+    /// With `--from-listeners`: findings of high or critical severity whose listener the
+    /// rules allow (redis reachable from everywhere stays so).
+    pub risky: Vec<Finding>,
+}
+
+/// Options of [`plan`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions<'a> {
+    /// The allow list, as the user wrote it.
+    pub allow: Option<&'a str>,
+    /// Only this transport.
+    pub proto: Option<Transport>,
+    /// Also allow what listens on other interfaces now.
+    pub from_listeners: bool,
+    /// Language of the findings in [`Plan::risky`].
+    pub lang: Lang,
+}
+
+/// Reads the allow list and looks at this machine: a named service whose process
+/// listens on other interfaces gets the ports it really listens on (sshd on 2222:
+/// `ssh` allows 2222, not 22), and `--from-listeners` adds every exposed listener.
+pub fn plan(snapshot: &Snapshot, opts: PlanOptions<'_>) -> Result<Plan, AllowError> {
+    check_proto(opts.proto)?;
+    let mut allow = Vec::new();
+    let mut followed = Vec::new();
+    for item in opts.allow.into_iter().flat_map(|l| l.split(',')) {
+        let item = parse_item(item, opts.proto)?;
+        match item
+            .name
+            .as_deref()
+            .and_then(|n| follow(snapshot, n, &item))
+        {
+            Some((ports, f)) => {
+                allow.extend(ports);
+                followed.push(f);
+            }
+            None => allow.extend(item.allows),
+        }
+    }
+    let mut risky = Vec::new();
+    if opts.from_listeners {
+        let exposed: Vec<Allow> = snapshot
             .listeners
             .iter()
             .filter(|l| l.exposure.is_exposed())
+            .filter(|l| matches!(l.transport, Transport::Tcp | Transport::Udp))
+            .filter(|l| opts.proto.is_none_or(|p| p == l.transport))
             .map(|l| Allow {
                 transport: l.transport,
                 ports: PortRange::single(l.port),
@@ -163,16 +321,177 @@ pub fn allow_from_listeners(snapshot: &Snapshot) -> Vec<Allow> {
                     .map(|p| p.name.clone())
                     .or_else(|| l.registry_service.map(str::to_owned))
                     .unwrap_or_else(|| "listener".into()),
+                origin: Origin::Exposed,
             })
-            .collect(),
-    )
+            .collect();
+        let report = crate::audit(snapshot, &crate::AuditConfig::default(), opts.lang);
+        risky = report
+            .findings
+            .into_iter()
+            .filter(|f| f.severity >= Severity::High)
+            .filter(|f| {
+                exposed
+                    .iter()
+                    .any(|a| a.transport == f.transport && a.ports.contains(f.port))
+            })
+            .collect();
+        allow.extend(exposed);
+    }
+    Ok(Plan {
+        allow: normalize(allow),
+        followed,
+        risky,
+    })
+}
+
+/// Where the process serving `name` listens on other interfaces, when that is not
+/// (only) the registry's port.
+fn follow(snapshot: &Snapshot, name: &str, item: &Item) -> Option<(Vec<Allow>, Followed)> {
+    let k = knowledge_named(name).next()?;
+    let transports: Vec<Transport> = item.allows.iter().map(|a| a.transport).collect();
+    let serving: Vec<&portdex_net::Listener> = snapshot
+        .listeners
+        .iter()
+        .filter(|l| l.exposure.is_exposed() && transports.contains(&l.transport))
+        .filter(|l| implied_by_process(l).is_some_and(|s| s.name() == k.name()))
+        .collect();
+    let first = serving.first()?;
+    let mut listens: Vec<(Transport, u16)> =
+        serving.iter().map(|l| (l.transport, l.port)).collect();
+    listens.sort_unstable();
+    listens.dedup();
+    if listens.iter().all(|&(t, p)| {
+        item.allows
+            .iter()
+            .any(|a| a.transport == t && a.ports.contains(p))
+    }) {
+        return None; // it listens where the registry says: nothing to follow
+    }
+    let process = first.processes.first()?;
+    let ports = listens
+        .iter()
+        .map(|&(transport, port)| Allow {
+            transport,
+            ports: PortRange::single(port),
+            label: name.to_owned(),
+            origin: Origin::Listener,
+        })
+        .collect();
+    let registry = item
+        .allows
+        .iter()
+        .filter(|a| {
+            !listens
+                .iter()
+                .any(|&(t, p)| a.transport == t && a.ports.contains(p))
+        })
+        .map(|a| (a.transport, a.ports))
+        .collect();
+    Some((
+        ports,
+        Followed {
+            name: name.to_owned(),
+            process: process.name.clone(),
+            pid: process.pid,
+            listens,
+            registry,
+        },
+    ))
 }
 
 /// Sorts an allow list by transport and port and keeps one rule per port range.
 pub fn normalize(mut v: Vec<Allow>) -> Vec<Allow> {
-    v.sort_by_key(|a| (a.transport, a.ports));
+    v.sort_by_key(|a| (a.transport, a.ports, a.origin));
     v.dedup_by(|a, b| a.transport == b.transport && a.ports == b.ports);
     v
+}
+
+/// An SSH port the rules would close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lockout {
+    /// The port (tcp).
+    pub port: u16,
+    /// Why it matters.
+    pub reason: LockoutReason,
+}
+
+/// Why closing a port would lock the user out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum LockoutReason {
+    /// The SSH session this command runs in came in on it (SSH_CONNECTION/SSH_CLIENT).
+    Session {
+        /// The variable that says so.
+        variable: &'static str,
+    },
+    /// An SSH server listens on it, on other interfaces than loopback.
+    Sshd {
+        /// The process (sshd; systemd for a socket-activated sshd on 22).
+        process: String,
+        /// Its pid, when visible.
+        pid: Option<u32>,
+        /// The address it listens on.
+        address: IpAddr,
+    },
+}
+
+/// The server port of an SSH session, from `SSH_CONNECTION` ("client port server port")
+/// or else `SSH_CLIENT` ("client port server-port").
+pub fn ssh_session_port(
+    ssh_connection: Option<&str>,
+    ssh_client: Option<&str>,
+) -> Option<(u16, &'static str)> {
+    let field = |v: Option<&str>, i: usize| v?.split_whitespace().nth(i)?.parse::<u16>().ok();
+    field(ssh_connection, 3)
+        .map(|p| (p, "SSH_CONNECTION"))
+        .or_else(|| field(ssh_client, 2).map(|p| (p, "SSH_CLIENT")))
+        .filter(|(p, _)| *p != 0)
+}
+
+/// The SSH ports the allow list would close: the session's own (`session`, from
+/// [`ssh_session_port`]) and every TCP port an SSH server listens on from other
+/// machines' reach (a known SSH server process, or anything on 22).
+pub fn lockouts(
+    allow: &[Allow],
+    snapshot: &Snapshot,
+    session: Option<(u16, &'static str)>,
+) -> Vec<Lockout> {
+    let open = |port: u16| {
+        allow
+            .iter()
+            .any(|a| a.transport == Transport::Tcp && a.ports.contains(port))
+    };
+    let mut out = Vec::new();
+    if let Some((port, variable)) = session {
+        if !open(port) {
+            out.push(Lockout {
+                port,
+                reason: LockoutReason::Session { variable },
+            });
+        }
+    }
+    for l in &snapshot.listeners {
+        if l.transport != Transport::Tcp || !l.exposure.is_exposed() || open(l.port) {
+            continue;
+        }
+        let ssh = implied_by_process(l).is_some_and(|k| k.name() == "ssh");
+        if !ssh && l.port != 22 {
+            continue;
+        }
+        if out.iter().any(|o: &Lockout| o.port == l.port) {
+            continue;
+        }
+        let p = l.processes.first();
+        out.push(Lockout {
+            port: l.port,
+            reason: LockoutReason::Sshd {
+                process: p.map_or_else(|| "?".to_owned(), |p| p.name.clone()),
+                pid: p.map(|p| p.pid),
+                address: l.address,
+            },
+        });
+    }
+    out
 }
 
 fn port_text(p: PortRange, range_sep: &str) -> String {
@@ -189,9 +508,46 @@ fn sanitize_comment(s: &str) -> String {
         .collect()
 }
 
-/// Writes the rules for a backend. `docker` adds the warning that Docker's published
-/// ports bypass these rules.
-pub fn render(backend: Backend, allow: &[Allow], docker: bool) -> String {
+/// What [`render`] writes besides the rules.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    /// For iptables: which family's file (iptables-restore or ip6tables-restore).
+    pub family: Family,
+    /// Some listener is a docker-proxy: say that published ports bypass these rules.
+    pub docker: bool,
+    /// Language of the comments.
+    pub lang: Lang,
+}
+
+fn say(lang: Lang, en: &str, ja: &str) -> String {
+    match lang {
+        Lang::En => en.to_owned(),
+        Lang::Ja => ja.to_owned(),
+    }
+}
+
+/// The name of the iptables chain portdex owns.
+pub const IPTABLES_CHAIN: &str = "PORTDEX-INPUT";
+/// The nftables table portdex owns (family inet).
+pub const NFT_TABLE: &str = "portdex";
+/// The firewalld zone portdex owns.
+pub const FIREWALLD_ZONE: &str = "portdex";
+
+/// Writes the rules for a backend.
+pub fn render(backend: Backend, allow: &[Allow], opts: RenderOptions) -> String {
+    render_with(backend, allow, opts, true)
+}
+
+/// [`render`], but the iptables output leaves out the jump from INPUT when
+/// `iptables_jump` is false (it is already there: loading the file again would add a
+/// second one).
+pub fn render_with(
+    backend: Backend,
+    allow: &[Allow],
+    opts: RenderOptions,
+    iptables_jump: bool,
+) -> String {
+    let lang = opts.lang;
     let mut o = String::new();
     let summary: Vec<String> = allow
         .iter()
@@ -205,18 +561,30 @@ pub fn render(backend: Backend, allow: &[Allow], docker: bool) -> String {
         })
         .collect();
     let summary = if summary.is_empty() {
-        "nothing".to_owned()
+        say(lang, "nothing", "なし")
     } else {
         summary.join(", ")
     };
-    let docker_note = "# Docker: published container ports bypass these rules (Docker inserts its own\n# iptables rules); filter them in the DOCKER-USER chain or publish on 127.0.0.1.\n";
+    let head = match lang {
+        Lang::En => format!("# Written by portdex. Inbound: allow only {summary}; drop the rest (loopback, established connections and ICMP stay allowed)."),
+        Lang::Ja => format!("# portdex が作成。受信：{summary} だけを許可し、残りは破棄します（ループバック、確立済みの接続、ICMP は許可のまま）。"),
+    };
+    let docker_note = say(lang,
+        "# Docker: published container ports bypass these rules (Docker inserts its own\n# iptables rules); filter them in the DOCKER-USER chain or publish on 127.0.0.1.\n",
+        "# Docker: 公開されたコンテナのポートはこのルールを迂回します（Docker は独自の iptables\n# ルールを挿入します）。DOCKER-USER チェーンでフィルタするか、127.0.0.1 で公開してください。\n");
     match backend {
         Backend::Nftables => {
-            let _ = writeln!(o, "#!/usr/sbin/nft -f\n# Written by portdex. Inbound: allow only {summary}; drop the rest.");
-            if docker {
-                o.push_str(docker_note);
+            let _ = writeln!(o, "#!/usr/sbin/nft -f\n{head}");
+            o.push_str(&say(lang,
+                "# Only the table inet portdex is replaced (in one transaction); other tables stay.\n# Remove it: nft delete table inet portdex\n",
+                "# 置き換えるのは table inet portdex だけです（1 つのトランザクション）。ほかのテーブルはそのままです。\n# 削除するには: nft delete table inet portdex\n"));
+            if opts.docker {
+                o.push_str(&docker_note);
             }
-            o.push_str("table inet portdex\ndelete table inet portdex\ntable inet portdex {\n");
+            let _ = writeln!(
+                o,
+                "table inet {NFT_TABLE}\ndelete table inet {NFT_TABLE}\ntable inet {NFT_TABLE} {{"
+            );
             o.push_str(
                 "\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n",
             );
@@ -235,14 +603,14 @@ pub fn render(backend: Backend, allow: &[Allow], docker: bool) -> String {
             o.push_str("\t}\n}\n");
         }
         Backend::Ufw => {
-            let _ = writeln!(
-                o,
-                "# Written by portdex. Inbound: allow only {summary}; deny the rest."
-            );
-            if docker {
-                o.push_str(docker_note);
+            let _ = writeln!(o, "#!/bin/sh\n{head}");
+            o.push_str(&say(lang,
+                "# ufw keeps the rules it already has (nothing is reset): `ufw status numbered`\n# lists them; delete those you do not want with `ufw delete N`.\n",
+                "# ufw は既存のルールを残します（リセットしません）。`ufw status numbered` で一覧し、\n# 不要なものは `ufw delete N` で削除してください。\n"));
+            if opts.docker {
+                o.push_str(&docker_note);
             }
-            o.push_str("ufw default deny incoming\nufw default allow outgoing\n");
+            o.push_str("set -e\nufw default deny incoming\n");
             for a in allow {
                 let _ = writeln!(
                     o,
@@ -255,47 +623,68 @@ pub fn render(backend: Backend, allow: &[Allow], docker: bool) -> String {
             o.push_str("ufw enable\n");
         }
         Backend::Iptables => {
-            let _ = writeln!(
-                o,
-                "# Written by portdex. Inbound: allow only {summary}; drop the rest.\n# The IPv4 part is for iptables-restore, the IPv6 part for ip6tables-restore."
-            );
-            if docker {
-                o.push_str(docker_note);
+            let (tool, icmp) = match opts.family {
+                Family::V4 => ("iptables-restore", "icmp"),
+                Family::V6 => ("ip6tables-restore", "ipv6-icmp"),
+            };
+            let _ = writeln!(o, "{head}");
+            let _ = match lang {
+                Lang::En => writeln!(o, "# Load with: {tool} --noflush < FILE. Only the chain {IPTABLES_CHAIN} is (re)written,\n# and INPUT gets one rule that jumps to it; FORWARD, Docker's and fail2ban's chains,\n# and the other tables stay as they are. Without --noflush, {tool} would empty the\n# whole filter table first."),
+                Lang::Ja => writeln!(o, "# 読み込み: {tool} --noflush < FILE。書き換えるのはチェーン {IPTABLES_CHAIN} だけで、\n# INPUT にはそこへジャンプするルールを 1 つ加えます。FORWARD、Docker や fail2ban のチェーン、\n# ほかのテーブルはそのままです。--noflush なしでは {tool} が filter テーブル全体を空にします。"),
+            };
+            if opts.docker {
+                o.push_str(&docker_note);
             }
-            for (family, icmp) in [("IPv4", "icmp"), ("IPv6", "ipv6-icmp")] {
-                let _ = writeln!(o, "# {family}\n*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]");
-                o.push_str("-A INPUT -i lo -j ACCEPT\n-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n");
-                o.push_str("-A INPUT -m conntrack --ctstate INVALID -j DROP\n");
-                let _ = writeln!(o, "-A INPUT -p {icmp} -j ACCEPT");
-                for a in allow {
-                    let _ = writeln!(
-                        o,
-                        "-A INPUT -p {t} -m {t} --dport {} -m comment --comment \"{}\" -j ACCEPT",
-                        port_text(a.ports, ":"),
-                        sanitize_comment(&a.label),
-                        t = a.transport
-                    );
-                }
-                o.push_str("COMMIT\n");
-            }
-        }
-        Backend::Firewalld => {
-            let _ = writeln!(
-                o,
-                "# Written by portdex. Inbound: allow only {summary} in the default zone.\n# Review the zone's other services first: firewall-cmd --list-all"
-            );
-            if docker {
-                o.push_str(docker_note);
-            }
+            let _ = writeln!(o, "*filter\n:{IPTABLES_CHAIN} - [0:0]");
+            let c = IPTABLES_CHAIN;
+            let _ = writeln!(o, "-A {c} -i lo -j ACCEPT\n-A {c} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n-A {c} -m conntrack --ctstate INVALID -j DROP\n-A {c} -p {icmp} -j ACCEPT");
             for a in allow {
                 let _ = writeln!(
                     o,
-                    "firewall-cmd --permanent --add-port={}/{}",
+                    "-A {c} -p {t} -m {t} --dport {} -m comment --comment \"{}\" -j ACCEPT",
+                    port_text(a.ports, ":"),
+                    sanitize_comment(&a.label),
+                    t = a.transport
+                );
+            }
+            let _ = writeln!(o, "-A {c} -j DROP");
+            if iptables_jump {
+                let _ = writeln!(o, "-A INPUT -j {c}");
+            }
+            o.push_str("COMMIT\n");
+        }
+        Backend::Firewalld => {
+            let z = FIREWALLD_ZONE;
+            let _ = writeln!(o, "#!/bin/sh\n{head}");
+            let _ = match lang {
+                Lang::En => writeln!(o, "# firewalld: a zone of its own, \"{z}\" (target default: the rest is rejected,\n# ICMP stays allowed), made the default zone. The zone that was the default and its\n# services (public: ssh, dhcpv6-client) stay as they were; interfaces and sources\n# bound to another zone keep it: firewall-cmd --get-active-zones.\n# Run: sh FILE (firewalld running), or sh FILE --offline (firewall-offline-cmd)."),
+                Lang::Ja => writeln!(o, "# firewalld: 専用のゾーン \"{z}\"（target default: 残りは拒否、ICMP は許可のまま）を作り、\n# 既定のゾーンにします。それまで既定だったゾーンとそのサービス（public: ssh, dhcpv6-client）は\n# そのままです。別のゾーンに属するインターフェースや送信元はそのゾーンのままです:\n# firewall-cmd --get-active-zones\n# 実行: sh FILE（firewalld 稼働中）または sh FILE --offline（firewall-offline-cmd）。"),
+            };
+            if opts.docker {
+                o.push_str(&docker_note);
+            }
+            o.push_str("set -eu\nif [ \"${1:-}\" = --offline ]; then p=firewall-offline-cmd; d=firewall-offline-cmd; else p=\"firewall-cmd --permanent\"; d=firewall-cmd; fi\n");
+            let _ = writeln!(
+                o,
+                "$p --get-zones | tr ' ' '\\n' | grep -qx {z} || $p --new-zone={z}"
+            );
+            let _ = writeln!(
+                o,
+                "for x in $($p --zone={z} --list-ports); do $p --zone={z} --remove-port=\"$x\"; done"
+            );
+            let _ = writeln!(o, "for x in $($p --zone={z} --list-services); do $p --zone={z} --remove-service=\"$x\"; done");
+            for a in allow {
+                let _ = writeln!(
+                    o,
+                    "$p --zone={z} --add-port={}/{}",
                     port_text(a.ports, "-"),
                     a.transport
                 );
             }
-            o.push_str("firewall-cmd --reload\n");
+            let _ = writeln!(
+                o,
+                "[ \"$d\" = firewall-offline-cmd ] || firewall-cmd --reload\n[ \"$($d --get-default-zone)\" = {z} ] || $d --set-default-zone={z}"
+            );
         }
     }
     o
@@ -305,17 +694,37 @@ pub fn render(backend: Backend, allow: &[Allow], docker: bool) -> String {
 mod tests {
     use super::*;
 
+    fn shown(a: &[Allow]) -> Vec<String> {
+        a.iter()
+            .map(|a| format!("{}/{}", a.ports, a.transport))
+            .collect()
+    }
+
     #[test]
     fn names_ports_and_ranges() {
-        let a = parse_allow("ssh,https,8000-8100,53/udp").unwrap();
-        let got: Vec<String> = a
-            .iter()
-            .map(|a| format!("{}/{}", a.ports, a.transport))
-            .collect();
+        let a = parse_allow("ssh,https,8000-8100,53/udp", None).unwrap();
         assert_eq!(
-            got,
+            shown(&a),
             ["22/tcp", "443/tcp", "8000-8100/tcp", "53/udp", "443/udp"]
         );
+    }
+
+    #[test]
+    fn proto_keeps_one_transport() {
+        let a = parse_allow("https,8000,53", Some(Transport::Udp)).unwrap();
+        assert_eq!(shown(&a), ["53/udp", "443/udp", "8000/udp"]);
+        let e = parse_allow("ssh", Some(Transport::Udp))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'ssh'") && e.contains("no udp port"), "{e}");
+        let e = parse_allow("22/tcp", Some(Transport::Udp))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'22/tcp'") && e.contains("--proto"), "{e}");
+        let e = parse_allow("22", Some(Transport::Sctp))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("sctp") && e.contains("tcp and udp"), "{e}");
     }
 
     #[test]
@@ -328,8 +737,22 @@ mod tests {
             ("0", "port 0"),
             ("postgress", "did you mean postgres"),
         ] {
-            let e = parse_allow(list).unwrap_err().to_string();
+            let e = parse_allow(list, None).unwrap_err().to_string();
             assert!(e.contains(want), "{list}: {e}");
         }
+    }
+
+    #[test]
+    fn the_session_port_comes_from_ssh_connection_else_ssh_client() {
+        assert_eq!(
+            ssh_session_port(Some("10.0.0.5 51234 10.0.0.1 2222"), Some("x 1 22")),
+            Some((2222, "SSH_CONNECTION"))
+        );
+        assert_eq!(
+            ssh_session_port(None, Some("10.0.0.5 51234 22")),
+            Some((22, "SSH_CLIENT"))
+        );
+        assert_eq!(ssh_session_port(Some("garbage"), None), None);
+        assert_eq!(ssh_session_port(None, None), None);
     }
 }

@@ -1,10 +1,12 @@
 //! From listeners and the registry's knowledge to findings, and from an allow list to
 //! firewall rules. The guide's three habits as code: close what you do not need (see
 //! it), put a firewall in front ([`firewall`]), use the encrypted protocol (each
-//! finding says which). No I/O here: the caller lists the listeners and reads files.
+//! finding says which). No I/O here but in [`apply`], which runs the firewall's own
+//! tools: the caller lists the listeners and reads files.
 
 #![forbid(unsafe_code)]
 
+pub mod apply;
 pub mod config;
 pub mod firewall;
 
@@ -71,8 +73,9 @@ impl Report {
 
 /// Process names of well-known servers and the curated name of what they serve: a
 /// server found by its process on another port is still that server.
-const PROCESS_SERVICES: &[(&str, &str)] = &[
+pub(crate) const PROCESS_SERVICES: &[(&str, &str)] = &[
     ("sshd", "ssh"),
+    ("dropbear", "ssh"),
     ("redis-server", "redis"),
     ("valkey-server", "redis"),
     ("memcached", "memcache"),
@@ -98,7 +101,7 @@ const PROCESS_SERVICES: &[(&str, &str)] = &[
 ];
 
 /// The curated entry a process implies, when its name is a known server's.
-fn implied_by_process(l: &Listener) -> Option<Knowledge> {
+pub(crate) fn implied_by_process(l: &Listener) -> Option<Knowledge> {
     l.processes.iter().find_map(|p| {
         let (_, service) = PROCESS_SERVICES.iter().find(|(name, _)| *name == p.name)?;
         knowledge_named(service).find(|k| k.has_transport(l.transport))

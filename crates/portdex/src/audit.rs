@@ -1,9 +1,13 @@
 //! `audit` and `firewall`: read arguments and files, ask portdex-audit, render.
 
-use crate::cli::{BackendArg, Format};
-use crate::text::clean;
+use crate::cli::{BackendArg, FirewallArgs, Format};
+use crate::scan::parse_duration_of;
+use crate::text::{clean, Words};
 use crate::{Config, FOUND, NOT_FOUND};
-use portdex_audit::firewall::{allow_from_listeners, normalize, parse_allow, render, Backend};
+use portdex_audit::apply as fa;
+use portdex_audit::firewall::{
+    self as fw, Backend, Family, LockoutReason, PlanOptions, RenderOptions,
+};
 use portdex_audit::{AuditConfig, Report};
 use portdex_net::{listeners, ListOptions, SocketSource};
 use portdex_registry::{Lang, Severity};
@@ -170,31 +174,306 @@ fn human(out: &mut String, config: &Config, report: &Report) {
 /// `portdex firewall`
 pub fn firewall(
     out: &mut String,
-    allow: Option<&str>,
-    from_listeners: bool,
-    backend: BackendArg,
+    config: &Config,
+    args: &FirewallArgs,
     source: &dyn SocketSource,
 ) -> Result<u8, String> {
-    let mut rules = match allow {
-        Some(list) => parse_allow(list).map_err(|e| e.to_string())?,
-        None => Vec::new(),
-    };
-    let snap = listeners(source, ListOptions::default())
-        .map_err(|e| format!("cannot list sockets: {e}"))?;
-    if from_listeners {
-        rules.extend(allow_from_listeners(&snap));
-        rules = normalize(rules);
-    }
-    let docker = snap
-        .listeners
-        .iter()
-        .any(|l| l.processes.iter().any(|p| p.name == "docker-proxy"));
-    let backend = match backend {
+    let words = Words(config.lang);
+    let backend = match args.backend {
         BackendArg::Nftables => Backend::Nftables,
         BackendArg::Ufw => Backend::Ufw,
         BackendArg::Iptables => Backend::Iptables,
         BackendArg::Firewalld => Backend::Firewalld,
     };
-    out.push_str(&render(backend, &rules, docker));
+    // `--confirm` alone confirms what a waiting --apply put in place.
+    let wants_rules = args.allow.is_some() || args.from_listeners;
+    match (&args.confirm, args.apply) {
+        (Some(None), false) if !wants_rules => return confirm(out, words),
+        (Some(_), false) => {
+            return Err("--confirm DURATION goes with --apply (--apply --confirm 60s); to keep rules that a waiting --apply put in place, run portdex firewall --confirm alone".into())
+        }
+        _ => {}
+    }
+    if config.format == Format::Services {
+        return Err("--format services writes the registry as an /etc/services file: firewall rules are table (the rules), json, jsonl or csv".into());
+    }
+    if backend != Backend::Iptables {
+        if let Some(f) = &args.family {
+            return Err(format!(
+                "--family {f} is for --backend iptables: the {} rules cover IPv4 and IPv6 at once",
+                backend_word(backend)
+            ));
+        }
+        if args.output_dir.is_some() {
+            return Err(format!("--output-dir is for --backend iptables (rules.v4 and rules.v6); redirect the {} rules instead: > FILE", backend_word(backend)));
+        }
+    }
+    if args.apply && config.format != Format::Table {
+        return Err(
+            "--apply prints what it does, not the rules: leave out --json, --csv and --format"
+                .into(),
+        );
+    }
+    if args.apply && backend == Backend::Firewalld {
+        return Err(fa::ApplyError::Unsupported.to_string());
+    }
+    if args.apply && args.output_dir.is_some() {
+        return Err("--apply and --output-dir: choose one (apply now, or write the files)".into());
+    }
+    if args.output_dir.is_some() && config.format != Format::Table {
+        return Err(
+            "--output-dir writes the rules themselves: leave out --json, --csv and --format".into(),
+        );
+    }
+    if args.output_dir.is_some() && args.family.is_some() {
+        return Err(
+            "--output-dir writes both families (rules.v4 and rules.v6): leave out --family".into(),
+        );
+    }
+    let timeout = match &args.confirm {
+        Some(Some(d)) => parse_duration_of("--confirm", d)?,
+        _ => std::time::Duration::from_secs(60),
+    };
+
+    let snap = listeners(source, ListOptions::default())
+        .map_err(|e| format!("cannot list sockets: {e}"))?;
+    let plan = fw::plan(
+        &snap,
+        PlanOptions {
+            allow: args.allow.as_deref(),
+            proto: config.transport,
+            from_listeners: args.from_listeners,
+            lang: config.lang,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+
+    // What the user hears before anything is written.
+    let pt = |t: portdex_registry::Transport, p: &dyn std::fmt::Display| format!("{p}/{t}");
+    for f in &plan.followed {
+        let listens: Vec<String> = f.listens.iter().map(|(t, p)| pt(*t, p)).collect();
+        let registry: Vec<String> = f.registry.iter().map(|(t, p)| pt(*t, p)).collect();
+        eprintln!(
+            "{}",
+            clean(&words.followed(
+                &f.name,
+                &f.process,
+                f.pid,
+                &listens.join(", "),
+                &registry.join(", ")
+            ))
+        );
+    }
+    for r in &plan.risky {
+        let who = if r.processes.is_empty() {
+            r.service.clone().unwrap_or_default()
+        } else {
+            r.processes.join(", ")
+        };
+        eprintln!(
+            "{}",
+            clean(&words.risky_allowed(
+                &pt(r.transport, &r.port),
+                &who,
+                r.severity.label(config.lang),
+                &r.why,
+                &r.fix
+            ))
+        );
+    }
+    if snap.owners_hidden {
+        eprintln!("{}", words.firewall_owners_hidden());
+    }
+    let session = fw::ssh_session_port(
+        std::env::var("SSH_CONNECTION").ok().as_deref(),
+        std::env::var("SSH_CLIENT").ok().as_deref(),
+    );
+    let lockouts = fw::lockouts(&plan.allow, &snap, session);
+    if !lockouts.is_empty() {
+        let ports: Vec<String> = lockouts
+            .iter()
+            .map(|l| match &l.reason {
+                LockoutReason::Session { variable } => words.lockout_session(l.port, variable),
+                LockoutReason::Sshd {
+                    process,
+                    pid,
+                    address,
+                } => words.lockout_sshd(l.port, process, *pid, &address.to_string()),
+            })
+            .collect();
+        let ports = clean(&ports.join("; ")).into_owned();
+        if !args.allow_lockout {
+            return Err(words.lockout_refused(&ports));
+        }
+        eprintln!("{}", words.lockout_allowed(&ports));
+    }
+
+    let docker = snap
+        .listeners
+        .iter()
+        .any(|l| l.processes.iter().any(|p| p.name == "docker-proxy"));
+    let family = match args.family.as_deref() {
+        Some("6") => Family::V6,
+        _ => Family::V4,
+    };
+    let opts = RenderOptions {
+        family,
+        docker,
+        lang: config.lang,
+    };
+    if args.apply {
+        let families = match args.family {
+            Some(_) => vec![family],
+            None => vec![Family::V4, Family::V6],
+        };
+        return apply(words, backend, &plan.allow, opts, &families, timeout);
+    }
+    if let Some(dir) = &args.output_dir {
+        let mut written = Vec::new();
+        for (f, name) in [(Family::V4, "rules.v4"), (Family::V6, "rules.v6")] {
+            let path = dir.join(name);
+            if path.exists() {
+                return Err(format!("--output-dir: {} exists: portdex does not write over it; move it away or choose another directory{}", path.display(), if written.is_empty() { String::new() } else { format!(" ({} was written)", written.join(", ")) }));
+            }
+            let text = fw::render(backend, &plan.allow, RenderOptions { family: f, ..opts });
+            write_new(&path, &text)
+                .map_err(|e| format!("--output-dir: {}: {e}", path.display()))?;
+            written.push(path.display().to_string());
+        }
+        for w in &written {
+            let _ = writeln!(out, "{}", words.wrote(w));
+        }
+        return Ok(FOUND);
+    }
+    let rules = fw::render(backend, &plan.allow, opts);
+    match config.format {
+        Format::Json => {
+            #[derive(serde::Serialize)]
+            struct FirewallJson<'a> {
+                backend: Backend,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                family: Option<Family>,
+                #[serde(flatten)]
+                plan: &'a fw::Plan,
+                lockouts: &'a [fw::Lockout],
+                rules: &'a str,
+            }
+            crate::render::json(
+                out,
+                &FirewallJson {
+                    backend,
+                    family: (backend == Backend::Iptables).then_some(family),
+                    plan: &plan,
+                    lockouts: &lockouts,
+                    rules: &rules,
+                },
+            );
+        }
+        Format::Jsonl => {
+            for a in &plan.allow {
+                crate::render::json_line(out, a);
+            }
+        }
+        Format::Csv => {
+            let mut w = crate::render::csv_writer();
+            let _ = w.write_record(["transport", "ports", "label", "origin"]);
+            for a in &plan.allow {
+                let origin = serde_json::to_value(a.origin).unwrap_or_default();
+                let _ = w.write_record([
+                    a.transport.as_str(),
+                    &a.ports.to_string(),
+                    &a.label,
+                    origin.as_str().unwrap_or_default(),
+                ]);
+            }
+            crate::render::finish_csv(out, w);
+        }
+        Format::Table | Format::Services => out.push_str(&rules),
+    }
     Ok(FOUND)
+}
+
+fn backend_word(b: Backend) -> &'static str {
+    match b {
+        Backend::Nftables => "nftables",
+        Backend::Ufw => "ufw",
+        Backend::Iptables => "iptables",
+        Backend::Firewalld => "firewalld",
+    }
+}
+
+/// Creates a file that must not exist yet, whole or not at all.
+fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("portdex-tmp");
+    std::fs::write(&tmp, text)?;
+    // hard_link fails when the target exists: nothing is ever written over.
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    linked
+}
+
+/// `--apply`: apply, wait for `--confirm`, roll back otherwise.
+fn apply(
+    words: Words,
+    backend: Backend,
+    allow: &[fw::Allow],
+    opts: RenderOptions,
+    families: &[Family],
+    timeout: std::time::Duration,
+) -> Result<u8, String> {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    // A signal while applying or waiting rolls back; it is only noted until then, so
+    // that a set of rules is never left half applied.
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .map_err(|e| format!("cannot handle signals: {e}"))?;
+    }
+    fa::require_root().map_err(|e| e.to_string())?;
+    fa::begin_waiting().map_err(|e| e.to_string())?;
+    let applied = match fa::apply(backend, allow, opts, families) {
+        Ok(a) => a,
+        Err(e) => {
+            fa::end_waiting();
+            return Err(e.to_string());
+        }
+    };
+    let secs = timeout.as_secs_f64();
+    eprintln!("{}", words.applied(backend_word(backend), secs));
+    let outcome = fa::wait_for_confirmation(timeout, &stop);
+    if outcome == fa::Outcome::Confirmed {
+        println!("{}", words.kept());
+        return Ok(FOUND);
+    }
+    fa::rollback(&applied).map_err(|e| {
+        format!("rolling back failed: {e}; the new rules may still be in place (see the backend's own listing: nft list ruleset, iptables -S, ufw status)")
+    })?;
+    println!(
+        "{}",
+        words.rolled_back(outcome == fa::Outcome::TimedOut, secs)
+    );
+    Ok(NOT_FOUND)
+}
+
+/// `--confirm` alone.
+fn confirm(out: &mut String, words: Words) -> Result<u8, String> {
+    match fa::confirm().map_err(|e| e.to_string())? {
+        fa::Confirmation::Kept(pid) => {
+            let _ = writeln!(out, "{}", words.confirmed(pid));
+            Ok(FOUND)
+        }
+        fa::Confirmation::NothingWaits => {
+            let _ = writeln!(out, "{}", words.nothing_to_confirm(None));
+            Ok(NOT_FOUND)
+        }
+        fa::Confirmation::Gone(pid) => {
+            let _ = writeln!(out, "{}", words.nothing_to_confirm(Some(pid)));
+            Ok(NOT_FOUND)
+        }
+    }
 }

@@ -152,18 +152,14 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<std::path::PathBuf>,
     },
-    /// Firewall rules that allow only what you name and drop the rest (printed, not applied).
-    Firewall {
-        /// What to allow: names, ports, ranges, optionally /tcp or /udp (ssh,https,8000-8100,53/udp).
-        #[arg(long, value_name = "LIST", required_unless_present = "from_listeners")]
-        allow: Option<String>,
-        /// Allow what listens on other interfaces now (stop what you do not need first).
-        #[arg(long)]
-        from_listeners: bool,
-        /// nftables (default), ufw, iptables or firewalld.
-        #[arg(long, value_enum, default_value_t = BackendArg::Nftables)]
-        backend: BackendArg,
-    },
+    /// Firewall rules that allow only what you name and drop the rest: printed, or applied
+    /// with a rollback unless confirmed.
+    #[command(
+        after_help = "Each backend touches only what it owns: nftables the table inet portdex, iptables the chain PORTDEX-INPUT (load with iptables-restore --noflush), ufw its own rules (never a reset), firewalld the zone portdex.\n\n\
+A named service follows its process: with sshd listening on 2222, --allow ssh allows 2222. Rules that would drop the port of your SSH session (SSH_CONNECTION) or a port sshd listens on are refused unless --allow-lockout.\n\n\
+Examples:\n  portdex firewall --allow ssh,https\n  portdex firewall --allow ssh,https --backend iptables --family 6\n  portdex firewall --allow ssh,https --backend iptables --output-dir /etc/iptables\n  sudo portdex firewall --allow ssh,https --apply --confirm 60s\n  sudo portdex firewall --confirm            (from a new SSH session: keep the rules)"
+    )]
+    Firewall(FirewallArgs),
     /// What is open on a host? A TCP connect scan that names what answers.
     /// Scan only hosts you are allowed to scan.
     #[command(
@@ -271,6 +267,36 @@ pub struct LsArgs {
     /// Do not look up owning processes (faster).
     #[arg(long)]
     pub no_owners: bool,
+}
+
+/// Options of `firewall`.
+#[derive(clap::Args, Debug)]
+pub struct FirewallArgs {
+    /// What to allow: names, ports, ranges, optionally /tcp or /udp (ssh,https,8000-8100,53/udp).
+    #[arg(long, value_name = "LIST", required_unless_present_any = ["from_listeners", "confirm"])]
+    pub allow: Option<String>,
+    /// Allow what listens on other interfaces now (stop what you do not need first).
+    #[arg(long)]
+    pub from_listeners: bool,
+    /// nftables (default), ufw, iptables or firewalld.
+    #[arg(long, value_enum, default_value_t = BackendArg::Nftables)]
+    pub backend: BackendArg,
+    /// iptables only: the IPv4 (4, default) or IPv6 (6, for ip6tables-restore) rules.
+    #[arg(long, value_name = "4|6", value_parser = ["4", "6"])]
+    pub family: Option<String>,
+    /// iptables only: write DIR/rules.v4 and DIR/rules.v6 (never over existing files).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<std::path::PathBuf>,
+    /// Write rules even when they drop an SSH port you may need (you have a console).
+    #[arg(long)]
+    pub allow_lockout: bool,
+    /// Apply the rules now (root), and roll them back unless confirmed in time.
+    #[arg(long)]
+    pub apply: bool,
+    /// With --apply: how long to wait for confirmation (default 60s). Alone: confirm the
+    /// rules that a waiting --apply put in place.
+    #[arg(long, value_name = "DURATION", num_args = 0..=1)]
+    pub confirm: Option<Option<String>>,
 }
 
 /// Firewall front-ends.

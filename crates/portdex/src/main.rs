@@ -165,17 +165,9 @@ fn run(cli: Cli) -> Result<u8, String> {
             file.as_deref(),
             &portdex_net::SystemSource,
         )?,
-        Some(Command::Firewall {
-            allow,
-            from_listeners,
-            backend,
-        }) => audit::firewall(
-            &mut out,
-            allow.as_deref(),
-            *from_listeners,
-            *backend,
-            &portdex_net::SystemSource,
-        )?,
+        Some(Command::Firewall(args)) => {
+            audit::firewall(&mut out, &config, args, &portdex_net::SystemSource)?
+        }
         Some(Command::Scan(args)) => scan::scan(&mut out, &config, args)?,
         Some(Command::Serve {
             bind,

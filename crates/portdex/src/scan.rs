@@ -16,9 +16,14 @@ use std::time::{Duration, Instant};
 
 /// Reads 500ms, 2s, 1.5s, 1m (for `--timeout`).
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    parse_duration_of("--timeout", s)
+}
+
+/// Reads 500ms, 2s, 1.5s, 1m (up to an hour) for the option `flag`.
+pub(crate) fn parse_duration_of(flag: &str, s: &str) -> Result<Duration, String> {
     let err = || {
         format!(
-            "--timeout '{}': give a duration above 0 such as 500ms, 2s or 1m",
+            "{flag} '{}': give a duration above 0 and up to 1 hour, such as 500ms, 2s or 1m",
             clean(s)
         )
     };

@@ -105,7 +105,8 @@ pub fn status(s: Status, lang: Lang) -> &'static str {
     }
 }
 
-/// The words of the commands about this machine and the network (ls, who, kill, scan).
+/// The words of the commands about this machine and the network (ls, who, kill, scan,
+/// firewall).
 /// Errors stay in English, like the argument parser's.
 #[derive(Clone, Copy)]
 pub struct Words(pub Lang);
@@ -283,6 +284,123 @@ impl Words {
         self.say(
             || format!("port {port} is still in use after {wait} s{hint}"),
             || format!("ポート {port} は {wait} 秒後もまだ使用中です{hint}"),
+        )
+    }
+
+    pub fn followed(
+        self,
+        name: &str,
+        process: &str,
+        pid: u32,
+        listens: &str,
+        registry: &str,
+    ) -> String {
+        match (self.0, registry.is_empty()) {
+            (Lang::En, true) => format!("note: {name}: {process} (pid {pid}) listens on {listens} here: all of them are allowed"),
+            (Lang::En, false) => format!("note: {name}: {process} (pid {pid}) listens on {listens} here: that is allowed, not the registry's {registry}"),
+            (Lang::Ja, true) => format!("注意: {name}: {process}（pid {pid}）はこのマシンで {listens} で待ち受けています。すべて許可します"),
+            (Lang::Ja, false) => format!("注意: {name}: {process}（pid {pid}）はこのマシンで {listens} で待ち受けています。レジストリの {registry} ではなく、そちらを許可します"),
+        }
+    }
+
+    pub fn firewall_owners_hidden(self) -> &'static str {
+        self.pick(
+            "note: some owners are hidden (other users' processes): run as root so that portdex sees where sshd and the named services listen",
+            "注意: 一部の所有者が見えません（他のユーザーのプロセス）。sshd や指定したサービスの待ち受けポートを確かめるには root で実行してください",
+        )
+    }
+
+    pub fn risky_allowed(
+        self,
+        port: &str,
+        who: &str,
+        severity: &str,
+        why: &str,
+        fix: &str,
+    ) -> String {
+        self.say(
+            || format!("warning: --from-listeners allows {port} ({who}), {severity}: {why}\n  instead: {fix}"),
+            || format!("警告: --from-listeners は {port}（{who}）を許可します。{severity}: {why}\n  対策: {fix}"),
+        )
+    }
+
+    /// One port the rules would close, in the lockout refusal.
+    pub fn lockout_session(self, port: u16, variable: &str) -> String {
+        self.say(
+            || format!("{port}/tcp, the port of the SSH session you are in ({variable})"),
+            || format!("{port}/tcp（いま使っている SSH セッションのポート、{variable}）"),
+        )
+    }
+
+    pub fn lockout_sshd(self, port: u16, process: &str, pid: Option<u32>, address: &str) -> String {
+        let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+        self.say(
+            || format!("{port}/tcp, where {process}{pid} listens for SSH on {address}"),
+            || format!("{port}/tcp（{process}{pid} が {address} で SSH を待ち受けています）"),
+        )
+    }
+
+    pub fn lockout_refused(self, ports: &str) -> String {
+        self.say(
+            || format!("these rules would drop {ports}: new SSH connections would fail and you could be locked out.\nAdd the port to --allow (--allow ssh follows sshd to its ports), or pass --allow-lockout if you have another way in (a console)."),
+            || format!("このルールは {ports} を破棄します。新しい SSH 接続ができなくなり、締め出される恐れがあります。\nそのポートを --allow に加える（--allow ssh は sshd の待ち受けポートに従います）か、別の入り口（コンソール）があるなら --allow-lockout を付けてください。"),
+        )
+    }
+
+    pub fn lockout_allowed(self, ports: &str) -> String {
+        self.say(
+            || format!("warning: --allow-lockout: these rules drop {ports}"),
+            || format!("警告: --allow-lockout: このルールは {ports} を破棄します"),
+        )
+    }
+
+    pub fn applied(self, backend: &str, secs: f64) -> String {
+        self.say(
+            || format!("applied the {backend} rules. Keep them: from a new SSH session, run `portdex firewall --confirm` within {secs} s; otherwise the previous rules come back by themselves."),
+            || format!("{backend} のルールを適用しました。残すには、{secs} 秒以内に新しい SSH セッションから `portdex firewall --confirm` を実行してください。実行しなければ、前のルールに自動で戻ります。"),
+        )
+    }
+
+    pub fn kept(self) -> &'static str {
+        self.pick(
+            "confirmed: the new rules stay",
+            "確認されました。新しいルールを残します",
+        )
+    }
+
+    pub fn rolled_back(self, timed_out: bool, secs: f64) -> String {
+        match (self.0, timed_out) {
+            (Lang::En, true) => {
+                format!("not confirmed within {secs} s: the previous rules are back")
+            }
+            (Lang::En, false) => "interrupted: the previous rules are back".to_owned(),
+            (Lang::Ja, true) => {
+                format!("{secs} 秒以内に確認されなかったため、前のルールに戻しました")
+            }
+            (Lang::Ja, false) => "中断されたため、前のルールに戻しました".to_owned(),
+        }
+    }
+
+    pub fn confirmed(self, pid: u32) -> String {
+        self.say(
+            || format!("confirmed: the rules applied by pid {pid} stay"),
+            || format!("確認しました。pid {pid} が適用したルールを残します"),
+        )
+    }
+
+    pub fn nothing_to_confirm(self, gone: Option<u32>) -> String {
+        match (self.0, gone) {
+            (Lang::En, None) => "nothing waits for confirmation".to_owned(),
+            (Lang::En, Some(pid)) => format!("nothing waits for confirmation: the apply that waited (pid {pid}) is gone, its rules stay as it left them"),
+            (Lang::Ja, None) => "確認を待っている適用はありません".to_owned(),
+            (Lang::Ja, Some(pid)) => format!("確認を待っている適用はありません。待っていた適用（pid {pid}）は終了しており、そのルールはそのままです"),
+        }
+    }
+
+    pub fn wrote(self, path: &str) -> String {
+        self.say(
+            || format!("wrote {path}"),
+            || format!("{path} に書き込みました"),
         )
     }
 

@@ -1,7 +1,8 @@
-//! End-to-end tests of `audit` and `firewall` against real services from Debian's
+//! End-to-end tests of `audit` against real services from Debian's
 //! packages (redis-server, memcached, nginx; .ci/run installs them), bound once to
 //! 127.0.0.1 and once to 0.0.0.0, and plain sockets standing in for telnet and ftp.
-//! Everything listens on this machine only; nothing is sent anywhere.
+//! Everything listens on this machine only; nothing is sent anywhere. `firewall` is
+//! tested in firewall.rs.
 
 mod common;
 
@@ -288,106 +289,6 @@ fn audit_bad_input_exits_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("'severe'"));
-}
-
-fn expected(name: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/expected")
-            .join(name),
-    )
-    .unwrap()
-}
-
-fn firewall(args: &[&str]) -> String {
-    let out = portdex().arg("firewall").args(args).assert().success();
-    String::from_utf8(out.get_output().stdout.clone()).unwrap()
-}
-
-#[test]
-fn firewall_rules_match_the_expected_files() {
-    let allow = "ssh,https,8000-8100,53/udp";
-    assert_eq!(
-        firewall(&["--allow", allow, "--backend", "ufw"]),
-        expected("firewall.ufw")
-    );
-    assert_eq!(
-        firewall(&["--allow", allow, "--backend", "iptables"]),
-        expected("firewall.iptables")
-    );
-    assert_eq!(
-        firewall(&["--allow", allow, "--backend", "firewalld"]),
-        expected("firewall.firewalld")
-    );
-    assert_eq!(firewall(&["--allow", allow]), expected("firewall.nft"));
-}
-
-#[test]
-fn nftables_rules_pass_nft_check() {
-    if !have("nft") {
-        eprintln!("SKIPPED nftables_rules_pass_nft_check: install nftables (.ci/run does)");
-        return;
-    }
-    let dir = scratch("nft");
-    for args in [
-        &["--allow", "ssh,https,8000-8100,53/udp"][..],
-        &["--allow", "22"],
-        &["--from-listeners"],
-    ] {
-        let file = dir.join("rules.nft");
-        std::fs::write(&file, firewall(args)).unwrap();
-        let out = std::process::Command::new("nft")
-            .arg("-c")
-            .arg("-f")
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-#[test]
-fn firewall_from_listeners_allows_what_is_exposed() {
-    let held = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
-    let port = held.local_addr().unwrap().port();
-    let local = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let local_port = local.local_addr().unwrap().port();
-    let rules = firewall(&["--from-listeners", "--backend", "ufw"]);
-    assert!(rules.contains(&format!("ufw allow {port}/tcp")), "{rules}");
-    assert!(
-        !rules.contains(&format!("ufw allow {local_port}/tcp")),
-        "loopback listeners need no rule: {rules}"
-    );
-}
-
-#[test]
-fn firewall_bad_input_exits_2() {
-    for (allow, want) in [
-        ("ssh,nosuchservice", "'nosuchservice'"),
-        ("22,70000", "'70000'"),
-        ("ssh,,https", "empty"),
-        ("postgress", "did you mean postgres"),
-    ] {
-        portdex()
-            .args(["firewall", "--allow", allow])
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(predicate::str::contains(want));
-    }
-    portdex()
-        .args(["firewall"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--allow"));
-    portdex()
-        .args(["firewall", "--allow", "ssh", "--backend", "pf"])
-        .assert()
-        .code(2);
 }
 
 #[test]

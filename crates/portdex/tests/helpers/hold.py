@@ -1,9 +1,10 @@
 """Holds sockets for portdex's tests, in a process of its own.
 
-Usage: hold.py [--ignore-term] SPEC...   SPEC is tcp4|tcp6|udp4|udp6:ADDRESS:PORT (IPv6 in brackets: tcp6:[::]:0)
+Usage: hold.py [--ignore-term] [--name NAME] SPEC...   SPEC is tcp4|tcp6|udp4|udp6:ADDRESS:PORT (IPv6 in brackets: tcp6:[::]:0)
 (PORT 0 lets the kernel choose) or connect:HOST:PORT (a client connection, not a
 listener). Prints one JSON line with the bound ports in SPEC order, then sleeps until
-killed (at most 120 s, so that nothing outlives a failed test for long).
+killed (at most 120 s, so that nothing outlives a failed test for long). --name sets the
+process name (/proc/self/comm), so that a test can stand in for sshd or redis-server.
 """
 import json
 import signal
@@ -15,6 +16,10 @@ args = sys.argv[1:]
 if args and args[0] == "--ignore-term":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     args = args[1:]
+if args and args[0] == "--name":
+    with open("/proc/self/comm", "w") as comm:
+        comm.write(args[1])
+    args = args[2:]
 
 held, ports = [], []
 for spec in args:
