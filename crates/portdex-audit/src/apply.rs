@@ -3,7 +3,10 @@
 //! before, checks the new rules with the tool's dry run, then loads them; [`rollback`]
 //! puts the saved state back. [`wait_for_confirmation`] and [`confirm`] are the two ends
 //! of "keep them": the applying process waits, another one (from a new SSH session)
-//! confirms.
+//! confirms. One [`Lock`] is held from before the apply until the rules are kept or
+//! rolled back, so two applies never overlap (one would save the other's rules as "what
+//! was there"). The firewall tools run in process groups of their own: a Ctrl-C on the
+//! terminal reaches portdex, which rolls back, and never kills a tool halfway.
 //!
 //! What is applied is one transaction where the tool allows it: `nft -f` replaces the
 //! table inet portdex at once, and iptables-restore each family's chain at once (IPv4,
@@ -13,7 +16,9 @@
 use crate::firewall::{
     render_with, Allow, Backend, Family, RenderOptions, IPTABLES_CHAIN, NFT_TABLE,
 };
+use std::fs::File;
 use std::io::Write;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -60,18 +65,9 @@ pub enum ApplyError {
         /// Why.
         source: std::io::Error,
     },
-    /// Another apply waits already.
-    #[error("another `portdex firewall --apply` (pid {0}) waits for confirmation: confirm it (portdex firewall --confirm) or let it roll back first")]
-    Busy(u32),
-}
-
-fn backend_name(b: Backend) -> &'static str {
-    match b {
-        Backend::Nftables => "nftables",
-        Backend::Ufw => "ufw",
-        Backend::Iptables => "iptables",
-        Backend::Firewalld => "firewalld",
-    }
+    /// Another apply runs or waits already.
+    #[error("another `portdex firewall --apply` ({0}) is applying or waits for confirmation: confirm it (portdex firewall --confirm) or let it roll back first")]
+    Busy(String),
 }
 
 /// What portdex's part of the firewall held before [`apply`].
@@ -79,8 +75,8 @@ fn backend_name(b: Backend) -> &'static str {
 enum Previous {
     /// `nft list table inet portdex`, when the table existed.
     Nft(Option<String>),
-    /// Per family: the chain's rules (`-S` lines) when it existed, and whether INPUT
-    /// jumped to it.
+    /// Per family loaded: the chain's rules (iptables-save lines) when it existed, and
+    /// whether INPUT jumped to it.
     Iptables(Vec<(Family, Option<Vec<String>>, bool)>),
     /// ufw's files (None: the file did not exist) and whether ufw was active.
     Ufw(Vec<(PathBuf, Option<Vec<u8>>)>, bool),
@@ -91,6 +87,9 @@ enum Previous {
 pub struct Applied {
     /// The backend.
     pub backend: Backend,
+    /// iptables: rules already in INPUT that accept packets before the jump to
+    /// PORTDEX-INPUT (iptables-save lines): what they accept is not filtered by portdex.
+    pub input_accepts: Vec<String>,
     previous: Previous,
 }
 
@@ -98,6 +97,9 @@ fn run(program: &str, args: &[&str], input: Option<&str>) -> Result<String, Appl
     let shown = || format!("{program} {}", args.join(" "));
     let mut child = Command::new(program)
         .args(args)
+        // Its own process group: the terminal's Ctrl-C or hang-up goes to portdex,
+        // which decides (roll back), and never kills a tool in the middle of a load.
+        .process_group(0)
         .stdin(if input.is_some() {
             Stdio::piped()
         } else {
@@ -147,7 +149,7 @@ fn need(backend: Backend, tools: &[&'static str]) -> Result<(), ApplyError> {
     for tool in tools {
         if !installed(tool) {
             return Err(ApplyError::Missing {
-                backend: backend_name(backend),
+                backend: backend.as_str(),
                 tool,
             });
         }
@@ -162,12 +164,39 @@ fn as_check(e: ApplyError) -> ApplyError {
     }
 }
 
-/// The tools of a family: (iptables, iptables-restore).
+/// The tools of a family: (iptables-save, iptables-restore).
 fn xt(f: Family) -> (&'static str, &'static str) {
     match f {
-        Family::V4 => ("iptables", "iptables-restore"),
-        Family::V6 => ("ip6tables", "ip6tables-restore"),
+        Family::V4 => ("iptables-save", "iptables-restore"),
+        Family::V6 => ("ip6tables-save", "ip6tables-restore"),
     }
+}
+
+/// What the filter table holds of portdex's: the chain's rules (None: no chain), whether
+/// INPUT jumps to it, and the INPUT rules that accept (they come before an appended jump).
+fn iptables_state(save: &str) -> (Option<Vec<String>>, bool, Vec<String>) {
+    let c = IPTABLES_CHAIN;
+    let mut in_filter = false;
+    let (mut chain, mut rules, mut jump, mut accepts) = (false, Vec::new(), false, Vec::new());
+    for line in save.lines() {
+        if line.starts_with('*') {
+            in_filter = line == "*filter";
+            continue;
+        }
+        if !in_filter {
+            continue;
+        }
+        if line.split_whitespace().next() == Some(format!(":{c}").as_str()) {
+            chain = true;
+        } else if line.starts_with(&format!("-A {c} ")) {
+            rules.push(line.to_owned());
+        } else if line == format!("-A INPUT -j {c}") {
+            jump = true;
+        } else if line.starts_with("-A INPUT ") && line.ends_with("-j ACCEPT") {
+            accepts.push(line.to_owned());
+        }
+    }
+    (chain.then_some(rules), jump, accepts)
 }
 
 /// The ufw files that hold its rules and defaults.
@@ -181,6 +210,7 @@ const UFW_FILES: &[&str] = &[
 /// Saves portdex's part of the firewall, checks the rules with the tool's dry run and
 /// loads them. `families` matters for iptables only (both by default). Needs root.
 pub fn apply(
+    _lock: &Lock,
     backend: Backend,
     allow: &[Allow],
     opts: RenderOptions,
@@ -197,6 +227,7 @@ pub fn apply(
             run("nft", &["-f", "-"], Some(&rules))?;
             Ok(Applied {
                 backend,
+                input_accepts: Vec::new(),
                 previous: Previous::Nft(previous),
             })
         }
@@ -207,26 +238,35 @@ pub fn apply(
                 tools.extend([x, r]);
             }
             need(backend, &tools)?;
-            let mut previous = Vec::new();
+            let mut saved = Vec::new();
+            let mut input_accepts = Vec::new();
             let mut files = Vec::new();
             for &f in families {
                 let (x, r) = xt(f);
-                let chain = run(x, &["-w", "-S", IPTABLES_CHAIN], None)
-                    .ok()
-                    .map(|s| s.lines().map(str::to_owned).collect::<Vec<_>>());
-                let jump = run(x, &["-w", "-C", "INPUT", "-j", IPTABLES_CHAIN], None).is_ok();
+                // A listing that fails is not "nothing there": stop before changing anything.
+                let (chain, jump, accepts) = iptables_state(&run(x, &["-t", "filter"], None)?);
                 let rules = render_with(backend, allow, RenderOptions { family: f, ..opts }, !jump);
                 run(r, &["-w", "--test", "--noflush"], Some(&rules)).map_err(as_check)?;
-                previous.push((f, chain, jump));
+                input_accepts.extend(accepts.into_iter().map(|l| format!("{x}: {l}")));
+                saved.push((f, chain, jump));
                 files.push((r, rules));
             }
-            for (r, rules) in &files {
-                run(r, &["-w", "--noflush"], Some(rules))?;
-            }
-            Ok(Applied {
+            let mut applied = Applied {
                 backend,
-                previous: Previous::Iptables(previous),
-            })
+                input_accepts,
+                previous: Previous::Iptables(Vec::new()),
+            };
+            for (state, (r, rules)) in saved.into_iter().zip(&files) {
+                if let Err(e) = run(r, &["-w", "--noflush"], Some(rules)) {
+                    // The families loaded so far go back before the error is told.
+                    let _ = rollback(&applied);
+                    return Err(e);
+                }
+                if let Previous::Iptables(loaded) = &mut applied.previous {
+                    loaded.push(state);
+                }
+            }
+            Ok(applied)
         }
         Backend::Ufw => {
             need(backend, &["ufw"])?;
@@ -235,9 +275,10 @@ pub fn apply(
                 let path = PathBuf::from(f);
                 saved.push((path.clone(), std::fs::read(&path).ok()));
             }
+            // Unknown is not "inactive": a rollback would turn ufw off.
             let active = run("ufw", &["status"], None)
-                .map(|s| s.contains("Status: active"))
-                .unwrap_or(false);
+                .map_err(as_check)?
+                .contains("Status: active");
             let mut commands: Vec<Vec<String>> =
                 vec![vec!["default".into(), "deny".into(), "incoming".into()]];
             for a in allow {
@@ -246,7 +287,12 @@ pub fn apply(
                 } else {
                     format!("{}:{}", a.ports.lo, a.ports.hi)
                 };
-                commands.push(vec!["allow".into(), format!("{ports}/{}", a.transport)]);
+                commands.push(vec![
+                    "allow".into(),
+                    format!("{ports}/{}", a.transport),
+                    "comment".into(),
+                    crate::firewall::sanitize_comment(&a.label),
+                ]);
             }
             for c in &commands {
                 let mut args = vec!["--dry-run"];
@@ -255,6 +301,7 @@ pub fn apply(
             }
             let applied = Applied {
                 backend,
+                input_accepts: Vec::new(),
                 previous: Previous::Ufw(saved, active),
             };
             for c in &commands {
@@ -341,6 +388,9 @@ pub fn rollback(applied: &Applied) -> Result<(), ApplyError> {
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("portdex-tmp");
     std::fs::write(&tmp, bytes)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
     match std::fs::rename(&tmp, path) {
         Ok(()) => Ok(()),
         Err(_) => {
@@ -386,25 +436,43 @@ pub fn require_root() -> Result<(), ApplyError> {
     }
 }
 
-/// Takes back [`begin_waiting`] when the apply failed.
-pub fn end_waiting() {
-    let pending = state_dir().join(PENDING);
-    if pid_in(&pending) == Some(std::process::id()) {
-        let _ = std::fs::remove_file(pending);
-    }
+/// The right to change portdex's part of the firewall: held from before [`apply`] until
+/// the rules are kept or rolled back (it goes with the process, however it ends).
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
 }
 
-/// Says that this process waits for confirmation; fails when another live one does.
-pub fn begin_waiting() -> Result<(), ApplyError> {
+const LOCK: &str = "firewall.lock";
+
+/// Takes the [`Lock`], or says who holds it.
+pub fn lock() -> Result<Lock, ApplyError> {
     let dir = state_dir();
     std::fs::create_dir_all(&dir).map_err(state_error(&dir))?;
-    let pending = dir.join(PENDING);
-    if let Some(pid) = pid_in(&pending) {
-        if alive(pid) && pid != std::process::id() {
-            return Err(ApplyError::Busy(pid));
-        }
+    let path = dir.join(LOCK);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(state_error(&path))?;
+    if rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
+        let who =
+            pid_in(&path).map_or_else(|| "another process".to_owned(), |p| format!("pid {p}"));
+        return Err(ApplyError::Busy(who));
     }
+    let _ = file.set_len(0);
+    let _ = write!(file, "{}", std::process::id());
+    // A confirmation left by an earlier run must not count for this one.
     let _ = std::fs::remove_file(dir.join(CONFIRMED));
+    Ok(Lock { _file: file })
+}
+
+/// Says that rules are in place and wait for [`confirm`]; only after [`apply`]
+/// succeeded, so that nothing is confirmed before it is there.
+pub fn publish_pending(_lock: &Lock) -> Result<(), ApplyError> {
+    let pending = state_dir().join(PENDING);
     write_atomically(&pending, std::process::id().to_string().as_bytes())
         .map_err(state_error(&pending))
 }
@@ -423,7 +491,7 @@ pub enum Outcome {
 /// Waits until [`confirm`] is called from another process, `timeout` passes or `stop`
 /// is set. The end is decided by one rename, so a confirmation that races the timeout
 /// either counts (and the rules stay) or is told that nothing waits.
-pub fn wait_for_confirmation(timeout: Duration, stop: &AtomicBool) -> Outcome {
+pub fn wait_for_confirmation(_lock: &Lock, timeout: Duration, stop: &AtomicBool) -> Outcome {
     let dir = state_dir();
     let (pending, confirmed, expired) = (dir.join(PENDING), dir.join(CONFIRMED), dir.join(EXPIRED));
     let deadline = Instant::now() + timeout;

@@ -60,6 +60,18 @@ pub enum Backend {
     Firewalld,
 }
 
+impl Backend {
+    /// The stable name (`nftables`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Nftables => "nftables",
+            Backend::Ufw => "ufw",
+            Backend::Iptables => "iptables",
+            Backend::Firewalld => "firewalld",
+        }
+    }
+}
+
 /// An address family, for the backends that write one file per family (iptables).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Family {
@@ -399,11 +411,23 @@ fn follow(snapshot: &Snapshot, name: &str, item: &Item) -> Option<(Vec<Allow>, F
     ))
 }
 
-/// Sorts an allow list by transport and port and keeps one rule per port range.
+/// Sorts an allow list by transport and port, and merges what overlaps into one rule
+/// (`ssh,20-30` is 20-30, labelled "20-30 ssh"), so that no tool sees the same port twice.
 pub fn normalize(mut v: Vec<Allow>) -> Vec<Allow> {
     v.sort_by_key(|a| (a.transport, a.ports, a.origin));
-    v.dedup_by(|a, b| a.transport == b.transport && a.ports == b.ports);
-    v
+    let mut out: Vec<Allow> = Vec::with_capacity(v.len());
+    for a in v {
+        match out.last_mut() {
+            Some(last) if last.transport == a.transport && a.ports.lo <= last.ports.hi => {
+                last.ports.hi = last.ports.hi.max(a.ports.hi);
+                if !last.label.split(' ').any(|l| l == a.label) {
+                    last.label = format!("{} {}", last.label, a.label);
+                }
+            }
+            _ => out.push(a),
+        }
+    }
+    out
 }
 
 /// An SSH port the rules would close.
@@ -502,7 +526,9 @@ fn port_text(p: PortRange, range_sep: &str) -> String {
     }
 }
 
-fn sanitize_comment(s: &str) -> String {
+/// A label as it may appear in a rule's comment (and a shell word): letters, digits and
+/// `-_./ ` only.
+pub(crate) fn sanitize_comment(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_ascii_alphanumeric() || "-_./ ".contains(*c))
         .collect()
@@ -532,6 +558,15 @@ pub const IPTABLES_CHAIN: &str = "PORTDEX-INPUT";
 pub const NFT_TABLE: &str = "portdex";
 /// The firewalld zone portdex owns.
 pub const FIREWALLD_ZONE: &str = "portdex";
+
+/// DHCPv6 replies (server port 547 to client port 546, link-local to link-local) are not
+/// part of a tracked connection (the request went to a multicast address), so a host
+/// that takes its IPv6 address by DHCPv6 loses it at renewal unless they are allowed.
+/// The rule is ufw's own (/etc/ufw/before6.rules, "allow dhcp client to work"); ufw
+/// output needs nothing, and firewalld gets its `dhcpv6-client` service.
+const DHCPV6_NFT: &str =
+    "\t\tip6 saddr fe80::/10 ip6 daddr fe80::/10 udp sport 547 udp dport 546 accept\n";
+const DHCPV6_XT: &str = "-s fe80::/10 -d fe80::/10 -p udp -m udp --sport 547 --dport 546 -j ACCEPT";
 
 /// Writes the rules for a backend.
 pub fn render(backend: Backend, allow: &[Allow], opts: RenderOptions) -> String {
@@ -566,8 +601,8 @@ pub fn render_with(
         summary.join(", ")
     };
     let head = match lang {
-        Lang::En => format!("# Written by portdex. Inbound: allow only {summary}; drop the rest (loopback, established connections and ICMP stay allowed)."),
-        Lang::Ja => format!("# portdex が作成。受信：{summary} だけを許可し、残りは破棄します（ループバック、確立済みの接続、ICMP は許可のまま）。"),
+        Lang::En => format!("# Written by portdex. Inbound: allow only {summary}; drop the rest (loopback, established connections, ICMP and DHCPv6 replies stay allowed)."),
+        Lang::Ja => format!("# portdex が作成。受信：{summary} だけを許可し、残りは破棄します（ループバック、確立済みの接続、ICMP、DHCPv6 の応答は許可のまま）。"),
     };
     let docker_note = say(lang,
         "# Docker: published container ports bypass these rules (Docker inserts its own\n# iptables rules); filter them in the DOCKER-USER chain or publish on 127.0.0.1.\n",
@@ -590,6 +625,7 @@ pub fn render_with(
             );
             o.push_str("\t\tct state established,related accept\n\t\tct state invalid drop\n");
             o.push_str("\t\tiif \"lo\" accept\n\t\tmeta l4proto { icmp, ipv6-icmp } accept\n");
+            o.push_str(DHCPV6_NFT);
             for t in [Transport::Tcp, Transport::Udp] {
                 let ports: Vec<String> = allow
                     .iter()
@@ -629,8 +665,8 @@ pub fn render_with(
             };
             let _ = writeln!(o, "{head}");
             let _ = match lang {
-                Lang::En => writeln!(o, "# Load with: {tool} --noflush < FILE. Only the chain {IPTABLES_CHAIN} is (re)written,\n# and INPUT gets one rule that jumps to it; FORWARD, Docker's and fail2ban's chains,\n# and the other tables stay as they are. Without --noflush, {tool} would empty the\n# whole filter table first."),
-                Lang::Ja => writeln!(o, "# 読み込み: {tool} --noflush < FILE。書き換えるのはチェーン {IPTABLES_CHAIN} だけで、\n# INPUT にはそこへジャンプするルールを 1 つ加えます。FORWARD、Docker や fail2ban のチェーン、\n# ほかのテーブルはそのままです。--noflush なしでは {tool} が filter テーブル全体を空にします。"),
+                Lang::En => writeln!(o, "# Load with: {tool} --noflush < FILE. Only the chain {IPTABLES_CHAIN} is (re)written,\n# and INPUT gets one rule that jumps to it; FORWARD, Docker's and fail2ban's chains,\n# and the other tables stay as they are. Without --noflush, {tool} would empty the\n# whole filter table first. The jump is appended: rules already in INPUT come first\n# (fail2ban's bans still apply; an ACCEPT there is not filtered by these rules).\n# Loading this file again adds a second jump, which is harmless (portdex firewall\n# --apply does not add it when it is there)."),
+                Lang::Ja => writeln!(o, "# 読み込み: {tool} --noflush < FILE。書き換えるのはチェーン {IPTABLES_CHAIN} だけで、\n# INPUT にはそこへジャンプするルールを 1 つ加えます。FORWARD、Docker や fail2ban のチェーン、\n# ほかのテーブルはそのままです。--noflush なしでは {tool} が filter テーブル全体を空にします。\n# ジャンプは末尾に追加します。INPUT にあるルールが先に評価されます（fail2ban の遮断は有効なまま、\n# そこにある ACCEPT はこのルールでフィルタされません）。このファイルをもう一度読み込むと\n# ジャンプが 2 つになりますが無害です（portdex firewall --apply は既にあれば加えません）。"),
             };
             if opts.docker {
                 o.push_str(&docker_note);
@@ -638,6 +674,9 @@ pub fn render_with(
             let _ = writeln!(o, "*filter\n:{IPTABLES_CHAIN} - [0:0]");
             let c = IPTABLES_CHAIN;
             let _ = writeln!(o, "-A {c} -i lo -j ACCEPT\n-A {c} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n-A {c} -m conntrack --ctstate INVALID -j DROP\n-A {c} -p {icmp} -j ACCEPT");
+            if opts.family == Family::V6 {
+                let _ = writeln!(o, "-A {c} {DHCPV6_XT}");
+            }
             for a in allow {
                 let _ = writeln!(
                     o,
@@ -663,7 +702,9 @@ pub fn render_with(
             if opts.docker {
                 o.push_str(&docker_note);
             }
-            o.push_str("set -eu\nif [ \"${1:-}\" = --offline ]; then p=firewall-offline-cmd; d=firewall-offline-cmd; else p=\"firewall-cmd --permanent\"; d=firewall-cmd; fi\n");
+            // firewall-offline-cmd spells --remove-service (a lokkit option there) as
+            // --remove-service-from-zone.
+            o.push_str("set -eu\nif [ \"${1:-}\" = --offline ]; then p=firewall-offline-cmd; d=firewall-offline-cmd; rs=--remove-service-from-zone\nelse p=\"firewall-cmd --permanent\"; d=firewall-cmd; rs=--remove-service; fi\n");
             let _ = writeln!(
                 o,
                 "$p --get-zones | tr ' ' '\\n' | grep -qx {z} || $p --new-zone={z}"
@@ -672,7 +713,7 @@ pub fn render_with(
                 o,
                 "for x in $($p --zone={z} --list-ports); do $p --zone={z} --remove-port=\"$x\"; done"
             );
-            let _ = writeln!(o, "for x in $($p --zone={z} --list-services); do $p --zone={z} --remove-service=\"$x\"; done");
+            let _ = writeln!(o, "for x in $($p --zone={z} --list-services); do $p --zone={z} $rs=\"$x\"; done\n$p --zone={z} --add-service=dhcpv6-client");
             for a in allow {
                 let _ = writeln!(
                     o,
@@ -707,6 +748,13 @@ mod tests {
             shown(&a),
             ["22/tcp", "443/tcp", "8000-8100/tcp", "53/udp", "443/udp"]
         );
+    }
+
+    #[test]
+    fn overlapping_items_become_one_rule() {
+        let a = parse_allow("ssh,20-30,25,8000,8000/tcp,30-40", None).unwrap();
+        assert_eq!(shown(&a), ["20-40/tcp", "8000/tcp"]);
+        assert_eq!(a[0].label, "20-30 ssh 25 30-40");
     }
 
     #[test]

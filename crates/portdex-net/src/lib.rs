@@ -18,7 +18,7 @@ pub use free::{ephemeral_range, free_ports, is_free, FreeError, FreeRequest};
 pub use kill::{
     holders, signal_port, signal_processes, wait_until_free, KillError, KillSignal, Sent,
 };
-pub use os::{NetlinkSource, ProcNetSource, SystemSource};
+pub use os::{inherited_env, NetlinkSource, ProcNetSource, SystemSource};
 
 use portdex_registry::{Category, Severity, Transport};
 use serde::Serialize;

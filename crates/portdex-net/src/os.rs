@@ -398,6 +398,40 @@ pub(crate) fn passwd_lookup(text: &str, uid: u32) -> Option<String> {
     })
 }
 
+/// The value of an environment variable in the nearest ancestor process that has it
+/// (the parent, its parent…), as far as /proc lets this process read their environment:
+/// `sudo portdex …` runs without SSH_CONNECTION, but the shell that ran sudo has it.
+pub fn inherited_env(name: &str) -> Option<String> {
+    let parent = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    let mut pid = parent(std::process::id())?;
+    for _ in 0..64 {
+        if pid <= 1 {
+            return None;
+        }
+        if let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) {
+            for entry in env.split(|&b| b == 0) {
+                if let Some(value) = entry
+                    .strip_prefix(name.as_bytes())
+                    .and_then(|r| r.strip_prefix(b"="))
+                {
+                    return Some(String::from_utf8_lossy(value).into_owned());
+                }
+            }
+        }
+        pid = parent(pid)?;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ use portdex_audit::{AuditConfig, Report};
 use portdex_net::{listeners, ListOptions, SocketSource};
 use portdex_registry::{Lang, Severity};
 use std::fmt::Write;
+use std::io::Write as _;
 use std::path::Path;
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -179,7 +180,7 @@ pub fn firewall(
     source: &dyn SocketSource,
 ) -> Result<u8, String> {
     let words = Words(config.lang);
-    let backend = match args.backend {
+    let backend = match args.backend.unwrap_or(BackendArg::Nftables) {
         BackendArg::Nftables => Backend::Nftables,
         BackendArg::Ufw => Backend::Ufw,
         BackendArg::Iptables => Backend::Iptables,
@@ -188,7 +189,20 @@ pub fn firewall(
     // `--confirm` alone confirms what a waiting --apply put in place.
     let wants_rules = args.allow.is_some() || args.from_listeners;
     match (&args.confirm, args.apply) {
-        (Some(None), false) if !wants_rules => return confirm(out, words),
+        (Some(None), false) if !wants_rules => {
+            let extra = [
+                (args.backend.is_some(), "--backend"),
+                (args.family.is_some(), "--family"),
+                (args.output_dir.is_some(), "--output-dir"),
+                (args.allow_lockout, "--allow-lockout"),
+                (config.transport.is_some(), "--proto"),
+                (config.format != Format::Table, "--json, --csv and --format"),
+            ];
+            if let Some((_, flag)) = extra.iter().find(|(given, _)| *given) {
+                return Err(format!("--confirm alone keeps the rules a waiting --apply put in place: {flag} has no meaning there"));
+            }
+            return confirm(out, words);
+        }
         (Some(_), false) => {
             return Err("--confirm DURATION goes with --apply (--apply --confirm 60s); to keep rules that a waiting --apply put in place, run portdex firewall --confirm alone".into())
         }
@@ -201,11 +215,11 @@ pub fn firewall(
         if let Some(f) = &args.family {
             return Err(format!(
                 "--family {f} is for --backend iptables: the {} rules cover IPv4 and IPv6 at once",
-                backend_word(backend)
+                backend.as_str()
             ));
         }
         if args.output_dir.is_some() {
-            return Err(format!("--output-dir is for --backend iptables (rules.v4 and rules.v6); redirect the {} rules instead: > FILE", backend_word(backend)));
+            return Err(format!("--output-dir is for --backend iptables (rules.v4 and rules.v6); redirect the {} rules instead: > FILE", backend.as_str()));
         }
     }
     if args.apply && config.format != Format::Table {
@@ -231,7 +245,7 @@ pub fn firewall(
         );
     }
     let timeout = match &args.confirm {
-        Some(Some(d)) => parse_duration_of("--confirm", d)?,
+        Some(Some(d)) => confirm_duration(d)?,
         _ => std::time::Duration::from_secs(60),
     };
 
@@ -284,9 +298,16 @@ pub fn firewall(
     if snap.owners_hidden {
         eprintln!("{}", words.firewall_owners_hidden());
     }
+    // sudo drops SSH_CONNECTION from the environment: the shell it came from has it.
+    // Set but empty means "no SSH session" and ends the search.
+    let var = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .or_else(|| portdex_net::inherited_env(name))
+    };
     let session = fw::ssh_session_port(
-        std::env::var("SSH_CONNECTION").ok().as_deref(),
-        std::env::var("SSH_CLIENT").ok().as_deref(),
+        var("SSH_CONNECTION").as_deref(),
+        var("SSH_CLIENT").as_deref(),
     );
     let lockouts = fw::lockouts(&plan.allow, &snap, session);
     if !lockouts.is_empty() {
@@ -393,13 +414,22 @@ pub fn firewall(
     Ok(FOUND)
 }
 
-fn backend_word(b: Backend) -> &'static str {
-    match b {
-        Backend::Nftables => "nftables",
-        Backend::Ufw => "ufw",
-        Backend::Iptables => "iptables",
-        Backend::Firewalld => "firewalld",
+/// `--confirm DURATION`: with a unit (a bare 60 would be 60 ms elsewhere), 1s to 1h.
+fn confirm_duration(d: &str) -> Result<std::time::Duration, String> {
+    let err = || {
+        format!(
+            "--confirm '{}': give the time to confirm in, from 1s to 1h, with its unit: 30s, 2m",
+            clean(d)
+        )
+    };
+    if !d.trim().ends_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err(err());
     }
+    let t = parse_duration_of("--confirm", d)?;
+    if t < std::time::Duration::from_secs(1) {
+        return Err(err());
+    }
+    Ok(t)
 }
 
 /// Creates a file that must not exist yet, whole or not at all.
@@ -435,27 +465,43 @@ fn apply(
             .map_err(|e| format!("cannot handle signals: {e}"))?;
     }
     fa::require_root().map_err(|e| e.to_string())?;
-    fa::begin_waiting().map_err(|e| e.to_string())?;
-    let applied = match fa::apply(backend, allow, opts, families) {
-        Ok(a) => a,
+    let lock = fa::lock().map_err(|e| e.to_string())?;
+    let applied = fa::apply(&lock, backend, allow, opts, families).map_err(|e| e.to_string())?;
+    // From here on, nothing may end the process before the rules are kept or rolled
+    // back: messages are written without panicking on a closed terminal.
+    let say = |text: &str| {
+        let _ = writeln!(std::io::stderr(), "{text}");
+    };
+    let result = (|| {
+        fa::publish_pending(&lock).map_err(|e| e.to_string())?;
+        let secs = timeout.as_secs_f64();
+        say(&words.applied(backend.as_str(), secs));
+        for rule in &applied.input_accepts {
+            say(&clean(&words.input_accepts_first(rule)));
+        }
+        Ok::<_, String>(fa::wait_for_confirmation(&lock, timeout, &stop))
+    })();
+    let outcome = match result {
+        Ok(o) => o,
         Err(e) => {
-            fa::end_waiting();
-            return Err(e.to_string());
+            let back = fa::rollback(&applied);
+            return Err(match back {
+                Ok(()) => format!("{e}; the previous rules are back"),
+                Err(b) => format!("{e}; rolling back failed too: {b}"),
+            });
         }
     };
-    let secs = timeout.as_secs_f64();
-    eprintln!("{}", words.applied(backend_word(backend), secs));
-    let outcome = fa::wait_for_confirmation(timeout, &stop);
     if outcome == fa::Outcome::Confirmed {
-        println!("{}", words.kept());
+        let _ = writeln!(std::io::stdout(), "{}", words.kept());
         return Ok(FOUND);
     }
     fa::rollback(&applied).map_err(|e| {
         format!("rolling back failed: {e}; the new rules may still be in place (see the backend's own listing: nft list ruleset, iptables -S, ufw status)")
     })?;
-    println!(
+    let _ = writeln!(
+        std::io::stdout(),
         "{}",
-        words.rolled_back(outcome == fa::Outcome::TimedOut, secs)
+        words.rolled_back(outcome == fa::Outcome::TimedOut, timeout.as_secs_f64())
     );
     Ok(NOT_FOUND)
 }

@@ -279,8 +279,8 @@ pub struct FirewallArgs {
     #[arg(long)]
     pub from_listeners: bool,
     /// nftables (default), ufw, iptables or firewalld.
-    #[arg(long, value_enum, default_value_t = BackendArg::Nftables)]
-    pub backend: BackendArg,
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendArg>,
     /// iptables only: the IPv4 (4, default) or IPv6 (6, for ip6tables-restore) rules.
     #[arg(long, value_name = "4|6", value_parser = ["4", "6"])]
     pub family: Option<String>,
@@ -293,8 +293,8 @@ pub struct FirewallArgs {
     /// Apply the rules now (root), and roll them back unless confirmed in time.
     #[arg(long)]
     pub apply: bool,
-    /// With --apply: how long to wait for confirmation (default 60s). Alone: confirm the
-    /// rules that a waiting --apply put in place.
+    /// With --apply: how long to wait for confirmation, 1s to 1h (default 60s). Alone:
+    /// confirm the rules that a waiting --apply put in place.
     #[arg(long, value_name = "DURATION", num_args = 0..=1)]
     pub confirm: Option<Option<String>>,
 }

@@ -361,6 +361,13 @@ impl Words {
         )
     }
 
+    pub fn input_accepts_first(self, rule: &str) -> String {
+        self.say(
+            || format!("warning: INPUT accepts before it jumps to PORTDEX-INPUT, so this is not filtered by portdex: {rule}"),
+            || format!("警告: INPUT は PORTDEX-INPUT へジャンプする前に受け入れるため、次は portdex でフィルタされません: {rule}"),
+        )
+    }
+
     pub fn kept(self) -> &'static str {
         self.pick(
             "confirmed: the new rules stay",

@@ -42,8 +42,10 @@ fn netns(script: &str, mount: bool, env: &[(&str, &str)]) -> Output {
         .env("LANG", "C")
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
-        .env_remove("SSH_CONNECTION")
-        .env_remove("SSH_CLIENT");
+        // Empty, not unset: portdex would look for them in its parent processes (for
+        // sudo), and find the developer's own SSH session.
+        .env("SSH_CONNECTION", "")
+        .env("SSH_CLIENT", "");
     for (k, v) in env {
         c.env(k, v);
     }
@@ -168,11 +170,13 @@ fn iptables_rules_load_with_noflush_and_leave_other_chains_alone() {
         "-A FORWARD -j DOCKER-USER",
         "-A INPUT -j PORTDEX-INPUT",
         "-A PORTDEX-INPUT -p ipv6-icmp -j ACCEPT",
+        "-A PORTDEX-INPUT -s fe80::/10 -d fe80::/10 -p udp -m udp --sport 547 --dport 546 -j ACCEPT",
         "-A PORTDEX-INPUT -p tcp -m tcp --dport 22 -m comment --comment ssh -j ACCEPT",
         "-A PORTDEX-INPUT -j DROP",
     ] {
         assert!(v6.contains(want), "IPv6 lacks {want:?}:\n{v6}");
     }
+    assert!(!v4.contains("546"), "DHCPv6 is for IPv6 only: {v4}");
     assert!(!v6.contains("-p icmp "), "{v6}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -236,6 +240,10 @@ fn nftables_rules_load_into_their_own_table() {
     assert!(out.contains("jump DOCKER-USER"), "{out}");
     assert!(out.contains("table inet portdex"), "{out}");
     assert!(out.contains("tcp dport 443 accept"), "{out}");
+    assert!(
+        out.contains("ip6 saddr fe80::/10 ip6 daddr fe80::/10 udp sport 547 udp dport 546 accept"),
+        "{out}"
+    );
     assert!(
         !out.contains("8000-8100"),
         "the second load replaces the first: {out}"
@@ -311,6 +319,7 @@ fn firewalld_script_makes_a_zone_of_its_own() {
         sh {d}/b.sh --offline > /dev/null
         echo "== default: $(firewall-offline-cmd --get-default-zone)"
         echo "== ports: $(firewall-offline-cmd --zone=portdex --list-ports)"
+        echo "== services: $(firewall-offline-cmd --zone=portdex --list-services)"
         echo "== public: $(firewall-offline-cmd --zone=public --list-services)"
         "#,
         d = dir.display()
@@ -325,6 +334,7 @@ fn firewalld_script_makes_a_zone_of_its_own() {
         out.contains("== ports: 443/tcp 443/udp"),
         "the second run replaces the zone's ports: {out}"
     );
+    assert!(out.contains("== services: dhcpv6-client\n"), "{out}");
     assert!(
         out.contains("== public: dhcpv6-client ssh"),
         "the old default zone is as it was: {out}"
@@ -410,6 +420,28 @@ fn the_ssh_session_port_is_never_dropped_silently() {
             &[(var, value)],
         ));
     }
+}
+
+#[test]
+fn the_ssh_session_is_found_in_a_parent_process_as_under_sudo() {
+    if !can(
+        "the_ssh_session_is_found_in_a_parent_process_as_under_sudo",
+        &[],
+    ) {
+        return;
+    }
+    // sudo resets the environment; the shell that ran it still has SSH_CONNECTION.
+    let out = netns(
+        "env -u SSH_CONNECTION -u SSH_CLIENT \"$PORTDEX\" firewall --allow https",
+        false,
+        &[("SSH_CONNECTION", "127.0.0.1 50000 127.0.0.1 2201")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("2201/tcp, the port of the SSH session you are in"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -581,9 +613,13 @@ fn apply_with_iptables_and_ufw_rolls_back_to_what_was_there() {
         &format!(
             r#"
             iptables -N DOCKER-USER; iptables -A FORWARD -j DOCKER-USER
-            "$PORTDEX" firewall --allow ssh --backend iptables --apply --confirm 30s > /dev/null 2>&1 & A=$!
+            iptables -A INPUT -p tcp --dport 8080 -j ACCEPT
+            "$PORTDEX" firewall --allow ssh --backend iptables --apply --confirm 30s > /dev/null 2> /tmp/err.$$ & A=$!
             for i in $(seq 100); do [ -e {s}/firewall.pending ] && break; sleep 0.05; done
-            sleep 0.3; "$PORTDEX" firewall --confirm; wait $A
+            sleep 0.3
+            # A second apply while the first waits is refused, and changes nothing.
+            "$PORTDEX" firewall --allow https --backend iptables --apply --confirm 30s 2>&1 && exit 9 || echo "busy rc=$?"
+            "$PORTDEX" firewall --confirm; wait $A; cat /tmp/err.$$; rm -f /tmp/err.$$
             # Applied again: the chain is replaced and INPUT keeps one jump.
             "$PORTDEX" firewall --allow ssh,https --backend iptables --apply --confirm 30s > /dev/null 2>&1 & A=$!
             for i in $(seq 100); do [ -e {s}/firewall.pending ] && break; sleep 0.05; done
@@ -594,6 +630,15 @@ fn apply_with_iptables_and_ufw_rolls_back_to_what_was_there() {
         false,
         &env,
     ));
+    assert!(
+        out.contains("busy rc=2") && out.contains("is applying or waits for confirmation"),
+        "{out}"
+    );
+    assert!(
+        out.contains("warning: INPUT accepts before it jumps to PORTDEX-INPUT")
+            && out.contains("--dport 8080 -j ACCEPT"),
+        "{out}"
+    );
     let (v4, v6) = out.split_once("== v6").unwrap();
     assert_eq!(v4.matches("-A INPUT -j PORTDEX-INPUT").count(), 1, "{v4}");
     assert!(v4.contains("-A FORWARD -j DOCKER-USER"), "{v4}");
@@ -701,6 +746,13 @@ fn every_flag_is_honoured_or_refused() {
         ("--allow ssh --apply --json", "--apply"),
         ("--allow ssh --confirm 5s", "goes with --apply"),
         ("--allow ssh --apply --confirm 0s", "--confirm '0s'"),
+        ("--allow ssh --apply --confirm 60", "with its unit"),
+        ("--allow ssh --apply --confirm 500ms", "from 1s to 1h"),
+        ("--confirm --backend ufw", "--backend has no meaning"),
+        (
+            "--confirm --json",
+            "--json, --csv and --format has no meaning",
+        ),
         (
             "--allow ssh --backend firewalld --apply",
             "not available for firewalld",
