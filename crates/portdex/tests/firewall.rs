@@ -794,3 +794,66 @@ fn bad_allow_lists_exit_2() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn the_rules_let_in_what_is_allowed_and_drop_the_rest() {
+    if !can(
+        "the_rules_let_in_what_is_allowed_and_drop_the_rest",
+        &["ip", "nft", "iptables-restore", "ip6tables-restore"],
+    ) {
+        return;
+    }
+    // Two test hosts of this test's own: a server and a client namespace joined by a veth
+    // pair (10.203.0.0/30 and fd0d:203::/64 exist only between them). The server holds
+    // 2222 and 8080 on IPv4 and IPv6; the rules allow 2222 only.
+    let id = std::process::id() % 100_000;
+    let script = format!(
+        r#"
+        S=pdxfs{id}; C=pdxfc{id}
+        trap 'ip netns del $S 2>/dev/null; ip netns del $C 2>/dev/null; kill $HOLDPIDS 2>/dev/null || true' EXIT
+        ip netns add $S; ip netns add $C
+        ip link add pfw{id}a type veth peer name pfw{id}b
+        ip link set pfw{id}a netns $S; ip link set pfw{id}b netns $C
+        ip -n $S addr add 10.203.0.1/30 dev pfw{id}a; ip -n $C addr add 10.203.0.2/30 dev pfw{id}b
+        ip -n $S addr add fd0d:203::1/64 dev pfw{id}a nodad; ip -n $C addr add fd0d:203::2/64 dev pfw{id}b nodad
+        for n in $S $C; do ip -n $n link set lo up; done
+        ip -n $S link set pfw{id}a up; ip -n $C link set pfw{id}b up
+        ip netns exec $S python3 "$HOLD" tcp4:0.0.0.0:2222 tcp4:0.0.0.0:8080 tcp6:[::]:2222 tcp6:[::]:8080 > /tmp/held.$$ 2>/dev/null < /dev/null &
+        HOLDPIDS="$!"
+        for i in $(seq 100); do [ -s /tmp/held.$$ ] && break; sleep 0.05; done; rm -f /tmp/held.$$
+        probe() {{
+            ip netns exec $C python3 -c '
+import socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+s.settimeout(1.5)
+try:
+    s.connect((host, port)); print(sys.argv[3], host, port, "open")
+except socket.timeout:
+    print(sys.argv[3], host, port, "dropped")
+except OSError as e:
+    print(sys.argv[3], host, port, "refused" if e.errno == 111 else e)
+' "$1" "$2" "$3"
+        }}
+        all() {{ for h in 10.203.0.1 fd0d:203::1; do for p in 2222 8080; do probe $h $p "$1"; done; done; }}
+        all before
+        ip netns exec $S "$PORTDEX" firewall --allow 2222 | ip netns exec $S nft -f -
+        all nft
+        ip netns exec $S nft delete table inet portdex
+        ip netns exec $S "$PORTDEX" firewall --allow 2222 --backend iptables | ip netns exec $S iptables-restore --noflush
+        ip netns exec $S "$PORTDEX" firewall --allow 2222 --backend iptables --family 6 | ip netns exec $S ip6tables-restore --noflush
+        all iptables
+        "#
+    );
+    let out = ok(&netns(&script, false, &[]));
+    for h in ["10.203.0.1", "fd0d:203::1"] {
+        assert!(out.contains(&format!("before {h} 8080 open")), "{out}");
+        for backend in ["nft", "iptables"] {
+            assert!(out.contains(&format!("{backend} {h} 2222 open")), "{out}");
+            assert!(
+                out.contains(&format!("{backend} {h} 8080 dropped")),
+                "{out}"
+            );
+        }
+    }
+}
