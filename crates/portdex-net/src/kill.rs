@@ -1,6 +1,12 @@
 //! Signalling the processes that listen on a port: only the listeners (not processes
-//! merely connected to the port), never pid 1, never portdex itself; and saying
-//! truthfully what happened.
+//! merely connected to the port), never pid 1, portdex itself or the processes it runs
+//! under (the shell that started it); and saying truthfully what happened.
+//!
+//! Between the listing that the user confirms and the signal, a listener can exit and
+//! its pid go to another process. [`signal_holders`] therefore lists again, opens each
+//! process as a pidfd, checks through /proc that the process behind the pidfd still
+//! holds one of the port's listening sockets, and signals the pidfd: a reused pid is
+//! never signalled.
 
 use crate::{listeners, ListOptions, Listener, Process, SocketSource};
 use portdex_registry::Transport;
@@ -132,7 +138,7 @@ pub fn holders(
     Ok((procs, unowned))
 }
 
-/// Sends `signal` to every process that listens on `port`, except pid 1 and portdex.
+/// Sends `signal` to every process that listens on `port`, except the protected ones.
 pub fn signal_port(
     source: &dyn SocketSource,
     port: u16,
@@ -140,18 +146,136 @@ pub fn signal_port(
     signal: KillSignal,
 ) -> Result<Vec<Sent>, KillError> {
     let (procs, _) = holders(source, port, transports)?;
-    signal_processes(port, procs, signal)
+    signal_holders(source, port, transports, &procs, signal)
 }
 
-/// Sends `signal` to these processes, except pid 1 and portdex itself.
+/// Why a process is never signalled, if it is one of those: pid 1, portdex, or one of
+/// the processes portdex runs under.
+fn protected(pid: u32, ancestors: &[u32]) -> Option<&'static str> {
+    if pid == 1 {
+        Some("pid 1 is never signalled")
+    } else if pid == std::process::id() {
+        Some("portdex itself holds this socket (it inherited it from the process that started it)")
+    } else if ancestors.contains(&pid) {
+        Some("portdex runs under this process (it started portdex, directly or not), and never signals it; it holds the socket too, probably inherited")
+    } else {
+        None
+    }
+}
+
+/// Signals, after a confirmation, the processes the user agreed to (`agreed`, from
+/// [`holders`]), each only if it still listens on `port`: listed again, opened as a
+/// pidfd, checked to hold one of the port's listening sockets, and signalled through the
+/// pidfd. Processes that no longer hold the port, and protected ones, get a [`Sent`]
+/// with the reason and no signal.
+pub fn signal_holders(
+    source: &dyn SocketSource,
+    port: u16,
+    transports: &[Transport],
+    agreed: &[Process],
+    signal: KillSignal,
+) -> Result<Vec<Sent>, KillError> {
+    let snap = listeners(source, ListOptions::default())?;
+    let on_port: Vec<&Listener> = snap
+        .listeners
+        .iter()
+        .filter(|l| matches(l, port, transports))
+        .collect();
+    let inodes: std::collections::HashSet<u64> = on_port.iter().map(|l| l.inode).collect();
+    let ancestors = crate::os::ancestors();
+    let mut out = Vec::new();
+    for process in agreed {
+        let skip = |why: &str| Sent {
+            process: process.clone(),
+            signal,
+            error: Some(why.to_owned()),
+        };
+        if let Some(why) = protected(process.pid, &ancestors) {
+            out.push(skip(why));
+            continue;
+        }
+        let gone = "it no longer listens on this port (it exited, or its pid now belongs to another process): not signalled";
+        let still = on_port
+            .iter()
+            .any(|l| l.processes.iter().any(|p| p.pid == process.pid));
+        let Some(pid) = Pid::from_raw(process.pid as i32).filter(|_| still) else {
+            out.push(skip(gone));
+            continue;
+        };
+        // The pidfd pins the process: whatever exits or reuses the pid from here on,
+        // the signal reaches this process or nobody.
+        let pidfd = match rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()) {
+            Ok(fd) => fd,
+            Err(rustix::io::Errno::SRCH) => {
+                out.push(skip(gone));
+                continue;
+            }
+            Err(rustix::io::Errno::NOSYS) => {
+                // Kernels before 5.3: no pidfd. Check, then signal by pid at once.
+                if !crate::os::pid_holds(process.pid, &inodes) {
+                    out.push(skip(gone));
+                    continue;
+                }
+                let error = rustix::process::kill_process(pid, signal.raw())
+                    .err()
+                    .map(|e| std::io::Error::from(e).to_string());
+                out.push(Sent {
+                    process: process.clone(),
+                    signal,
+                    error,
+                });
+                continue;
+            }
+            Err(e) => {
+                out.push(skip(&std::io::Error::from(e).to_string()));
+                continue;
+            }
+        };
+        if !crate::os::pid_holds(process.pid, &inodes)
+            || crate::os::process_name(process.pid).as_deref() != Some(process.name.as_str())
+        {
+            out.push(skip(gone));
+            continue;
+        }
+        let error = rustix::process::pidfd_send_signal(&pidfd, signal.raw())
+            .err()
+            .map(|e| match e {
+                rustix::io::Errno::SRCH => "it exited before the signal".to_owned(),
+                e => std::io::Error::from(e).to_string(),
+            });
+        out.push(Sent {
+            process: process.clone(),
+            signal,
+            error,
+        });
+    }
+    if out.iter().all(|s| s.error.is_some())
+        && agreed
+            .iter()
+            .all(|p| protected(p.pid, &ancestors).is_some())
+    {
+        let what = agreed
+            .iter()
+            .map(|p| format!("pid {} ({})", p.pid, p.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(KillError::Protected { port, what });
+    }
+    Ok(out)
+}
+
+/// Sends `signal` to these processes, except pid 1 and portdex itself, by pid and
+/// without looking again: for a listing that is fresh. After a prompt, use
+/// [`signal_holders`].
 pub fn signal_processes(
     port: u16,
     procs: Vec<Process>,
     signal: KillSignal,
 ) -> Result<Vec<Sent>, KillError> {
-    let me = std::process::id();
-    let (protected, targets): (Vec<Process>, Vec<Process>) =
-        procs.into_iter().partition(|p| p.pid == 1 || p.pid == me);
+    let ancestors = crate::os::ancestors();
+    let (protected, targets): (Vec<Process>, Vec<Process>) = procs
+        .into_iter()
+        .partition(|p| protected(p.pid, &ancestors).is_some());
     if targets.is_empty() {
         let what = protected
             .iter()

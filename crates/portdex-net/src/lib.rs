@@ -16,7 +16,8 @@ pub mod scan;
 
 pub use free::{ephemeral_range, free_ports, is_free, FreeError, FreeRequest};
 pub use kill::{
-    holders, signal_port, signal_processes, wait_until_free, KillError, KillSignal, Sent,
+    holders, signal_holders, signal_port, signal_processes, wait_until_free, KillError, KillSignal,
+    Sent,
 };
 pub use os::{inherited_env, NetlinkSource, ProcNetSource, SystemSource};
 

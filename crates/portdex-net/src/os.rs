@@ -398,25 +398,50 @@ pub(crate) fn passwd_lookup(text: &str, uid: u32) -> Option<String> {
     })
 }
 
+/// The parent of a process, from /proc/PID/stat.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The processes this one runs under: its parent, the parent's parent… up to (not
+/// including) pid 1.
+pub(crate) fn ancestors() -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut pid = std::process::id();
+    while let Some(parent) = parent_of(pid) {
+        if parent <= 1 || out.len() >= 64 || out.contains(&parent) {
+            break;
+        }
+        out.push(parent);
+        pid = parent;
+    }
+    out
+}
+
+/// Whether the process holds one of these socket inodes now (/proc/PID/fd).
+pub(crate) fn pid_holds(pid: u32, inodes: &HashSet<u64>) -> bool {
+    !scan_fds(Path::new("/proc"), &[pid], inodes).0.is_empty()
+}
+
+/// A process's name (/proc/PID/comm), if it exists.
+pub(crate) fn process_name(pid: u32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .ok()
+        .map(|s| s.trim_end_matches('\n').to_owned())
+}
+
 /// The value of an environment variable in the nearest ancestor process that has it
 /// (the parent, its parent…), as far as /proc lets this process read their environment:
 /// `sudo portdex …` runs without SSH_CONNECTION, but the shell that ran sudo has it.
 pub fn inherited_env(name: &str) -> Option<String> {
-    let parent = |pid: u32| -> Option<u32> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // "pid (comm) state ppid …": comm may hold spaces and parentheses.
-        stat.rsplit_once(')')?
-            .1
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()
-    };
-    let mut pid = parent(std::process::id())?;
-    for _ in 0..64 {
-        if pid <= 1 {
-            return None;
-        }
+    for pid in ancestors() {
         if let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) {
             for entry in env.split(|&b| b == 0) {
                 if let Some(value) = entry
@@ -427,7 +452,6 @@ pub fn inherited_env(name: &str) -> Option<String> {
                 }
             }
         }
-        pid = parent(pid)?;
     }
     None
 }

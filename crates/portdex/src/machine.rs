@@ -5,7 +5,7 @@ use crate::cli::{Format, LsArgs};
 use crate::text::{clean, Words};
 use crate::{Config, FOUND, NOT_FOUND};
 use portdex_net::{
-    diagnose, ephemeral_range, free_ports, holders, listeners, process_exists, signal_processes,
+    diagnose, ephemeral_range, free_ports, holders, listeners, process_exists, signal_holders,
     wait_until_free, FreeRequest, KillError, KillSignal, ListOptions, Listener, SocketSource,
 };
 use portdex_registry::{Category, PortRange, Transport};
@@ -334,9 +334,18 @@ pub fn kill(
             return Ok(NOT_FOUND);
         }
     }
-    let sent = signal_processes(port, procs, signal).map_err(|e| e.to_string())?;
+    // Looked up again after the prompt, and signalled through pidfds: a listener that
+    // exited meanwhile, and whoever got its pid, are left alone.
+    let sent = signal_holders(source, port, &t, &procs, signal).map_err(|e| e.to_string())?;
     let delivered = sent.iter().any(|s| s.error.is_none());
-    let free = delivered && wait_until_free(source, port, &t, Duration::from_secs_f64(wait));
+    // portdex holding the socket itself (inherited) would keep it busy for any wait.
+    let holds_it_itself = sent.iter().any(|s| s.process.pid == std::process::id());
+    let wait = if delivered && !holds_it_itself {
+        wait
+    } else {
+        0.0
+    };
+    let free = wait_until_free(source, port, &t, Duration::from_secs_f64(wait));
     if matches!(config.format, Format::Json | Format::Jsonl) {
         #[derive(serde::Serialize)]
         struct Out<'a> {
@@ -358,7 +367,7 @@ pub fn kill(
         }
         if free {
             let _ = writeln!(out, "{}", w.port_free(port));
-        } else if delivered {
+        } else if delivered && !holds_it_itself {
             let _ = writeln!(
                 out,
                 "{}",

@@ -446,3 +446,103 @@ fn ls_and_who_in_json_lines() {
     assert_eq!(lines.len(), 1, "one object, one line");
     assert_eq!(lines[0]["ports"].as_array().unwrap().len(), 3);
 }
+
+/// Runs `sh -ec SCRIPT` with $PORTDEX and $HOLD set, after `prefix` (e.g. unshare).
+fn shell(prefix: &[&str], script: &str) -> std::process::Output {
+    let (program, args) = prefix.split_first().unwrap_or((&"sh", &[]));
+    let mut c = std::process::Command::new(program);
+    c.args(args)
+        .args(if prefix.is_empty() {
+            &[][..]
+        } else {
+            &["sh"][..]
+        })
+        .args(["-ec", script])
+        .env("PORTDEX", assert_cmd::cargo::cargo_bin("portdex"))
+        .env(
+            "HOLD",
+            format!("{}/tests/helpers/hold.py", env!("CARGO_MANIFEST_DIR")),
+        )
+        .env("LANG", "C");
+    c.output().unwrap()
+}
+
+#[test]
+fn kill_never_signals_a_process_that_took_the_listeners_pid() {
+    // In a pid namespace of its own, the test makes the kernel hand the listener's pid
+    // to a new `sleep` while portdex waits at its prompt, then answers "y".
+    let root = rustix::process::geteuid().is_root();
+    if !common::required(
+        "kill_never_signals_a_process_that_took_the_listeners_pid",
+        root && common::have("unshare") && common::have("script"),
+        "run as root with unshare and script (util-linux)",
+    ) {
+        return;
+    }
+    let out = shell(
+        &["unshare", "-n", "-p", "-f", "--mount-proc"],
+        r#"
+        ip link set lo up
+        d=$(mktemp -d)
+        python3 "$HOLD" tcp4:127.0.0.1:0 > $d/port 2>/dev/null < /dev/null & L=$!
+        for i in $(seq 100); do [ -s $d/port ] && break; sleep 0.05; done
+        P=$(tr -d '[]' < $d/port)
+        mkfifo $d/in
+        script -qec "$PORTDEX kill $P" /dev/null < $d/in > $d/out 2>&1 & S=$!
+        exec 3> $d/in
+        for i in $(seq 200); do grep -q 'y/N' $d/out 2>/dev/null && break; sleep 0.05; done
+        kill $L; wait $L || true
+        echo $((L - 1)) > /proc/sys/kernel/ns_last_pid
+        sleep 60 & R=$!
+        echo "listener=$L reused=$R"
+        echo y >&3; exec 3>&-
+        wait $S || echo "kill rc=$?"
+        cat $d/out
+        kill -0 $R && echo "the sleep is alive"
+        kill $R; rm -rf $d
+        "#,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = text.lines().find(|l| l.starts_with("listener=")).unwrap();
+    let (l, r) = line.split_once(' ').unwrap();
+    assert_eq!(
+        &l["listener=".len()..],
+        &r["reused=".len()..],
+        "the pid was not reused, the test proves nothing: {text}"
+    );
+    assert!(text.contains("[y/N]"), "{text}");
+    assert!(text.contains("it no longer listens on this port"), "{text}");
+    assert!(!text.contains("sent SIGTERM"), "{text}");
+    assert!(text.contains("the sleep is alive"), "{text}");
+}
+
+#[test]
+fn kill_never_signals_the_shell_that_ran_it() {
+    // The shell that runs portdex (and portdex itself) inherited the listening socket.
+    let out = shell(
+        &[],
+        r#"
+        python3 - <<'PY'
+import os, socket, subprocess
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+os.set_inheritable(s.fileno(), True)
+port = s.getsockname()[1]
+r = subprocess.run(["sh", "-c", '"$PORTDEX" kill %d --yes; echo "rc=$?"' % port],
+                   pass_fds=[s.fileno()], capture_output=True, text=True)
+print(r.stdout, r.stderr, "shell exit", r.returncode)
+PY
+        "#,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("rc=2"), "{text}");
+    assert!(text.contains("which portdex never signals"), "{text}");
+    assert!(text.contains("shell exit 0"), "the shell survived: {text}");
+}
