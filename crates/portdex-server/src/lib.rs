@@ -35,6 +35,102 @@ pub struct AppState {
     pub expose_local: bool,
     /// Where listeners come from (the kernel, or a fake in tests).
     pub source: Arc<dyn SocketSource + Send + Sync>,
+    /// Host names (with or without :port) answered besides the loopback ones: the names
+    /// a reverse proxy forwards (`--allowed-host`). See [`serve`].
+    pub allowed_hosts: Vec<String>,
+}
+
+/// Which Host headers a server answers: a page on another site that rebinds its own
+/// name to 127.0.0.1 sends its own name as Host, and gets 421.
+#[derive(Debug, Clone)]
+struct HostPolicy {
+    /// Lowercase names (IPv6 in brackets), each with its port, or None for any port.
+    allowed: Vec<(String, Option<u16>)>,
+    /// For the error message.
+    listening: std::net::SocketAddr,
+}
+
+/// "Name:port", "[::1]:port" or a name alone → (lowercase name, port).
+fn split_host(h: &str) -> Option<(String, Option<u16>)> {
+    let h = h.trim().to_ascii_lowercase();
+    let (name, port) = match h.rfind(':') {
+        Some(i) if !h.starts_with('[') || h[..i].ends_with(']') => {
+            (h[..i].to_owned(), Some(h[i + 1..].parse::<u16>().ok()?))
+        }
+        _ => (h, None),
+    };
+    (!name.is_empty()).then_some((name, port))
+}
+
+impl HostPolicy {
+    /// None: any Host (bound to other interfaces, no --allowed-host).
+    fn for_address(addr: std::net::SocketAddr, extra: &[String]) -> Option<HostPolicy> {
+        let ip = match addr.ip() {
+            std::net::IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
+            ip => ip,
+        };
+        let mut allowed: Vec<(String, Option<u16>)> =
+            extra.iter().filter_map(|h| split_host(h)).collect();
+        if ip.is_loopback() {
+            for name in ["localhost", "127.0.0.1", "[::1]"] {
+                allowed.push((name.to_owned(), Some(addr.port())));
+            }
+        } else if allowed.is_empty() {
+            return None;
+        }
+        Some(HostPolicy {
+            allowed,
+            listening: addr,
+        })
+    }
+
+    fn admits(&self, host: &str) -> bool {
+        let Some((name, port)) = split_host(host) else {
+            return false;
+        };
+        // Without a port, HTTP's own: 80.
+        let port = port.unwrap_or(80);
+        self.allowed
+            .iter()
+            .any(|(n, p)| *n == name && p.is_none_or(|p| p == port))
+    }
+
+    fn names(&self) -> String {
+        self.allowed
+            .iter()
+            .map(|(n, p)| p.map_or_else(|| n.clone(), |p| format!("{n}:{p}")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// 421 for a Host the server does not answer; requests without Host (HTTP/1.0 tools)
+/// pass, since browsers always send one.
+async fn check_host(
+    policy: Arc<HostPolicy>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .map(|h| String::from_utf8_lossy(h.as_bytes()).into_owned());
+    match host {
+        Some(h) if !policy.admits(&h) => ApiError(
+            StatusCode::MISDIRECTED_REQUEST,
+            format!(
+                "Host '{}' is not served here: portdex serve on {} answers to {}; behind a reverse proxy, start it with --allowed-host NAME",
+                Shown::new(&h),
+                policy.listening,
+                policy.names()
+            ),
+            Value::Null,
+        )
+        .into_response(),
+        _ => next.run(req).await,
+    }
 }
 
 /// A JSON error with its status.
@@ -474,11 +570,11 @@ const MAX_HEADERS: usize = 64;
 /// The whole API and page, with its safety layers: a request timeout, a body limit, a
 /// concurrency limit, and a strict Content-Security-Policy.
 pub fn router(state: AppState) -> Router {
-    app(state, Limits::default())
+    app(state, Limits::default(), None)
 }
 
-fn app(state: AppState, limits: Limits) -> Router {
-    Router::new()
+fn app(state: AppState, limits: Limits, hosts: Option<HostPolicy>) -> Router {
+    let router = Router::new()
         .route("/api/v1/ports/{port}", get(port))
         .route("/api/v1/ports", get(ports))
         .route("/api/v1/services/{name}", get(service))
@@ -517,7 +613,16 @@ fn app(state: AppState, limits: Limits) -> Router {
         .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
-        ))
+        ));
+    match hosts {
+        Some(policy) => {
+            let policy = Arc::new(policy);
+            router.layer(axum::middleware::from_fn(move |req, next| {
+                check_host(Arc::clone(&policy), req, next)
+            }))
+        }
+        None => router,
+    }
 }
 
 /// Binds `addr` (the binary defaults to 127.0.0.1:7878); the caller learns the bound
@@ -548,13 +653,19 @@ async fn stop_signal() {
 /// descriptor. A client gets `limits.timeout` to send each request's headers, which
 /// also closes idle keep-alive connections and slow-header (slowloris) clients; headers
 /// are limited in size and number.
+///
+/// Bound to loopback, it answers only requests whose Host is localhost, 127.0.0.1 or
+/// [::1] with its port, or one of `state.allowed_hosts` (421 otherwise): a web page
+/// cannot read this machine's listeners through a name it rebinds to 127.0.0.1. Bound
+/// elsewhere, the Host is checked only when `allowed_hosts` names some.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     limits: Limits,
 ) -> std::io::Result<()> {
     use tower::ServiceExt;
-    let app = app(state, limits)
+    let hosts = HostPolicy::for_address(listener.local_addr()?, &state.allowed_hosts);
+    let app = app(state, limits, hosts)
         .map_request(|r: axum::http::Request<hyper::body::Incoming>| r.map(axum::body::Body::new));
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -616,4 +727,54 @@ pub fn run(
         on_bound(listener.local_addr()?);
         serve(listener, state, limits).await
     })
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::HostPolicy;
+
+    #[test]
+    fn loopback_answers_its_own_names_only() {
+        let p = HostPolicy::for_address("127.0.0.1:7878".parse().unwrap(), &[]).unwrap();
+        for ok in [
+            "localhost:7878",
+            "127.0.0.1:7878",
+            "[::1]:7878",
+            "LOCALHOST:7878",
+        ] {
+            assert!(p.admits(ok), "{ok}");
+        }
+        for bad in [
+            "attacker.example",
+            "attacker.example:7878",
+            "localhost:7879",
+            "localhost",
+            "127.0.0.1.attacker.example:7878",
+            "[::1]",
+            "",
+            "localhost:",
+            "localhost:x",
+        ] {
+            assert!(!p.admits(bad), "{bad}");
+        }
+        let p = HostPolicy::for_address(
+            "[::ffff:127.0.0.1]:80".parse().unwrap(),
+            &["ports.example.org".into(), "proxy:8443".into()],
+        )
+        .unwrap();
+        for ok in [
+            "localhost",
+            "localhost:80",
+            "ports.example.org",
+            "ports.example.org:443",
+            "proxy:8443",
+        ] {
+            assert!(p.admits(ok), "{ok}");
+        }
+        assert!(!p.admits("proxy:8444"));
+        assert!(HostPolicy::for_address("0.0.0.0:7878".parse().unwrap(), &[]).is_none());
+        let p = HostPolicy::for_address("0.0.0.0:7878".parse().unwrap(), &["a.example".into()])
+            .unwrap();
+        assert!(p.admits("a.example:7878") && !p.admits("localhost:7878"));
+    }
 }

@@ -39,6 +39,7 @@ impl SocketSource for Fake {
 
 async fn get(expose_local: bool, uri: &str) -> (StatusCode, String, Option<String>) {
     let app = router(AppState {
+        allowed_hosts: Vec::new(),
         expose_local,
         source: Arc::new(Fake),
     });
@@ -217,6 +218,7 @@ async fn audit_in_japanese_on_request() {
 
 async fn raw(uri: &str, if_none_match: Option<&str>) -> axum::response::Response {
     let app = router(AppState {
+        allowed_hosts: Vec::new(),
         expose_local: false,
         source: Arc::new(Fake),
     });
@@ -283,6 +285,7 @@ async fn the_page_and_its_assets_are_embedded() {
 #[tokio::test]
 async fn other_methods_get_a_json_405_with_allow() {
     let app = router(AppState {
+        allowed_hosts: Vec::new(),
         expose_local: false,
         source: Arc::new(Fake),
     });

@@ -177,6 +177,11 @@ Examples:\n  portdex firewall --allow ssh,https\n  portdex firewall --allow ssh,
         /// Also serve this machine's listeners, audit and /metrics.
         #[arg(long)]
         expose_local: bool,
+        /// Also answer requests for this Host (a name a reverse proxy forwards, with or
+        /// without :PORT); bound to loopback, only localhost, 127.0.0.1 and [::1] are
+        /// answered otherwise. Repeatable.
+        #[arg(long, value_name = "HOST")]
+        allowed_host: Vec<String>,
         /// Connections served at once; more wait until one closes.
         #[arg(long, default_value_t = 256, value_name = "N",
               value_parser = clap::value_parser!(u32).range(1..=65536))]

@@ -172,6 +172,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         Some(Command::Serve {
             bind,
             expose_local,
+            allowed_host,
             max_connections,
             timeout,
         }) => {
@@ -179,7 +180,7 @@ fn run(cli: Cli) -> Result<u8, String> {
                 max_connections: *max_connections as usize,
                 timeout: scan::parse_duration(timeout)?,
             };
-            serve(bind, *expose_local, limits)?
+            serve(bind, *expose_local, allowed_host, limits)?
         }
         None => lookup(&mut out, &config, &cli.queries)?,
     };
@@ -225,7 +226,24 @@ fn lookup(out: &mut String, config: &Config, queries: &[String]) -> Result<u8, S
 }
 
 /// `portdex serve`: runs until Ctrl-C or SIGTERM.
-fn serve(bind: &str, expose_local: bool, limits: portdex_server::Limits) -> Result<u8, String> {
+fn serve(
+    bind: &str,
+    expose_local: bool,
+    allowed_hosts: &[String],
+    limits: portdex_server::Limits,
+) -> Result<u8, String> {
+    for h in allowed_hosts {
+        let ok = !h.is_empty()
+            && h.len() <= 253
+            && h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+        if !ok {
+            return Err(format!(
+                "--allowed-host '{}': give a host name or address, optionally with :PORT (ports.example.org, proxy:8443)",
+                text::clean(h)
+            ));
+        }
+    }
     let addr: std::net::SocketAddr = bind.parse().map_err(|_| {
         format!(
             "--bind '{}': give ADDRESS:PORT, e.g. 127.0.0.1:7878 or [::1]:7878",
@@ -235,10 +253,11 @@ fn serve(bind: &str, expose_local: bool, limits: portdex_server::Limits) -> Resu
     let state = portdex_server::AppState {
         expose_local,
         source: std::sync::Arc::new(portdex_net::SystemSource),
+        allowed_hosts: allowed_hosts.to_vec(),
     };
     portdex_server::run(addr, state, limits, |bound| {
         eprintln!("portdex serve: listening on http://{bound} (the web page at /, OpenAPI at /openapi.json; Ctrl-C stops)");
-        if !bound.ip().is_loopback() {
+        if portdex_net::Exposure::of(bound.ip()).is_exposed() {
             eprintln!("WARNING: {bound} is reachable from other machines: anyone who can reach it can query it");
             if expose_local {
                 eprintln!("WARNING: --expose-local: this machine's listeners and audit are served to them too");

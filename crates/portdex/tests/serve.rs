@@ -244,3 +244,53 @@ print(json.dumps([{'name': f.name, 'type': f.type, 'samples': [{'labels': s.labe
     assert!(total >= 1.0, "the exposed socket is a finding: {findings}");
     drop(exposed);
 }
+
+fn http_get_host(addr: &str, path: &str, host: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn serve_on_loopback_answers_only_its_own_host_names() {
+    // DNS rebinding: a page on attacker.example rebinds its name to 127.0.0.1 and asks
+    // for this machine's listeners; its requests carry Host: attacker.example.
+    let (_server, addr) = common::serve(&["--expose-local"]);
+    let port = addr.rsplit(':').next().unwrap();
+    for host in [
+        "attacker.example",
+        &format!("attacker.example:{port}"),
+        "localhost:1",
+    ] {
+        let res = http_get_host(&addr, "/api/v1/listeners", host);
+        assert!(res.starts_with("HTTP/1.1 421"), "{host}: {res}");
+        assert!(res.contains("\"status\":421"), "a JSON error: {res}");
+        assert!(!res.contains("\"pid\""), "{res}");
+    }
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let res = http_get_host(&addr, "/api/v1/listeners", &host);
+        assert!(res.starts_with("HTTP/1.1 200"), "{host}: {res}");
+    }
+    // A name a reverse proxy forwards is answered once it is named.
+    let (_server, addr) = common::serve(&["--allowed-host", "ports.example.org"]);
+    let res = http_get_host(&addr, "/api/v1/ports/443", "ports.example.org");
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    let res = http_get_host(&addr, "/api/v1/ports/443", "other.example.org");
+    assert!(res.starts_with("HTTP/1.1 421"), "{res}");
+    Command::cargo_bin("portdex")
+        .unwrap()
+        .args(["serve", "--allowed-host", "bad host/"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--allowed-host 'bad host/'"));
+}
