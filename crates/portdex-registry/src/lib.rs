@@ -34,7 +34,8 @@ pub use search::{search, suggest, Hit, HitKind};
 pub use services::{write_services, write_services_rows};
 pub use table::{Assignment, Knowledge};
 pub use types::{
-    Category, Lang, ParseError, Port, PortRange, Query, Severity, Shown, Source, Status, Transport,
+    check_search, Category, Lang, ParseError, Port, PortRange, Query, Severity, Shown, Source,
+    Status, Transport, MAX_NAME, MAX_SEARCH, MAX_SEARCH_WORDS,
 };
 
 use generated::tables::{BY_NAME, KNOW, KNOW_NAMES, KNOW_RANGES, PORTED, RANGES, ROWS};

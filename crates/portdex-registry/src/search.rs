@@ -144,6 +144,11 @@ pub fn search(query: &str, limit: usize) -> (Vec<Hit>, usize) {
 pub fn suggest(name: &str, n: usize) -> Vec<&'static str> {
     use crate::generated::tables::{BY_NAME, KNOW_NAMES};
     use crate::table::text;
+    // Jaro-Winkler against every name costs time in the name's length: nothing that
+    // long is close to a service name anyway.
+    if name.len() > crate::MAX_NAME {
+        return Vec::new();
+    }
     let name = name.to_ascii_lowercase();
     let mut scored: Vec<(f64, &'static str)> = BY_NAME
         .iter()

@@ -59,6 +59,30 @@ pub enum ParseError {
     /// An unknown category.
     #[error("'{0}' is not a port category: use well-known, registered or dynamic")]
     BadCategory(Shown),
+    /// A name longer than any service name.
+    #[error("'{0}' is too long for a service name: names have at most {MAX_NAME} characters")]
+    NameTooLong(Shown),
+    /// A search beyond the bounds.
+    #[error("'{0}' is too long a search: give at most {MAX_SEARCH_WORDS} words and {MAX_SEARCH} characters")]
+    SearchTooLong(Shown),
+}
+
+/// The longest name a query may hold (IANA's service names have at most 15 characters;
+/// curated names are longer, none near this).
+pub const MAX_NAME: usize = 64;
+/// The most characters a search may hold.
+pub const MAX_SEARCH: usize = 200;
+/// The most words a search may hold.
+pub const MAX_SEARCH_WORDS: usize = 16;
+
+/// Whether a search is within [`MAX_SEARCH`] characters and [`MAX_SEARCH_WORDS`] words:
+/// each word costs a pass over the candidates, so an unbounded search is a way to burn
+/// CPU.
+pub fn check_search(query: &str) -> Result<(), ParseError> {
+    if query.chars().count() > MAX_SEARCH || query.split_whitespace().count() > MAX_SEARCH_WORDS {
+        return Err(ParseError::SearchTooLong(Shown::new(query)));
+    }
+    Ok(())
 }
 
 /// A TCP/UDP/SCTP/DCCP port number.
@@ -512,6 +536,9 @@ impl FromStr for Query {
         let ok = |c: char| c.is_ascii_alphanumeric() || "-_.+/*".contains(c);
         if !s.chars().all(ok) {
             return Err(ParseError::BadName(Shown::new(s)));
+        }
+        if s.len() > MAX_NAME {
+            return Err(ParseError::NameTooLong(Shown::new(s)));
         }
         Ok(Query::Name(s.to_ascii_lowercase()))
     }

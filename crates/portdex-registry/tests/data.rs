@@ -178,3 +178,17 @@ fn source_spellings_are_the_documented_ones() {
     assert_eq!(spell(Source::IanaCurrent), "iana-current");
     assert_eq!(spell(Source::Both), "both");
 }
+
+#[test]
+fn every_name_fits_the_query_bound() {
+    // A query may hold at most MAX_NAME characters: no real name may be longer.
+    let longest = portdex_registry::all_assignments()
+        .map(|a| a.name())
+        .chain(portdex_registry::all_knowledge().flat_map(|k| k.names()))
+        .max_by_key(|n| n.len())
+        .unwrap();
+    assert!(
+        longest.len() <= portdex_registry::MAX_NAME,
+        "{longest} is longer than MAX_NAME"
+    );
+}

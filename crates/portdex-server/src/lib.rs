@@ -277,9 +277,7 @@ async fn search_handler(
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .ok_or_else(|| bad_request("give ?q=WORDS"))?;
-    if words.chars().count() > 200 {
-        return Err(bad_request("q is longer than 200 characters"));
-    }
+    portdex_registry::check_search(words).map_err(|e| bad_request(e.to_string()))?;
     let limit = number_in("limit", q.limit.as_deref(), 1..=500, 20)? as usize;
     let (hits, total) = search(words, limit);
     let hits: Vec<Value> = hits

@@ -31,6 +31,32 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
     })
 }
 
+/// The most an audit configuration may hold.
+const MAX_CONFIG: u64 = 1024 * 1024;
+
+/// Reads `--config`: a regular file (a FIFO would block, /dev/zero never ends) of at
+/// most 1 MiB, in UTF-8.
+fn read_config(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("--config {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "--config {shown}: not a regular file: give a TOML file ([[accept]] port = 22, process = \"sshd\")"
+        ));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG + 1).read_to_string(&mut text))
+        .map_err(|e| format!("--config {shown}: {e}"))?;
+    if text.len() as u64 > MAX_CONFIG {
+        return Err(format!(
+            "--config {shown}: larger than 1 MiB; an audit configuration is a short TOML file"
+        ));
+    }
+    Ok(text)
+}
+
 /// `portdex audit`
 pub fn audit(
     out: &mut String,
@@ -43,8 +69,7 @@ pub fn audit(
     let accepted = match file {
         None => AuditConfig::default(),
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("--config {}: {e}", path.display()))?;
+            let text = read_config(path)?;
             AuditConfig::parse(&text).map_err(|e| format!("--config {}: {e}", path.display()))?
         }
     };

@@ -447,7 +447,15 @@ pub fn free(
         near,
         avoid_ephemeral: avoid,
     };
-    let ports = free_ports(&req).map_err(|e| e.to_string())?;
+    let ports = match free_ports(&req) {
+        Ok(p) => p,
+        // Valid input, not enough free ports: "nothing found", exit 1.
+        Err(e @ portdex_net::FreeError::NotEnough { .. }) => {
+            eprintln!("portdex: {e}");
+            return Ok(NOT_FOUND);
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     match config.format {
         Format::Json | Format::Jsonl => {
             #[derive(serde::Serialize)]

@@ -112,6 +112,10 @@ fn run(cli: Cli) -> Result<u8, String> {
                     "--format services writes the whole registry: use it without search".into(),
                 );
             }
+            portdex_registry::check_search(&query).map_err(|e| e.to_string())?;
+            if *limit == 0 {
+                return Err("-n 0: give how many results to show, 1 or more".into());
+            }
             let (hits, total) = portdex_registry::search(&query, *limit);
             render::search(&mut out, &config, &query, &hits, total);
             if total == 0 {
@@ -184,7 +188,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         }
         None => lookup(&mut out, &config, &cli.queries)?,
     };
-    write_out(&out, config.color);
+    write_out(&out, config.color)?;
     Ok(code)
 }
 
@@ -280,10 +284,11 @@ fn hint_for_name(config: &Config, query: &str, name: &str) {
     let _ = writeln!(err, "{} {}", l.try_search, text::clean(query));
 }
 
-/// Writes everything at once; a closed pipe (`portdex … | head`) is not an error.
+/// Writes everything at once; a closed pipe (`portdex … | head`) is not an error, any
+/// other failure (a full disk) is: the answer did not arrive.
 /// Without colour the text goes straight out: nothing to strip, and long listings
 /// (`ls` with 10,000 sockets) do not pay for a scan of every byte.
-fn write_out(out: &str, color: bool) {
+fn write_out(out: &str, color: bool) -> Result<(), String> {
     let result = if color {
         let mut stdout = anstream::stdout().lock();
         stdout
@@ -295,10 +300,11 @@ fn write_out(out: &str, color: bool) {
             .write_all(out.as_bytes())
             .and_then(|()| stdout.flush())
     };
-    if let Err(e) = result {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("portdex: cannot write output: {e}");
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the output: {e}"))
         }
+        _ => Ok(()),
     }
 }
 

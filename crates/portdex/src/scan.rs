@@ -23,7 +23,7 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
 pub(crate) fn parse_duration_of(flag: &str, s: &str) -> Result<Duration, String> {
     let err = || {
         format!(
-            "{flag} '{}': give a duration above 0 and up to 1 hour, such as 500ms, 2s or 1m",
+            "{flag} '{}': give a duration from 1ms to 1 hour, such as 500ms, 2s or 1m",
             clean(s)
         )
     };
@@ -38,7 +38,8 @@ pub(crate) fn parse_duration_of(flag: &str, s: &str) -> Result<Duration, String>
         "m" => n * 60.0,
         _ => return Err(err()),
     };
-    if !(secs > 0.0 && secs <= 3600.0) {
+    // Below a millisecond nothing can answer: that is a typo, not a wish.
+    if !(0.001..=3600.0).contains(&secs) {
         return Err(err());
     }
     Ok(Duration::from_secs_f64(secs))

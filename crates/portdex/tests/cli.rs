@@ -501,3 +501,95 @@ fn json_lines_one_object_per_line() {
         );
     }
 }
+
+#[test]
+fn hostile_input_is_refused_with_exit_2() {
+    // A single argument may hold at most 128 KiB (MAX_ARG_STRLEN).
+    let long_name = "x".repeat(100 * 1024);
+    portdex()
+        .arg(&long_name)
+        .timeout(std::time::Duration::from_secs(10))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("too long for a service name"));
+    portdex()
+        .arg("search")
+        .args(vec!["mail"; 60_000])
+        .timeout(std::time::Duration::from_secs(10))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "at most 16 words and 200 characters",
+        ));
+    portdex()
+        .args(["search", "mail", "-n", "0"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("-n 0"));
+    portdex()
+        .args(["scan", "127.0.0.1", "-p", "1", "--timeout", "0.0000001ms"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("from 1ms to 1 hour"));
+    for config in ["/dev/zero", "/dev/urandom", "/"] {
+        portdex()
+            .args(["audit", "--config", config])
+            .timeout(std::time::Duration::from_secs(10))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("not a regular file"));
+    }
+    let big = std::env::temp_dir().join(format!("portdex-big-{}.toml", std::process::id()));
+    std::fs::write(&big, "#".repeat(2 * 1024 * 1024)).unwrap();
+    portdex()
+        .args(["audit", "--config"])
+        .arg(&big)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("larger than 1 MiB"));
+    std::fs::remove_file(&big).unwrap();
+}
+
+#[test]
+fn a_failed_write_is_an_error_and_a_closed_pipe_is_not() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("portdex"))
+        .arg("443")
+        .env("LANG", "C")
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write the output"));
+    // `portdex --format services | head -1`: the rest hits a closed pipe, exit 0.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portdex"))
+        .args(["--format", "services"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    use std::io::Read;
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn not_enough_free_ports_is_nothing_found() {
+    // Valid input that cannot be met: exit 1, not 2.
+    portdex()
+        .args(["free", "--count", "10000", "--range", "61000-61100"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("asked for"));
+}
