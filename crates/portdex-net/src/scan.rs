@@ -32,8 +32,58 @@ pub enum PortState {
     Filtered,
 }
 
+/// At most N connects a second, shared by every worker, every host, the retries and the
+/// detection connects that follow (one budget, not one per thread).
+#[derive(Debug)]
+pub struct Rate {
+    start: Instant,
+    /// Nanoseconds between two connects.
+    interval: u64,
+    /// Connects handed out so far.
+    issued: std::sync::atomic::AtomicU64,
+}
+
+impl Rate {
+    /// `n` connects a second (at least 1).
+    pub fn per_second(n: u32) -> Rate {
+        Rate {
+            start: Instant::now(),
+            interval: 1_000_000_000 / u64::from(n.max(1)),
+            issued: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Takes the next connect if it is due; otherwise says how long until it is.
+    pub fn try_take(&self) -> Result<(), Duration> {
+        let now = self.start.elapsed().as_nanos() as u64;
+        let mut issued = self.issued.load(Ordering::Relaxed);
+        loop {
+            let due = issued.saturating_mul(self.interval);
+            if now < due {
+                return Err(Duration::from_nanos(due - now));
+            }
+            match self.issued.compare_exchange_weak(
+                issued,
+                issued + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(seen) => issued = seen,
+            }
+        }
+    }
+
+    /// Waits for the next connect and takes it.
+    pub fn take(&self) {
+        while let Err(wait) = self.try_take() {
+            std::thread::sleep(wait);
+        }
+    }
+}
+
 /// How to scan.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ScanOptions {
     /// How long to wait for each connect.
     pub timeout: Duration,
@@ -41,8 +91,8 @@ pub struct ScanOptions {
     pub retries: u32,
     /// At most this many connects in flight in all (None: as many as the fd limit allows, up to 8192).
     pub concurrency: Option<usize>,
-    /// At most this many new connects per second (None: no limit).
-    pub rate: Option<u32>,
+    /// At most this many new connects per second, for all workers (None: no limit).
+    pub rate: Option<std::sync::Arc<Rate>>,
     /// Worker threads (None: one per core).
     pub threads: Option<usize>,
 }
@@ -110,7 +160,7 @@ pub fn scan_host(
     let budget = limit.saturating_sub(32 + 2 * threads).max(threads);
     let total = opts.concurrency.unwrap_or(8192).min(budget).max(1);
     let window = (total / threads).max(1);
-    let rate = opts.rate.map(|r| (f64::from(r) / threads as f64).max(1.0));
+    let rate = opts.rate.as_deref();
 
     let mut result = HostScan::default();
     let mut todo: Vec<u16> = ports.to_vec();
@@ -193,7 +243,7 @@ fn connect_all(
     ports: &[u16],
     window: usize,
     timeout: Duration,
-    rate: Option<f64>,
+    rate: Option<&Rate>,
     done: &AtomicUsize,
 ) -> io::Result<Vec<(u16, PortState)>> {
     let family = if ip.is_ipv4() {
@@ -211,7 +261,7 @@ fn connect_all(
     let mut inflight = 0usize;
     let mut next = 0usize;
     let mut events: Vec<epoll::Event> = Vec::with_capacity(1024);
-    let started = Instant::now();
+    let mut rate_wait = Duration::ZERO;
     let mut emfile_since: Option<Instant> = None;
 
     let record = |out: &mut Vec<(u16, PortState)>, port: u16, state: PortState| {
@@ -222,9 +272,8 @@ fn connect_all(
     while next < ports.len() || inflight > 0 {
         while next < ports.len() && inflight < window {
             if let Some(r) = rate {
-                // Do not start connect number `next` before next / rate seconds.
-                let due = Duration::from_secs_f64(next as f64 / r);
-                if started.elapsed() < due {
+                if let Err(wait) = r.try_take() {
+                    rate_wait = wait;
                     break;
                 }
             }
@@ -293,7 +342,7 @@ fn connect_all(
         }
         if inflight == 0 {
             if next < ports.len() && rate.is_some() {
-                std::thread::sleep(Duration::from_millis(1));
+                std::thread::sleep(rate_wait.min(Duration::from_millis(100)));
             }
             continue;
         }
@@ -302,7 +351,13 @@ fn connect_all(
             .map_or(Duration::from_millis(100), |(d, _, _)| {
                 d.saturating_duration_since(Instant::now())
             })
-            .min(Duration::from_millis(100));
+            .min(Duration::from_millis(100))
+            // A connect that waits for the rate: wake when it is due.
+            .min(if rate.is_some() && next < ports.len() {
+                rate_wait.max(Duration::from_millis(1))
+            } else {
+                Duration::MAX
+            });
         let ts = rustix::event::Timespec {
             tv_sec: 0,
             tv_nsec: wait.as_nanos() as _,
@@ -393,14 +448,15 @@ pub enum TargetError {
     /// A network prefix that is malformed or out of range.
     #[error("'{0}': the prefix length must be 0-32 for IPv4, 0-128 for IPv6")]
     BadPrefix(String),
-    /// More hosts than allowed without --force.
-    #[error("'{target}' holds {count} addresses; at most 65536 (a /16) without --force")]
-    TooLarge {
-        /// The network.
-        target: String,
-        /// How many addresses it holds.
+    /// More hosts than allowed, all targets together.
+    #[error("the targets hold {count} addresses in all; at most 65536 (a /16) without --force, 16777216 (a /8) with it")]
+    TooMany {
+        /// How many addresses they hold.
         count: u128,
     },
+    /// Brackets that are not one pair around an IPv6 address.
+    #[error("'{0}': brackets go around an IPv6 address, once: [::1]")]
+    Brackets(String),
     /// A port list that is empty or malformed.
     #[error("port list '{spec}': {reason}")]
     BadPorts {
@@ -411,11 +467,82 @@ pub enum TargetError {
     },
 }
 
-/// Addresses of a target: an IP address, a network in CIDR notation, or a host name.
-pub fn resolve_target(target: &str, force: bool) -> Result<Vec<IpAddr>, TargetError> {
-    let t = target.trim().trim_start_matches('[').trim_end_matches(']');
+/// The addresses of a target: a list (an address, a name's addresses), or a network
+/// whose addresses are made one at a time as the scan goes (a /8 takes no memory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hosts {
+    /// These addresses.
+    List(Vec<IpAddr>),
+    /// `count` addresses from `first` (the bits of an IPv4 or IPv6 address).
+    Network {
+        /// The first address's bits.
+        first: u128,
+        /// How many.
+        count: u128,
+        /// IPv6 or IPv4.
+        v6: bool,
+    },
+}
+
+impl Hosts {
+    /// How many addresses.
+    pub fn len(&self) -> u128 {
+        match self {
+            Hosts::List(v) => v.len() as u128,
+            Hosts::Network { count, .. } => *count,
+        }
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The addresses, in order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = IpAddr> + '_> {
+        match self {
+            Hosts::List(v) => Box::new(v.iter().copied()),
+            &Hosts::Network { first, count, v6 } => Box::new((0..count).map(move |i| {
+                if v6 {
+                    IpAddr::V6(std::net::Ipv6Addr::from_bits(first + i))
+                } else {
+                    IpAddr::V4(std::net::Ipv4Addr::from_bits((first + i) as u32))
+                }
+            })),
+        }
+    }
+}
+
+/// The most addresses one scan takes without --force (a /16), and with it (a /8).
+pub const MAX_HOSTS: u128 = 1 << 16;
+/// The most addresses one scan takes with --force.
+pub const MAX_HOSTS_FORCED: u128 = 1 << 24;
+
+/// Checks the sum of all targets against [`MAX_HOSTS`] (or [`MAX_HOSTS_FORCED`] with
+/// `force`): four /16s are four times a /16.
+pub fn check_hosts(targets: &[Hosts], force: bool) -> Result<(), TargetError> {
+    let total = targets
+        .iter()
+        .fold(0u128, |sum, h| sum.saturating_add(h.len()));
+    if total > MAX_HOSTS_FORCED || (total > MAX_HOSTS && !force) {
+        return Err(TargetError::TooMany { count: total });
+    }
+    Ok(())
+}
+
+/// Addresses of a target: an IP address (IPv6 in brackets or not), a network in CIDR
+/// notation, or a host name.
+pub fn resolve_target(target: &str) -> Result<Hosts, TargetError> {
+    let raw = target.trim();
+    // Brackets are IPv6's, one pair around the whole address: `[::1]`.
+    let t = match raw.strip_prefix('[') {
+        Some(inner) => match inner.strip_suffix(']') {
+            Some(ip) if ip.parse::<std::net::Ipv6Addr>().is_ok() => ip,
+            _ => return Err(TargetError::Brackets(target.into())),
+        },
+        None if raw.contains(['[', ']']) => return Err(TargetError::Brackets(target.into())),
+        None => raw,
+    };
     if let Ok(ip) = t.parse::<IpAddr>() {
-        return Ok(vec![ip]);
+        return Ok(Hosts::List(vec![ip]));
     }
     if let Some((net, prefix)) = t.split_once('/') {
         let ip: IpAddr = net
@@ -428,18 +555,6 @@ pub fn resolve_target(target: &str, force: bool) -> Result<Vec<IpAddr>, TargetEr
             .filter(|p| *p <= bits)
             .ok_or_else(|| TargetError::BadPrefix(target.into()))?;
         let count: u128 = 1u128.checked_shl(bits - prefix).unwrap_or(u128::MAX);
-        if count > 65536 && !force {
-            return Err(TargetError::TooLarge {
-                target: target.into(),
-                count,
-            });
-        }
-        if count > (1 << 24) {
-            return Err(TargetError::TooLarge {
-                target: target.into(),
-                count,
-            });
-        }
         let base: u128 = match ip {
             IpAddr::V4(a) => u128::from(a.to_bits()),
             IpAddr::V6(a) => a.to_bits(),
@@ -453,13 +568,11 @@ pub fn resolve_target(target: &str, force: bool) -> Result<Vec<IpAddr>, TargetEr
         } else {
             u128::MAX
         };
-        let first = base & mask;
-        return Ok((0..count)
-            .map(|i| match ip {
-                IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::from_bits((first + i) as u32)),
-                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::from_bits(first + i)),
-            })
-            .collect());
+        return Ok(Hosts::Network {
+            first: base & mask,
+            count,
+            v6: ip.is_ipv6(),
+        });
     }
     if t.chars().all(|c| c.is_ascii_digit() || c == '.') && t.contains('.') {
         return Err(TargetError::BadIpv4(target.into()));
@@ -486,7 +599,7 @@ pub fn resolve_target(target: &str, force: bool) -> Result<Vec<IpAddr>, TargetEr
     if ips.is_empty() {
         return Err(TargetError::Unknown(target.into()));
     }
-    Ok(ips)
+    Ok(Hosts::List(ips))
 }
 
 /// Reads a port list: `22,80,443,8000-8100`, or `-` for all of 1-65535.

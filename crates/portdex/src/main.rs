@@ -289,7 +289,17 @@ fn hint_for_name(config: &Config, query: &str, name: &str) {
 /// Without colour the text goes straight out: nothing to strip, and long listings
 /// (`ls` with 10,000 sockets) do not pay for a scan of every byte.
 fn write_out(out: &str, color: bool) -> Result<(), String> {
-    let result = if color {
+    match write_stdout(out, color) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Writes and flushes standard output, through anstream when colour is on.
+pub(crate) fn write_stdout(out: &str, color: bool) -> std::io::Result<()> {
+    if color {
         let mut stdout = anstream::stdout().lock();
         stdout
             .write_all(out.as_bytes())
@@ -299,12 +309,6 @@ fn write_out(out: &str, color: bool) -> Result<(), String> {
         stdout
             .write_all(out.as_bytes())
             .and_then(|()| stdout.flush())
-    };
-    match result {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(format!("cannot write the output: {e}"))
-        }
-        _ => Ok(()),
     }
 }
 

@@ -5,7 +5,10 @@ use crate::cli::{Format, ScanArgs};
 use crate::text::clean;
 use crate::{Config, FOUND, NOT_FOUND};
 use portdex_net::detect::{detect, Detected};
-use portdex_net::scan::{parse_ports, resolve_target, scan_host, top_ports, HostScan, ScanOptions};
+use portdex_net::scan::{
+    check_hosts, parse_ports, resolve_target, scan_host, top_ports, HostScan, Hosts, Rate,
+    ScanOptions,
+};
 use portdex_registry::{knowledge_at, Category, Severity, Status, Transport};
 use serde::Serialize;
 use std::fmt::Write;
@@ -122,14 +125,26 @@ fn describe(port: u16, detected: Option<Detected>) -> PortOut {
     }
 }
 
-/// Names what answers on each open port, a few connections at a time.
-fn detect_all(ip: IpAddr, open: &[u16], timeout: Duration) -> Vec<Option<Detected>> {
+/// Names what answers on each open port, a few connections at a time, within `--rate`.
+fn detect_all(
+    ip: IpAddr,
+    open: &[u16],
+    timeout: Duration,
+    rate: Option<&Rate>,
+) -> Vec<Option<Detected>> {
     let mut out = vec![None; open.len()];
     for (chunk_out, chunk) in out.chunks_mut(32).zip(open.chunks(32)) {
         std::thread::scope(|s| {
             let handles: Vec<_> = chunk
                 .iter()
-                .map(|&p| s.spawn(move || detect(SocketAddr::new(ip, p), timeout)))
+                .map(|&p| {
+                    s.spawn(move || {
+                        if let Some(r) = rate {
+                            r.take();
+                        }
+                        detect(SocketAddr::new(ip, p), timeout)
+                    })
+                })
                 .collect();
             for (slot, h) in chunk_out.iter_mut().zip(handles) {
                 *slot = h.join().ok().flatten();
@@ -174,22 +189,33 @@ pub fn scan(out: &mut String, config: &Config, args: &ScanArgs) -> Result<u8, St
             p
         }
     };
-    let mut hosts: Vec<(String, IpAddr)> = Vec::new();
-    for t in &args.targets {
-        for ip in resolve_target(t, args.force).map_err(|e| e.to_string())? {
-            hosts.push((t.clone(), ip));
-        }
-    }
+    let targets: Vec<Hosts> = args
+        .targets
+        .iter()
+        .map(|t| resolve_target(t))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    check_hosts(&targets, args.force).map_err(|e| e.to_string())?;
+    let total_hosts: u128 = targets.iter().map(Hosts::len).sum();
+    // Addresses are made as the scan goes: a /8 with --force takes no memory up front.
+    let hosts = args
+        .targets
+        .iter()
+        .zip(&targets)
+        .flat_map(|(name, h)| h.iter().map(move |ip| (name, ip)));
+    let rate = args.rate.map(|r| std::sync::Arc::new(Rate::per_second(r)));
     let opts = ScanOptions {
         timeout,
         retries: args.retries,
         concurrency: args.concurrency,
-        rate: args.rate,
+        rate: rate.clone(),
         threads: None,
     };
     let tty = std::io::stderr().is_terminal();
     let mut results: Vec<HostOut> = Vec::new();
-    for (i, (name, ip)) in hosts.iter().enumerate() {
+    let mut any_open = false;
+    for (i, (name, ip)) in hosts.enumerate() {
+        let ip = &ip;
         let done = AtomicUsize::new(0);
         let running = AtomicBool::new(true);
         let label = if name == &ip.to_string() {
@@ -197,7 +223,7 @@ pub fn scan(out: &mut String, config: &Config, args: &ScanArgs) -> Result<u8, St
         } else {
             format!("{name} ({ip})")
         };
-        let progress_label = format!("host {}/{}, {label}", i + 1, hosts.len());
+        let progress_label = format!("host {}/{total_hosts}, {label}", i + 1);
         let scanned: HostScan = std::thread::scope(|s| {
             if tty {
                 s.spawn(|| progress(&progress_label, ports.len(), &done, &running));
@@ -210,9 +236,14 @@ pub fn scan(out: &mut String, config: &Config, args: &ScanArgs) -> Result<u8, St
         let detected = if args.no_detect {
             vec![None; scanned.open.len()]
         } else {
-            detect_all(*ip, &scanned.open, timeout.max(Duration::from_millis(500)))
+            detect_all(
+                *ip,
+                &scanned.open,
+                timeout.max(Duration::from_millis(500)),
+                rate.as_deref(),
+            )
         };
-        results.push(HostOut {
+        let h = HostOut {
             host: name.clone(),
             address: *ip,
             ports_scanned: ports.len(),
@@ -225,24 +256,32 @@ pub fn scan(out: &mut String, config: &Config, args: &ScanArgs) -> Result<u8, St
             closed: scanned.closed,
             filtered: scanned.filtered,
             elapsed: scanned.elapsed.as_secs_f64(),
-        });
-        // JSON Lines stream: each host's ports as soon as it is done.
-        if matches!(config.format, Format::Jsonl) {
-            let h = results.last().expect("just pushed");
-            let mut stdout = std::io::stdout().lock();
-            let written = std::io::Write::write_all(&mut stdout, host_lines(h).as_bytes())
-                .and_then(|()| std::io::Write::flush(&mut stdout));
-            if written.is_err() {
-                break; // the reader is gone (| head): scanning on would be wasted
+        };
+        any_open |= !h.open.is_empty();
+        // The table and JSON Lines go out host by host, and are not kept: a /8 with
+        // --force runs in constant memory. JSON and CSV are one document at the end.
+        let streamed = match config.format {
+            Format::Jsonl => Some(host_lines(&h)),
+            Format::Table | Format::Services => {
+                let mut text = String::new();
+                if i > 0 {
+                    text.push('\n');
+                }
+                render(&mut text, config, std::slice::from_ref(&h));
+                Some(text)
             }
+            Format::Json | Format::Csv => None,
+        };
+        match streamed.map(|text| crate::write_stdout(&text, config.color)) {
+            Some(Ok(())) => {}
+            // The reader is gone (| head): scanning on would be wasted.
+            Some(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
+            Some(Err(e)) => return Err(format!("cannot write the output: {e}")),
+            None => results.push(h),
         }
     }
     render(out, config, &results);
-    Ok(if results.iter().any(|h| !h.open.is_empty()) {
-        FOUND
-    } else {
-        NOT_FOUND
-    })
+    Ok(if any_open { FOUND } else { NOT_FOUND })
 }
 
 fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {

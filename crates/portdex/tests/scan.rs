@@ -268,6 +268,20 @@ fn bad_input_is_refused_with_exit_2() {
         (&["bad..host"], "'bad..host' is not an IP address"),
         (&["999.1.1.1"], "'999.1.1.1' is not a valid IPv4 address"),
         (&["10.0.0.0/8"], "at most 65536 (a /16) without --force"),
+        // The cap is on all targets together: four /16s are not one.
+        (
+            &["10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16"],
+            "262144 addresses in all",
+        ),
+        (&["10.0.0.0/7", "--force"], "16777216 (a /8) with it"),
+        (&["[::1"], "brackets go around an IPv6 address"),
+        (&["::1]"], "brackets go around an IPv6 address"),
+        (&["[[[127.0.0.1]]]"], "brackets go around an IPv6 address"),
+        (&["[127.0.0.1]"], "brackets go around an IPv6 address"),
+        (
+            &["127.0.0.1", "--timeout", "0.0000001ms"],
+            "from 1ms to 1 hour",
+        ),
         (&["127.0.0.1/33"], "prefix length"),
         (&["127.0.0.1", "-p", "0-70000"], "out of range"),
         (&["127.0.0.1", "-p", ""], "it is empty"),
@@ -428,4 +442,77 @@ fn a_test_host_behind_a_lossy_link_and_a_firewall() {
     assert_eq!(open_ports(h), BTreeSet::from([2222, 8080]), "{h}");
     assert_eq!(h["filtered"], serde_json::json!([9000, 9001]), "{h}");
     assert_eq!(h["closed"], 1, "9002 answers with a reset: {h}");
+}
+
+#[test]
+fn one_rate_for_every_worker() {
+    // --rate 2 is two connects a second in all: six ports take at least 2.5 s (the
+    // sixth is due at 2.5 s), however many workers share them. Each worker had its
+    // own budget before, and this took 2 s on two cores.
+    let _turn = serial();
+    let start = std::time::Instant::now();
+    portdex()
+        .args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            "1-6",
+            "--rate",
+            "2",
+            "--no-detect",
+        ])
+        .assert()
+        .code(predicate::in_iter([0, 1]));
+    let took = start.elapsed();
+    assert!(took >= std::time::Duration::from_millis(2400), "{took:?}");
+}
+
+#[test]
+fn a_forced_slash_8_is_scanned_without_building_its_host_list() {
+    // 127.0.0.0/8 (all loopback) with --force: 16,777,216 hosts. The scan starts at
+    // once and its memory stays small; it is stopped after the first hosts.
+    let _turn = serial();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portdex"))
+        .args([
+            "scan",
+            "127.0.0.0/8",
+            "--force",
+            "-p",
+            "1",
+            "--no-detect",
+            "--timeout",
+            "200ms",
+            "--retries",
+            "0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A scan that builds its list first says nothing for minutes: stop it at 30 s.
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+    });
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+    assert!(
+        line.contains("127.0.0.0/8 (127.0.0.0)"),
+        "nothing within 30 s: {line:?}"
+    );
+    // A few thousand hosts later, memory is what it was.
+    for _ in 0..4000 {
+        line.clear();
+        std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let hwm_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap();
+    assert!(hwm_kb < 64 * 1024, "peak RSS {hwm_kb} kB");
 }
