@@ -1,7 +1,7 @@
 //! Free ports, proven free by binding them (and closing them again) on IPv4 and IPv6.
 
 use portdex_registry::{PortRange, Transport};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, UdpSocket};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// What to look for.
 #[derive(Debug, Clone, Copy)]
@@ -48,25 +48,37 @@ pub fn ephemeral_range() -> Option<PortRange> {
     (lo <= hi).then_some(PortRange { lo, hi })
 }
 
-/// Whether `port` can be bound now on every address, IPv4 and IPv6. Port 0 is never
-/// free: binding it asks the kernel for any port.
+/// Whether `port` can be bound now on every address, IPv4 and IPv6, by a program that
+/// does not set SO_REUSEADDR (most do not; Rust's std does, and would call a port in
+/// TIME_WAIT free). Port 0 is never free: binding it asks the kernel for any port.
 pub fn is_free(transport: Transport, port: u16) -> bool {
+    use rustix::net::{AddressFamily, SocketFlags, SocketType};
     if port == 0 {
         return false;
     }
-    let v4 = SocketAddr::from((Ipv4Addr::UNSPECIFIED, port));
-    let v6 = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    // Each bind is released before the next; a v6 bind on a host without IPv6 fails
-    // with "address family not supported", which does not make the port busy.
-    let v6_ok = |r: std::io::Result<()>| match r {
-        Ok(()) => true,
-        Err(e) => e.raw_os_error() == Some(rustix::io::Errno::AFNOSUPPORT.raw_os_error()),
+    let kind = match transport {
+        Transport::Tcp => SocketType::STREAM,
+        Transport::Udp => SocketType::DGRAM,
+        _ => return false,
     };
-    match transport {
-        Transport::Tcp => TcpListener::bind(v4).is_ok() && v6_ok(TcpListener::bind(v6).map(drop)),
-        Transport::Udp => UdpSocket::bind(v4).is_ok() && v6_ok(UdpSocket::bind(v6).map(drop)),
-        _ => false,
-    }
+    // Each socket is closed before the next bind.
+    let bind = |family: AddressFamily, addr: SocketAddr| -> rustix::io::Result<()> {
+        let fd = rustix::net::socket_with(family, kind, SocketFlags::CLOEXEC, None)?;
+        rustix::net::bind(&fd, &addr)
+    };
+    let v4 = bind(
+        AddressFamily::INET,
+        SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)),
+    );
+    // A host without IPv6 says "address family not supported": the port is not busy.
+    let v6 = match bind(
+        AddressFamily::INET6,
+        SocketAddr::from((Ipv6Addr::UNSPECIFIED, port)),
+    ) {
+        Err(rustix::io::Errno::AFNOSUPPORT) => Ok(()),
+        r => r,
+    };
+    v4.is_ok() && v6.is_ok()
 }
 
 /// A start for the search that differs between calls and processes.
@@ -133,6 +145,7 @@ pub fn free_ports(req: &FreeRequest) -> Result<Vec<u16>, FreeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::TcpListener;
 
     #[test]
     fn a_held_port_is_not_free_and_a_found_one_binds() {
@@ -159,6 +172,23 @@ mod tests {
             TcpListener::bind(("0.0.0.0", p)).unwrap();
         }
         assert!(!is_free(Transport::Udp, 0));
+    }
+
+    #[test]
+    fn a_port_in_time_wait_is_not_free() {
+        // The side that closes first keeps the connection in TIME_WAIT on its port:
+        // a plain bind() there fails until it expires, though std's bind would pass.
+        let server = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = server.local_addr().unwrap().port();
+        let client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (accepted, _) = server.accept().unwrap();
+        drop(server);
+        drop(accepted); // the server side closes first: TIME_WAIT on `port`
+        let mut buf = [0u8; 1];
+        let _ = std::io::Read::read(&mut &client, &mut buf);
+        drop(client);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(!is_free(Transport::Tcp, port), "{port} is in TIME_WAIT");
     }
 
     #[test]
