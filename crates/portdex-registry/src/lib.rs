@@ -147,17 +147,55 @@ pub fn port_report(port: u16) -> Report {
 /// Reports for every port in a range that has an assignment or curated entry
 /// (registered ranges inside it as their own reports).
 pub fn range_reports(range: PortRange) -> Vec<Report> {
+    reports_in(range, range)
+}
+
+/// The reports of [`lookup`] for a range, made a stretch of ports at a time: the same
+/// reports in the same order, without holding them all (an answer for 0-65535 is about
+/// 5 MB of JSON; a server streams it).
+pub fn range_reports_iter(
+    range: PortRange,
+    transport: Option<Transport>,
+) -> impl Iterator<Item = Report> + Send + 'static {
+    const STRETCH: u32 = 1024;
+    let mut next = u32::from(range.lo);
+    let last = u32::from(range.hi);
+    std::iter::from_fn(move || {
+        if next > last {
+            return None;
+        }
+        let hi = (next + STRETCH - 1).min(last);
+        let stretch = PortRange {
+            lo: next as u16,
+            hi: hi as u16,
+        };
+        next = hi + 1;
+        Some(reports_in(stretch, range))
+    })
+    .flatten()
+    .filter_map(move |mut r| match transport {
+        Some(t) => {
+            r.retain_transport(t);
+            (!r.is_empty()).then_some(r)
+        }
+        None => Some(r),
+    })
+}
+
+/// The reports of `whole` that fall in `stretch`: ports in the stretch, and each range
+/// row in the stretch where it starts within `whole` (so that it comes once, in order).
+fn reports_in(stretch: PortRange, whole: PortRange) -> Vec<Report> {
     let ported = &ROWS[..PORTED];
-    let start = ported.partition_point(|r| r.lo < range.lo);
+    let start = ported.partition_point(|r| r.lo < stretch.lo);
     let mut ports: Vec<u16> = ported[start..]
         .iter()
-        .take_while(|r| r.lo <= range.hi)
+        .take_while(|r| r.lo <= stretch.hi)
         .filter(|r| r.lo == r.hi)
         .map(|r| r.lo)
         .collect();
     ports.extend(
         KNOW.iter()
-            .filter(|k| k.lo == k.hi && range.contains(k.lo))
+            .filter(|k| k.lo == k.hi && stretch.contains(k.lo))
             .map(|k| k.lo),
     );
     ports.sort_unstable();
@@ -175,16 +213,17 @@ pub fn range_reports(range: PortRange) -> Vec<Report> {
                 .collect(),
         })
         .collect();
+    let here = |pr: PortRange| pr.overlaps(whole) && stretch.contains(pr.lo.max(whole.lo));
     for &i in &RANGES {
         let r = &ROWS[usize::from(i)];
         let pr = PortRange { lo: r.lo, hi: r.hi };
-        if pr.overlaps(range) {
+        if here(pr) {
             push_range_row(&mut reports, pr, Assignment(i));
         }
     }
     for &i in &KNOW_RANGES {
         let k = Knowledge(i);
-        if k.ports().overlaps(range) {
+        if here(k.ports()) {
             range_report(&mut reports, k.ports()).knowledge.push(k);
         }
     }

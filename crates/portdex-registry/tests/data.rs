@@ -192,3 +192,29 @@ fn every_name_fits_the_query_bound() {
         "{longest} is longer than MAX_NAME"
     );
 }
+
+#[test]
+fn range_reports_made_a_stretch_at_a_time_equal_the_whole() {
+    use portdex_registry::{lookup, range_reports_iter, PortRange, Query};
+    for (lo, hi) in [
+        (0, 65535),
+        (0, 0),
+        (5999, 6070),
+        (1023, 1025),
+        (6000, 6000),
+        (60000, 65535),
+        (3000, 5000),
+    ] {
+        let r = PortRange { lo, hi };
+        for t in [
+            None,
+            Some(Transport::Tcp),
+            Some(Transport::Udp),
+            Some(Transport::Sctp),
+        ] {
+            let whole = lookup(&Query::Range(r), t).reports;
+            let streamed: Vec<_> = range_reports_iter(r, t).collect();
+            assert_eq!(streamed, whole, "{r} {t:?}");
+        }
+    }
+}

@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use portdex_audit::AuditConfig;
 use portdex_net::{listeners, ListOptions, SocketSource};
 use portdex_registry::{
@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod conn;
 mod openapi;
 mod web;
 
@@ -134,7 +135,7 @@ async fn check_host(
 }
 
 /// A JSON error with its status.
-struct ApiError(StatusCode, String, Value);
+pub(crate) struct ApiError(StatusCode, String, Value);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -223,7 +224,10 @@ struct RangeParam {
     proto: Option<String>,
 }
 
-async fn ports(q: Result<Query<RangeParam>, QueryRejection>) -> Result<Json<AnswerJson>, ApiError> {
+async fn ports(
+    Extension(cache): Extension<Arc<RangeCache>>,
+    q: Result<Query<RangeParam>, QueryRejection>,
+) -> Result<Response, ApiError> {
     let Query(q) = q.map_err(rejected)?;
     let spec = q
         .range
@@ -232,11 +236,166 @@ async fn ports(q: Result<Query<RangeParam>, QueryRejection>) -> Result<Json<Answ
     let r: PortRange = spec
         .parse()
         .map_err(|e: portdex_registry::ParseError| bad_request(e.to_string()))?;
-    if r.len() > 65536 {
-        return Err(bad_request("range too large"));
+    let t = transport(&q.proto)?;
+    // The registry does not change while serving: an answer made once is served again
+    // from one shared buffer (no copy per client), within RangeCache's bounds.
+    if let Some(bytes) = cache.get_or_make(spec, r, t).await {
+        let mut res = ([(header::CONTENT_TYPE, "application/json")], bytes).into_response();
+        res.extensions_mut().insert(conn::Shared);
+        return Ok(res);
     }
-    let answer = lookup(&RegQuery::Range(r), transport(&q.proto)?);
-    Ok(Json(AnswerJson::new(spec, &answer)))
+    // The same JSON, written as the client reads it: a whole-range answer is about
+    // 5 MB, and a client that reads slowly holds a few KiB of it, not 5 MB.
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        axum::body::Body::new(RangeBody::new(spec, r, t)),
+    )
+        .into_response())
+}
+
+/// Range answers already made, by query text and transport, up to
+/// [`RangeCache::BYTES`] in all; beyond that, or while [`RangeCache::MAKING`] other
+/// answers are being made, answers are streamed instead.
+#[derive(Default)]
+struct RangeCache {
+    /// Bytes held, and the answers.
+    held: std::sync::Mutex<(usize, HashMap<RangeKey, axum::body::Bytes>)>,
+    /// Answers being made: a crowd asking for the same range waits for it once.
+    making: std::sync::Mutex<HashMap<RangeKey, Arc<tokio::sync::OnceCell<axum::body::Bytes>>>>,
+}
+
+type RangeKey = (String, Option<Transport>);
+use std::collections::HashMap;
+
+impl RangeCache {
+    const BYTES: usize = 48 * 1024 * 1024;
+    const MAKING: usize = 2;
+
+    /// The answer, from the cache or made now (and kept); None: stream it instead.
+    async fn get_or_make(
+        &self,
+        spec: &str,
+        range: PortRange,
+        t: Option<Transport>,
+    ) -> Option<axum::body::Bytes> {
+        let key = (spec.to_owned(), t);
+        {
+            let held = self.held.lock().ok()?;
+            if let Some(b) = held.1.get(&key) {
+                return Some(b.clone());
+            }
+            if held.0 >= Self::BYTES {
+                return None;
+            }
+        }
+        let cell = {
+            let mut making = self.making.lock().ok()?;
+            match making.get(&key) {
+                Some(c) => Arc::clone(c),
+                None if making.len() >= Self::MAKING => return None,
+                None => {
+                    let c = Arc::new(tokio::sync::OnceCell::new());
+                    making.insert(key.clone(), Arc::clone(&c));
+                    c
+                }
+            }
+        };
+        let made = cell
+            .get_or_try_init(|| async {
+                let body = RangeBody::new(spec, range, t);
+                tokio::task::spawn_blocking(move || body.collect()).await
+            })
+            .await
+            .ok()
+            .cloned();
+        if let Ok(mut making) = self.making.lock() {
+            making.remove(&key);
+        }
+        let bytes = made?;
+        if let Ok(mut held) = self.held.lock() {
+            if !held.1.contains_key(&key) && held.0 < Self::BYTES {
+                held.0 += bytes.len();
+                held.1.insert(key, bytes.clone());
+            }
+        }
+        Some(bytes)
+    }
+}
+
+/// An answer for a range, as `{"query":…,"reports":[…],"portless":[]}`, serialized
+/// [`RangeBody::CHUNK`] reports at a time.
+struct RangeBody {
+    head: Option<axum::body::Bytes>,
+    reports: Box<dyn Iterator<Item = portdex_registry::Report> + Send>,
+    first: bool,
+    done: bool,
+}
+
+impl RangeBody {
+    const CHUNK: usize = 128;
+
+    /// The whole answer in one buffer.
+    fn collect(mut self) -> axum::body::Bytes {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.next_chunk() {
+            out.extend_from_slice(&chunk);
+        }
+        out.into()
+    }
+
+    /// The next piece of the JSON; None at the end.
+    fn next_chunk(&mut self) -> Option<axum::body::Bytes> {
+        if let Some(head) = self.head.take() {
+            return Some(head);
+        }
+        if self.done {
+            return None;
+        }
+        let mut buf = Vec::with_capacity(16 * 1024);
+        for r in self.reports.by_ref().take(Self::CHUNK) {
+            if !std::mem::take(&mut self.first) {
+                buf.push(b',');
+            }
+            let _ = serde_json::to_writer(&mut buf, &portdex_registry::ReportJson::from(&r));
+        }
+        if buf.is_empty() {
+            buf.extend_from_slice(b"],\"portless\":[]}");
+            self.done = true;
+        }
+        Some(buf.into())
+    }
+
+    fn new(query: &str, range: PortRange, transport: Option<Transport>) -> Self {
+        let mut head = b"{\"query\":".to_vec();
+        let _ = serde_json::to_writer(&mut head, query);
+        head.extend_from_slice(b",\"reports\":[");
+        RangeBody {
+            head: Some(head.into()),
+            reports: Box::new(portdex_registry::range_reports_iter(range, transport)),
+            first: true,
+            done: false,
+        }
+    }
+}
+
+impl http_body::Body for RangeBody {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(
+            self.get_mut()
+                .next_chunk()
+                .map(|c| Ok(http_body::Frame::data(c))),
+        )
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done && self.head.is_none()
+    }
 }
 
 async fn service(
@@ -416,29 +575,54 @@ fn local_guard(state: &AppState) -> Result<(), ApiError> {
     }
 }
 
-async fn snapshot(state: &AppState) -> Result<portdex_net::Snapshot, ApiError> {
+/// The last snapshot of this machine's sockets, shared for a second: a flood of
+/// /api/v1/listeners (or /metrics scrapes from many Prometheus servers) takes one listing
+/// at a time, on one blocking thread, instead of one thread per request.
+#[derive(Default)]
+struct SnapCache(tokio::sync::Mutex<Option<(std::time::Instant, Arc<portdex_net::Snapshot>)>>);
+
+/// How long a snapshot is served again.
+const SNAPSHOT_FRESH: Duration = Duration::from_secs(1);
+
+async fn snapshot(
+    state: &AppState,
+    cache: &SnapCache,
+) -> Result<Arc<portdex_net::Snapshot>, ApiError> {
+    let mut last = cache.0.lock().await;
+    if let Some((at, snap)) = last.as_ref() {
+        if at.elapsed() < SNAPSHOT_FRESH {
+            return Ok(Arc::clone(snap));
+        }
+    }
     let source = state.source.clone();
-    tokio::task::spawn_blocking(move || listeners(source.as_ref(), ListOptions::default()))
-        .await
-        .map_err(|e| {
-            ApiError(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                e.to_string(),
-                Value::Null,
-            )
-        })?
-        .map_err(|e| {
-            ApiError(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("cannot list sockets: {e}"),
-                Value::Null,
-            )
-        })
+    let snap =
+        tokio::task::spawn_blocking(move || listeners(source.as_ref(), ListOptions::default()))
+            .await
+            .map_err(|e| {
+                ApiError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    e.to_string(),
+                    Value::Null,
+                )
+            })?
+            .map_err(|e| {
+                ApiError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("cannot list sockets: {e}"),
+                    Value::Null,
+                )
+            })?;
+    let snap = Arc::new(snap);
+    *last = Some((std::time::Instant::now(), Arc::clone(&snap)));
+    Ok(snap)
 }
 
-async fn local_listeners(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn local_listeners(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Arc<SnapCache>>,
+) -> Result<Json<Value>, ApiError> {
     local_guard(&state)?;
-    let snap = snapshot(&state).await?;
+    let snap = snapshot(&state, &cache).await?;
     Ok(Json(
         json!({ "listeners": snap.listeners, "owners_hidden": snap.owners_hidden }),
     ))
@@ -451,6 +635,7 @@ struct LangParam {
 
 async fn local_audit(
     State(state): State<AppState>,
+    Extension(cache): Extension<Arc<SnapCache>>,
     q: Result<Query<LangParam>, QueryRejection>,
 ) -> Result<Json<portdex_audit::Report>, ApiError> {
     local_guard(&state)?;
@@ -465,7 +650,7 @@ async fn local_audit(
             )))
         }
     };
-    let snap = snapshot(&state).await?;
+    let snap = snapshot(&state, &cache).await?;
     Ok(Json(portdex_audit::audit(
         &snap,
         &AuditConfig::default(),
@@ -480,9 +665,12 @@ fn label(s: &str) -> String {
         .replace('\n', "\\n")
 }
 
-async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn metrics(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Arc<SnapCache>>,
+) -> Result<Response, ApiError> {
     local_guard(&state)?;
-    let snap = snapshot(&state).await?;
+    let snap = snapshot(&state, &cache).await?;
     let report = portdex_audit::audit(&snap, &AuditConfig::default(), Lang::En);
     let mut o = String::new();
     o.push_str("# HELP portdex_listener A listening TCP socket or bound UDP socket on this machine (always 1).\n");
@@ -560,6 +748,9 @@ impl Default for Limits {
     }
 }
 
+/// The kernel's send buffer for each connection.
+const SEND_BUFFER: usize = 128 * 1024;
+
 /// Request headers above this size are refused (431) by the HTTP layer.
 const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// Requests with more headers than this are refused.
@@ -592,6 +783,8 @@ fn app(state: AppState, limits: Limits, hosts: Option<HostPolicy>) -> Router {
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        .layer(Extension(Arc::new(SnapCache::default())))
+        .layer(Extension(Arc::new(RangeCache::default())))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -612,6 +805,12 @@ fn app(state: AppState, limits: Limits, hosts: Option<HostPolicy>) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ));
+    let large = Arc::new(tokio::sync::Semaphore::new(conn::LARGE_BUDGET / 1024));
+    let router = router
+        .layer(axum::middleware::from_fn(move |req, next| {
+            conn::budget(Arc::clone(&large), req, next)
+        }))
+        .layer(axum::middleware::from_fn(conn::json_errors));
     match hosts {
         Some(policy) => {
             let policy = Arc::new(policy);
@@ -662,43 +861,79 @@ pub async fn serve(
     limits: Limits,
 ) -> std::io::Result<()> {
     use tower::ServiceExt;
+    // Room for --max-connections sockets and more, up to the hard limit.
+    portdex_net::scan::raise_fd_limit();
     let hosts = HostPolicy::for_address(listener.local_addr()?, &state.allowed_hosts);
     let app = app(state, limits, hosts)
         .map_request(|r: axum::http::Request<hyper::body::Incoming>| r.map(axum::body::Body::new));
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let table = Arc::new(conn::Table::default());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut stop = std::pin::pin!(stop_signal());
     loop {
-        let slot = tokio::select! {
-            s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
-            _ = &mut stop => break,
-        };
+        // Accept first: a full house sheds its oldest idle connection for the new one,
+        // so that idle and slow-header floods cannot keep a real client out.
         let stream = tokio::select! {
             r = listener.accept() => match r {
                 Ok((stream, _)) => stream,
-                // Out of descriptors or memory: wait, keep serving what is open.
+                // Out of descriptors or memory: shed an idle connection, wait, go on.
                 Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    table.shed_oldest_idle();
+                    tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 }
             },
             _ = &mut stop => break,
         };
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(s) => s,
+            Err(_) => {
+                table.shed_oldest_idle();
+                // Every connection is being answered: wait for one to finish.
+                tokio::select! {
+                    s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
+                    _ = &mut stop => break,
+                }
+            }
+        };
         let _ = stream.set_nodelay(true);
+        // A small send buffer: a client that does not read takes SEND_BUFFER of the
+        // answer, not the megabytes loopback's autotuning would give it (each of which
+        // the server would first have to make).
+        let _ = rustix::net::sockopt::set_socket_send_buffer_size(&stream, SEND_BUFFER);
+        let conn_state = Arc::new(conn::ConnState::default());
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(hyper_util::rt::TokioTimer::new())
             .header_read_timeout(limits.timeout)
             .max_buf_size(MAX_HEADER_BYTES)
             .max_headers(MAX_HEADERS);
-        let conn = http.serve_connection(
-            hyper_util::rt::TokioIo::new(stream),
-            hyper_util::service::TowerToHyperService::new(app.clone()),
-        );
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
+        let per_request = {
+            let app = app.clone();
+            let conn_state = Arc::clone(&conn_state);
+            hyper::service::service_fn(move |req| {
+                // Busy while the handler runs; the answer must be written by the deadline.
+                let busy = conn::Busy::start(&conn_state, limits.timeout);
+                let app = app.clone();
+                async move {
+                    let res = app.oneshot(req).await;
+                    drop(busy);
+                    res
+                }
+            })
+        };
+        let io = hyper_util::rt::TokioIo::new(conn::Guarded::new(stream, Arc::clone(&conn_state)));
+        let conn = graceful.watch(http.serve_connection(io, per_request));
+        let (tx, rx) = tokio::sync::oneshot::channel::<u64>();
+        let done_table = Arc::clone(&table);
+        let task = tokio::spawn(async move {
             let _ = conn.await;
             drop(slot);
+            if let Ok(id) = rx.await {
+                done_table.remove(id);
+            }
         });
+        let id = table.add(conn_state, task.abort_handle());
+        let _ = tx.send(id);
     }
     // Stop taking connections; let the ones in flight finish.
     drop(listener);
@@ -719,6 +954,9 @@ pub fn run(
 ) -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Listing sockets runs on blocking threads: a flood of /api/v1/listeners waits
+        // for these few instead of growing the process by hundreds of threads.
+        .max_blocking_threads(4)
         .build()?;
     rt.block_on(async {
         let listener = bind(addr).await?;

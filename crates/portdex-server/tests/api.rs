@@ -121,6 +121,8 @@ async fn errors_are_json_with_the_right_status() {
         ("/api/v1/map?range=70000-80000", 400, "out of range"),
         ("/assets/secret.txt", 404, "no asset 'secret.txt'"),
         ("/api/v1/nothing", 404, "no such endpoint"),
+        // Errors of the layers below the handlers are JSON too.
+        ("/port/%ff", 400, "UTF-8"),
     ] {
         let (s, v) = get_json(false, uri).await;
         assert_eq!(s.as_u16(), status, "{uri}: {v}");
@@ -338,4 +340,49 @@ async fn huge_names_are_refused_before_any_work() {
     );
     // Generous, for a loaded debug build: the point is milliseconds, not seconds.
     assert!(start.elapsed() < std::time::Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn a_range_is_streamed_as_the_same_json() {
+    use portdex_registry::{lookup, AnswerJson, PortRange, Query as RegQuery, Transport};
+    for (spec, proto) in [
+        ("0-65535", None),
+        ("5999-6070", Some(Transport::Tcp)),
+        ("50000-50010", None),
+        ("6000-6063", Some(Transport::Udp)),
+    ] {
+        let r: PortRange = spec.parse().unwrap();
+        let want =
+            serde_json::to_string(&AnswerJson::new(spec, &lookup(&RegQuery::Range(r), proto)))
+                .unwrap();
+        let uri = match proto {
+            Some(t) => format!("/api/v1/ports?range={spec}&proto={t}"),
+            None => format!("/api/v1/ports?range={spec}"),
+        };
+        let (status, body, _) = get(false, &uri).await;
+        assert_eq!(status.as_u16(), 200);
+        assert_eq!(body, want, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_too_large_is_a_json_413() {
+    let app = router(AppState {
+        allowed_hosts: Vec::new(),
+        expose_local: false,
+        source: Arc::new(Fake),
+    });
+    let res = app
+        .oneshot(
+            Request::get("/api/v1/ports/443")
+                .header("content-length", "4096")
+                .body(Body::from(vec![b'x'; 4096]))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 413);
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["status"], 413, "{v}");
 }
