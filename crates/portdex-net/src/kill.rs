@@ -86,7 +86,7 @@ pub enum KillError {
     #[error("port {0} is held, but by a process this user cannot see: run as root")]
     OwnerHidden(u16),
     /// Only protected processes hold the port.
-    #[error("port {port} is held by {what}, which portdex never signals")]
+    #[error("port {port} is held by {what}; portdex never signals these")]
     Protected {
         /// The port.
         port: u16,
@@ -256,7 +256,10 @@ pub fn signal_holders(
     {
         let what = agreed
             .iter()
-            .map(|p| format!("pid {} ({})", p.pid, p.name))
+            .map(|p| {
+                let why = protected(p.pid, &ancestors).unwrap_or_default();
+                format!("pid {} ({}: {why})", p.pid, p.name)
+            })
             .collect::<Vec<_>>()
             .join(", ");
         return Err(KillError::Protected { port, what });

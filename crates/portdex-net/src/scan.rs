@@ -528,9 +528,39 @@ pub fn check_hosts(targets: &[Hosts], force: bool) -> Result<(), TargetError> {
     Ok(())
 }
 
+/// What a target names, read without any lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An address or a network.
+    Hosts(Hosts),
+    /// A well-formed host name, for the resolver.
+    Name(String),
+}
+
 /// Addresses of a target: an IP address (IPv6 in brackets or not), a network in CIDR
-/// notation, or a host name.
+/// notation, or a host name (resolved by the system resolver).
 pub fn resolve_target(target: &str) -> Result<Hosts, TargetError> {
+    let name = match parse_target(target)? {
+        Target::Hosts(h) => return Ok(h),
+        Target::Name(n) => n,
+    };
+    use std::net::ToSocketAddrs;
+    let mut ips: Vec<IpAddr> = (name.as_str(), 0)
+        .to_socket_addrs()
+        .map_err(|_| TargetError::Unknown(target.into()))?
+        .map(|a| a.ip())
+        .collect();
+    ips.sort();
+    ips.dedup();
+    if ips.is_empty() {
+        return Err(TargetError::Unknown(target.into()));
+    }
+    Ok(Hosts::List(ips))
+}
+
+/// Reads a target without resolving it: an address, a network, or a well-formed host
+/// name (RFC 1123 labels; nothing else reaches the resolver).
+pub fn parse_target(target: &str) -> Result<Target, TargetError> {
     let raw = target.trim();
     // Brackets are IPv6's, one pair around the whole address: `[::1]`.
     let t = match raw.strip_prefix('[') {
@@ -542,7 +572,7 @@ pub fn resolve_target(target: &str) -> Result<Hosts, TargetError> {
         None => raw,
     };
     if let Ok(ip) = t.parse::<IpAddr>() {
-        return Ok(Hosts::List(vec![ip]));
+        return Ok(Target::Hosts(Hosts::List(vec![ip])));
     }
     if let Some((net, prefix)) = t.split_once('/') {
         let ip: IpAddr = net
@@ -568,11 +598,11 @@ pub fn resolve_target(target: &str) -> Result<Hosts, TargetError> {
         } else {
             u128::MAX
         };
-        return Ok(Hosts::Network {
+        return Ok(Target::Hosts(Hosts::Network {
             first: base & mask,
             count,
             v6: ip.is_ipv6(),
-        });
+        }));
     }
     if t.chars().all(|c| c.is_ascii_digit() || c == '.') && t.contains('.') {
         return Err(TargetError::BadIpv4(target.into()));
@@ -588,18 +618,26 @@ pub fn resolve_target(target: &str) -> Result<Hosts, TargetError> {
     if t.len() > 253 || !t.trim_end_matches('.').split('.').all(label_ok) {
         return Err(TargetError::Unknown(target.into()));
     }
-    use std::net::ToSocketAddrs;
-    let mut ips: Vec<IpAddr> = (t, 0)
-        .to_socket_addrs()
-        .map_err(|_| TargetError::Unknown(target.into()))?
-        .map(|a| a.ip())
-        .collect();
-    ips.sort();
-    ips.dedup();
-    if ips.is_empty() {
-        return Err(TargetError::Unknown(target.into()));
-    }
-    Ok(Hosts::List(ips))
+    Ok(Target::Name(t.to_owned()))
+}
+
+/// Reads 500ms, 2s, 1.5s, 1m (a bare number is milliseconds), from 1 ms to 1 hour.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let t = s.trim();
+    let (num, unit) = t
+        .find(|c: char| c.is_ascii_alphabetic())
+        .map_or((t, "ms"), |i| t.split_at(i));
+    let n: f64 = num.trim().parse().ok()?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return None,
+    };
+    // Below a millisecond nothing can answer: that is a typo, not a wish.
+    (0.001..=3600.0)
+        .contains(&secs)
+        .then(|| Duration::from_secs_f64(secs))
 }
 
 /// Reads a port list: `22,80,443,8000-8100`, or `-` for all of 1-65535.

@@ -235,6 +235,14 @@ impl http_body::Body for Held {
     }
 }
 
+/// A body that holds `permit` until it is written or dropped.
+pub(crate) fn held(body: Body, permit: tokio::sync::OwnedSemaphorePermit) -> Body {
+    Body::new(Held {
+        inner: body,
+        _permit: permit,
+    })
+}
+
 /// Marks an answer whose bytes are shared (a cached one): it takes no memory per client
 /// and does not count against the budget.
 #[derive(Debug, Clone, Copy)]

@@ -245,10 +245,19 @@ async fn ports(
         return Ok(res);
     }
     // The same JSON, written as the client reads it: a whole-range answer is about
-    // 5 MB, and a client that reads slowly holds a few KiB of it, not 5 MB.
+    // 5 MB, and a client that reads slowly holds a few KiB of it, not 5 MB. Making it
+    // costs CPU for as much as the client's buffers take, so only a few at a time.
+    let Ok(permit) = Arc::clone(&cache.streams).try_acquire_owned() else {
+        return Err(ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many large answers are being sent: ask again in a moment, or for a smaller range"
+                .into(),
+            Value::Null,
+        ));
+    };
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
-        axum::body::Body::new(RangeBody::new(spec, r, t)),
+        conn::held(axum::body::Body::new(RangeBody::new(spec, r, t)), permit),
     )
         .into_response())
 }
@@ -256,8 +265,9 @@ async fn ports(
 /// Range answers already made, by query text and transport, up to
 /// [`RangeCache::BYTES`] in all; beyond that, or while [`RangeCache::MAKING`] other
 /// answers are being made, answers are streamed instead.
-#[derive(Default)]
 struct RangeCache {
+    /// Streamed answers being written.
+    streams: Arc<tokio::sync::Semaphore>,
     /// Bytes held, and the answers.
     held: std::sync::Mutex<(usize, HashMap<RangeKey, axum::body::Bytes>)>,
     /// Answers being made: a crowd asking for the same range waits for it once.
@@ -265,11 +275,22 @@ struct RangeCache {
 }
 
 type RangeKey = (String, Option<Transport>);
+
+impl Default for RangeCache {
+    fn default() -> Self {
+        RangeCache {
+            streams: Arc::new(tokio::sync::Semaphore::new(Self::STREAMS)),
+            held: Default::default(),
+            making: Default::default(),
+        }
+    }
+}
 use std::collections::HashMap;
 
 impl RangeCache {
     const BYTES: usize = 48 * 1024 * 1024;
     const MAKING: usize = 2;
+    const STREAMS: usize = 8;
 
     /// The answer, from the cache or made now (and kept); None: stream it instead.
     async fn get_or_make(
@@ -1012,5 +1033,40 @@ mod host_tests {
         let p = HostPolicy::for_address("0.0.0.0:7878".parse().unwrap(), &["a.example".into()])
             .unwrap();
         assert!(p.admits("a.example:7878") && !p.admits("localhost:7878"));
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn with_the_cache_full_a_range_is_streamed_as_the_same_json() {
+        let cache = Arc::new(RangeCache::default());
+        cache.held.lock().unwrap().0 = RangeCache::BYTES;
+        let q = RangeParam {
+            range: Some("0-65535".into()),
+            proto: Some("tcp".into()),
+        };
+        let res = ports(Extension(Arc::clone(&cache)), Ok(Query(q)))
+            .await
+            .unwrap_or_else(|e| e.into_response());
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(
+            http_body::Body::size_hint(res.body()).exact(),
+            None,
+            "streamed, not whole"
+        );
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let whole = lookup(
+            &RegQuery::Range(PortRange { lo: 0, hi: 65535 }),
+            Some(Transport::Tcp),
+        );
+        let want = serde_json::to_vec(&AnswerJson::new("0-65535", &whole)).unwrap();
+        assert_eq!(body.as_ref(), want.as_slice());
+        // The stream gave its place back when it was done.
+        assert_eq!(cache.streams.available_permits(), RangeCache::STREAMS);
     }
 }

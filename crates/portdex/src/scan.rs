@@ -24,28 +24,12 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// Reads 500ms, 2s, 1.5s, 1m (up to an hour) for the option `flag`.
 pub(crate) fn parse_duration_of(flag: &str, s: &str) -> Result<Duration, String> {
-    let err = || {
+    portdex_net::scan::parse_duration(s).ok_or_else(|| {
         format!(
             "{flag} '{}': give a duration from 1ms to 1 hour, such as 500ms, 2s or 1m",
             clean(s)
         )
-    };
-    let t = s.trim();
-    let (num, unit) = t
-        .find(|c: char| c.is_ascii_alphabetic())
-        .map_or((t, "ms"), |i| t.split_at(i));
-    let n: f64 = num.trim().parse().map_err(|_| err())?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        _ => return Err(err()),
-    };
-    // Below a millisecond nothing can answer: that is a typo, not a wish.
-    if !(0.001..=3600.0).contains(&secs) {
-        return Err(err());
-    }
-    Ok(Duration::from_secs_f64(secs))
+    })
 }
 
 #[derive(Serialize)]

@@ -543,6 +543,8 @@ PY
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("rc=2"), "{text}");
-    assert!(text.contains("which portdex never signals"), "{text}");
+    assert!(text.contains("portdex never signals these"), "{text}");
+    assert!(text.contains("portdex runs under this process"), "{text}");
+    assert!(text.contains("portdex itself holds this socket"), "{text}");
     assert!(text.contains("shell exit 0"), "the shell survived: {text}");
 }
