@@ -37,12 +37,17 @@ impl SocketSource for Fake {
     }
 }
 
-async fn get(expose_local: bool, uri: &str) -> (StatusCode, String, Option<String>) {
-    let app = router(AppState {
+/// The router as the server builds it, over the fake listeners.
+fn test_router(expose_local: bool) -> axum::Router {
+    router(AppState {
         allowed_hosts: Vec::new(),
         expose_local,
         source: Arc::new(Fake),
-    });
+    })
+}
+
+async fn get(expose_local: bool, uri: &str) -> (StatusCode, String, Option<String>) {
+    let app = test_router(expose_local);
     let res = app
         .oneshot(Request::get(uri).body(Body::empty()).unwrap())
         .await
@@ -224,11 +229,7 @@ async fn audit_in_japanese_on_request() {
 }
 
 async fn raw(uri: &str, if_none_match: Option<&str>) -> axum::response::Response {
-    let app = router(AppState {
-        allowed_hosts: Vec::new(),
-        expose_local: false,
-        source: Arc::new(Fake),
-    });
+    let app = test_router(false);
     let mut req = Request::get(uri);
     if let Some(tag) = if_none_match {
         req = req.header("if-none-match", tag);
@@ -291,11 +292,7 @@ async fn the_page_and_its_assets_are_embedded() {
 
 #[tokio::test]
 async fn other_methods_get_a_json_405_with_allow() {
-    let app = router(AppState {
-        allowed_hosts: Vec::new(),
-        expose_local: false,
-        source: Arc::new(Fake),
-    });
+    let app = test_router(false);
     let res = app
         .oneshot(
             Request::post("/api/v1/ports/443")
@@ -367,11 +364,7 @@ async fn a_range_is_streamed_as_the_same_json() {
 
 #[tokio::test]
 async fn a_body_too_large_is_a_json_413() {
-    let app = router(AppState {
-        allowed_hosts: Vec::new(),
-        expose_local: false,
-        source: Arc::new(Fake),
-    });
+    let app = test_router(false);
     let res = app
         .oneshot(
             Request::get("/api/v1/ports/443")

@@ -553,7 +553,7 @@ fn hostile_input_is_refused_with_exit_2() {
 }
 
 #[test]
-fn a_failed_write_is_an_error_and_a_closed_pipe_is_not() {
+fn a_failed_write_is_an_error() {
     let full = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
@@ -566,22 +566,8 @@ fn a_failed_write_is_an_error_and_a_closed_pipe_is_not() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write the output"));
-    // `portdex --format services | head -1`: the rest hits a closed pipe, exit 0.
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portdex"))
-        .args(["--format", "services"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = [0u8; 16];
-    use std::io::Read;
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut first)
-        .unwrap();
-    drop(child.stdout.take());
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    // A pipe closed by the reader is not an error: see the test above that reads one
+    // line of --format services.
 }
 
 #[test]
