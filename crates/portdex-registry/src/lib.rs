@@ -30,7 +30,7 @@ mod table;
 mod types;
 
 pub use json::{AnswerJson, AssignmentJson, KnowledgeJson, ReportJson};
-pub use search::{search, suggest, Hit, HitKind};
+pub use search::{search, search_transport, suggest, Hit, HitKind};
 pub use services::{write_services, write_services_rows};
 pub use table::{Assignment, Knowledge};
 pub use types::{

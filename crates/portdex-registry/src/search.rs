@@ -82,6 +82,16 @@ fn score_word(names: &[&str], text: &str, word: &str) -> u32 {
 /// assert_eq!(hits[0].port(), Some(3306));
 /// ```
 pub fn search(query: &str, limit: usize) -> (Vec<Hit>, usize) {
+    search_transport(query, limit, None)
+}
+
+/// [`search`] over the rows and curated entries of one transport only (the limit and
+/// the total count what is left).
+pub fn search_transport(
+    query: &str,
+    limit: usize,
+    transport: Option<crate::Transport>,
+) -> (Vec<Hit>, usize) {
     let q = query.to_lowercase();
     let mut words: Vec<&str> = q.split_whitespace().collect();
     if words.is_empty() {
@@ -120,6 +130,14 @@ pub fn search(query: &str, limit: usize) -> (Vec<Hit>, usize) {
             score += s;
         }
         if !all {
+            continue;
+        }
+        let on_transport = match (transport, kind) {
+            (None, _) => true,
+            (Some(t), HitKind::Assignment(a)) => a.transport().is_none_or(|x| x == t),
+            (Some(t), HitKind::Knowledge(k)) => k.has_transport(t),
+        };
+        if !on_transport {
             continue;
         }
         if matches!(kind, HitKind::Knowledge(_)) {

@@ -73,8 +73,20 @@ pub fn audit(
             AuditConfig::parse(&text).map_err(|e| format!("--config {}: {e}", path.display()))?
         }
     };
-    let snap = listeners(source, ListOptions::default())
-        .map_err(|e| format!("cannot list sockets: {e}"))?;
+    // --proto audits the listeners of one transport.
+    let opts = match config.transport {
+        None => ListOptions::default(),
+        Some(portdex_registry::Transport::Tcp) => ListOptions {
+            udp: false,
+            ..ListOptions::default()
+        },
+        Some(portdex_registry::Transport::Udp) => ListOptions {
+            tcp: false,
+            ..ListOptions::default()
+        },
+        Some(t) => return Err(format!("--proto {t}: audit looks at tcp and udp listeners")),
+    };
+    let snap = listeners(source, opts).map_err(|e| format!("cannot list sockets: {e}"))?;
     let report = portdex_audit::audit(&snap, &accepted, config.lang);
     match config.format {
         Format::Json => {

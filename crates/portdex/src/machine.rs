@@ -311,6 +311,14 @@ pub fn kill(
         Ok((procs, _)) => procs,
         Err(e @ (KillError::NothingListens(_) | KillError::OwnerHidden(_))) => {
             eprintln!("portdex: {e}; nothing sent");
+            if matches!(config.format, Format::Json | Format::Jsonl) {
+                let v = serde_json::json!({
+                    "port": port,
+                    "sent": [],
+                    "port_free": matches!(e, KillError::NothingListens(_)),
+                });
+                crate::render::object(out, config.format, &v);
+            }
             return Ok(NOT_FOUND);
         }
         Err(e) => return Err(e.to_string()),

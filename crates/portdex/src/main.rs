@@ -82,8 +82,109 @@ fn resolve(cli: &Cli) -> Config {
     }
 }
 
+/// What a command takes of the global options.
+struct Takes {
+    /// Its name, for messages.
+    name: &'static str,
+    /// The output formats it writes (table is always one).
+    formats: &'static [Format],
+    /// Whether --proto narrows it.
+    proto: bool,
+    /// Whether --lang changes what it says.
+    lang: bool,
+    /// Whether it writes colour (else --color always is refused).
+    color: bool,
+}
+
+fn takes(command: &Option<Command>) -> Takes {
+    use Format::{Csv, Json, Jsonl, Services, Table};
+    let (name, formats, proto, lang, color): (_, &'static [Format], _, _, _) = match command {
+        None => (
+            "portdex QUERY",
+            &[Table, Json, Jsonl, Csv, Services],
+            true,
+            true,
+            true,
+        ),
+        Some(Command::Search { .. }) => ("search", &[Table, Json, Jsonl, Csv], true, true, true),
+        Some(Command::Ls(_)) => ("ls", &[Table, Json, Jsonl, Csv], true, true, false),
+        Some(Command::Who { .. }) => ("who", &[Table, Json, Jsonl], true, true, false),
+        Some(Command::Kill { .. }) => ("kill", &[Table, Json, Jsonl], true, true, false),
+        Some(Command::Free { .. }) => ("free", &[Table, Json, Jsonl], true, false, false),
+        Some(Command::Audit { .. }) => ("audit", &[Table, Json, Jsonl, Csv], true, true, true),
+        Some(Command::Firewall(_)) => ("firewall", &[Table, Json, Jsonl, Csv], true, true, false),
+        Some(Command::Scan(_)) => ("scan", &[Table, Json, Jsonl, Csv], true, true, false),
+        Some(Command::Serve { .. }) => ("serve", &[Table], false, true, false),
+        Some(Command::Completions { .. }) => ("completions", &[Table], false, false, false),
+        Some(Command::Man) => ("man", &[Table], false, false, false),
+    };
+    Takes {
+        name,
+        formats,
+        proto,
+        lang,
+        color,
+    }
+}
+
+/// Refuses (exit 2) a global option the command does not honour: nothing a user asks for
+/// is silently ignored.
+fn refuse_unsupported(cli: &Cli, config: &Config) -> Result<(), String> {
+    let t = takes(&cli.command);
+    let o = &cli.output;
+    let format_name = match config.format {
+        Format::Table => "table",
+        Format::Json => "json",
+        Format::Jsonl => "jsonl",
+        Format::Csv => "csv",
+        Format::Services => "services",
+    };
+    if !t.formats.contains(&config.format) {
+        let offered: Vec<&str> = t
+            .formats
+            .iter()
+            .map(|f| match f {
+                Format::Table => "table",
+                Format::Json => "json",
+                Format::Jsonl => "jsonl",
+                Format::Csv => "csv",
+                Format::Services => "services",
+            })
+            .collect();
+        let given = if o.json {
+            "--json".to_owned()
+        } else if o.csv {
+            "--csv".to_owned()
+        } else {
+            format!("--format {format_name}")
+        };
+        return Err(format!(
+            "{given} does not apply to `{}`: it writes {}",
+            t.name,
+            offered.join(", ")
+        ));
+    }
+    if o.proto.is_some() && !t.proto {
+        return Err(format!("--proto does not apply to `{}`", t.name));
+    }
+    if o.lang.is_some() && !t.lang {
+        return Err(format!(
+            "--lang does not apply to `{}`: it writes no text to translate",
+            t.name
+        ));
+    }
+    if matches!(o.color, ColorArg::Always) && !t.color {
+        return Err(format!(
+            "--color always does not apply to `{}`: it writes no colour",
+            t.name
+        ));
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<u8, String> {
     let config = resolve(&cli);
+    refuse_unsupported(&cli, &config)?;
     let mut out = String::new();
     let code = match &cli.command {
         Some(Command::Completions { shell }) => {
@@ -116,7 +217,8 @@ fn run(cli: Cli) -> Result<u8, String> {
             if *limit == 0 {
                 return Err("-n 0: give how many results to show, 1 or more".into());
             }
-            let (hits, total) = portdex_registry::search(&query, *limit);
+            let (hits, total) =
+                portdex_registry::search_transport(&query, *limit, config.transport);
             render::search(&mut out, &config, &query, &hits, total);
             if total == 0 {
                 NOT_FOUND
@@ -184,7 +286,13 @@ fn run(cli: Cli) -> Result<u8, String> {
                 max_connections: *max_connections as usize,
                 timeout: scan::parse_duration(timeout)?,
             };
-            serve(bind, *expose_local, allowed_host, limits)?
+            serve(
+                text::Words(config.lang),
+                bind,
+                *expose_local,
+                allowed_host,
+                limits,
+            )?
         }
         None => lookup(&mut out, &config, &cli.queries)?,
     };
@@ -231,6 +339,7 @@ fn lookup(out: &mut String, config: &Config, queries: &[String]) -> Result<u8, S
 
 /// `portdex serve`: runs until Ctrl-C or SIGTERM.
 fn serve(
+    words: text::Words,
     bind: &str,
     expose_local: bool,
     allowed_hosts: &[String],
@@ -260,11 +369,11 @@ fn serve(
         allowed_hosts: allowed_hosts.to_vec(),
     };
     portdex_server::run(addr, state, limits, |bound| {
-        eprintln!("portdex serve: listening on http://{bound} (the web page at /, OpenAPI at /openapi.json; Ctrl-C stops)");
+        eprintln!("{}", words.serve_listening(bound));
         if portdex_net::Exposure::of(bound.ip()).is_exposed() {
-            eprintln!("WARNING: {bound} is reachable from other machines: anyone who can reach it can query it");
+            eprintln!("{}", words.serve_reachable(bound));
             if expose_local {
-                eprintln!("WARNING: --expose-local: this machine's listeners and audit are served to them too");
+                eprintln!("{}", words.serve_exposed());
             }
         }
     })

@@ -440,14 +440,8 @@ fn csv_answers(out: &mut String, lang: Lang, answers: &[(&str, Answer)]) {
 /// Search results, in the configured format.
 pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], total: usize) {
     let l = labels(config.lang);
-    let hits: Vec<&Hit> = hits
-        .iter()
-        .filter(|h| match (config.transport, h.kind) {
-            (None, _) => true,
-            (Some(t), HitKind::Assignment(a)) => a.transport().is_none_or(|x| x == t),
-            (Some(t), HitKind::Knowledge(k)) => k.has_transport(t),
-        })
-        .collect();
+    // The search itself kept only --proto's transport, before the limit.
+    let hits: Vec<&Hit> = hits.iter().collect();
     let row = |h: &Hit| -> [String; 5] {
         match h.kind {
             HitKind::Assignment(a) => [

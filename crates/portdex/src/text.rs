@@ -368,6 +368,27 @@ impl Words {
         )
     }
 
+    pub fn serve_listening(self, bound: std::net::SocketAddr) -> String {
+        self.say(
+            || format!("portdex serve: listening on http://{bound} (the web page at /, OpenAPI at /openapi.json; Ctrl-C stops)"),
+            || format!("portdex serve: http://{bound} で待ち受けています（ウェブページは /、OpenAPI は /openapi.json、Ctrl-C で停止）"),
+        )
+    }
+
+    pub fn serve_reachable(self, bound: std::net::SocketAddr) -> String {
+        self.say(
+            || format!("WARNING: {bound} is reachable from other machines: anyone who can reach it can query it"),
+            || format!("警告: {bound} にはほかのマシンから到達できます。到達できる人は誰でも問い合わせできます"),
+        )
+    }
+
+    pub fn serve_exposed(self) -> &'static str {
+        self.pick(
+            "WARNING: --expose-local: this machine's listeners and audit are served to them too",
+            "警告: --expose-local: このマシンの待ち受けと監査結果も、その人たちに提供されます",
+        )
+    }
+
     pub fn kept(self) -> &'static str {
         self.pick(
             "confirmed: the new rules stay",
