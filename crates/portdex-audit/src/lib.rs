@@ -100,6 +100,64 @@ pub(crate) const PROCESS_SERVICES: &[(&str, &str)] = &[
     ("smbd", "microsoft-ds"),
 ];
 
+/// Why a service name does not give one port.
+#[derive(Debug, thiserror::Error)]
+pub enum ServicePortError {
+    /// Neither a listener nor the registry knows it.
+    #[error("'{0}' is not a port, and no service of that name is known")]
+    Unknown(String),
+    /// More than one port.
+    #[error("{name} means more than one port here ({ports}): give the port")]
+    Several {
+        /// The name.
+        name: String,
+        /// The candidates.
+        ports: String,
+    },
+}
+
+/// The port a service name means on this machine: where its server process listens
+/// (sshd on 2222: ssh is 2222), else the registry's or the curated entry's one port.
+pub fn port_of_service(snapshot: &Snapshot, name: &str) -> Result<u16, ServicePortError> {
+    let name = name.to_ascii_lowercase();
+    let several = |ports: Vec<u16>| ServicePortError::Several {
+        name: name.clone(),
+        ports: ports
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    if let Some(k) = knowledge_named(&name).next() {
+        let mut listening: Vec<u16> = snapshot
+            .listeners
+            .iter()
+            .filter(|l| implied_by_process(l).is_some_and(|s| s.name() == k.name()))
+            .map(|l| l.port)
+            .collect();
+        listening.sort_unstable();
+        listening.dedup();
+        match listening.len() {
+            1 => return Ok(listening[0]),
+            0 if k.ports().lo == k.ports().hi => return Ok(k.ports().lo),
+            0 => return Err(several(vec![k.ports().lo, k.ports().hi])),
+            _ => return Err(several(listening)),
+        }
+    }
+    let mut ports: Vec<u16> = portdex_registry::assignments_named(&name)
+        .filter_map(|a| a.ports())
+        .filter(|p| p.lo == p.hi)
+        .map(|p| p.lo)
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    match ports.len() {
+        0 => Err(ServicePortError::Unknown(name)),
+        1 => Ok(ports[0]),
+        _ => Err(several(ports)),
+    }
+}
+
 /// The curated entry a process implies, when its name is a known server's.
 pub(crate) fn implied_by_process(l: &Listener) -> Option<Knowledge> {
     l.processes.iter().find_map(|p| {

@@ -574,6 +574,15 @@ pub fn parse_target(target: &str) -> Result<Target, TargetError> {
     if let Ok(ip) = t.parse::<IpAddr>() {
         return Ok(Target::Hosts(Hosts::List(vec![ip])));
     }
+    // localhost is the loopback addresses, both of them (RFC 6761, 6.3), whatever the
+    // hosts file says; resolvers often give 127.0.0.1 alone, and ::1's listeners were
+    // missed.
+    if t.eq_ignore_ascii_case("localhost") || t.eq_ignore_ascii_case("localhost.") {
+        return Ok(Target::Hosts(Hosts::List(vec![
+            IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ])));
+    }
     if let Some((net, prefix)) = t.split_once('/') {
         let ip: IpAddr = net
             .parse()
@@ -657,10 +666,13 @@ pub fn parse_ports(spec: &str) -> Result<Vec<u16>, TargetError> {
     }
     let mut seen = vec![false; 65536];
     for item in s.split(',') {
-        let r: portdex_registry::PortRange = item
-            .trim()
-            .parse()
-            .map_err(|e: portdex_registry::ParseError| bad(e.to_string()))?;
+        let r: portdex_registry::PortRange = item.trim().parse().map_err(|e| match e {
+            // Port 0 cannot be scanned: the range to name is 1-65535.
+            portdex_registry::ParseError::OutOfRange(v) => {
+                bad(format!("'{v}' is out of range: scanned ports are 1-65535"))
+            }
+            e => bad(e.to_string()),
+        })?;
         if r.lo == 0 {
             return Err(bad("port 0 cannot be scanned: ports are 1-65535".into()));
         }

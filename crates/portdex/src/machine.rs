@@ -14,6 +14,20 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 /// A port a process can listen on: 1-65535.
+/// A port for `who` and `kill`: a number, or a service's name (the port its server
+/// listens on here, else the registry's).
+fn port_or_service(s: &str, source: &dyn SocketSource) -> Result<u16, String> {
+    if s.starts_with(|c: char| c.is_ascii_digit()) || s.starts_with('-') || s.is_empty() {
+        return listen_port(s);
+    }
+    if s.parse::<portdex_registry::Query>().is_err() {
+        return listen_port(s);
+    }
+    let snap = listeners(source, ListOptions::default())
+        .map_err(|e| format!("cannot list sockets: {e}"))?;
+    portdex_audit::port_of_service(&snap, s).map_err(|e| e.to_string())
+}
+
 fn listen_port(s: &str) -> Result<u16, String> {
     let p = s
         .parse::<portdex_registry::Port>()
@@ -204,7 +218,7 @@ pub fn who(
     port: &str,
     source: &dyn SocketSource,
 ) -> Result<u8, String> {
-    let port = listen_port(port)?;
+    let port = port_or_service(port, source)?;
     let t = transports(config, false, false)?;
     let d = diagnose(source, port, &t).map_err(|e| format!("cannot list sockets: {e}"))?;
     if matches!(config.format, Format::Json | Format::Jsonl) {
@@ -296,7 +310,7 @@ pub fn kill(
     source: &dyn SocketSource,
 ) -> Result<u8, String> {
     let w = Words(config.lang);
-    let port = listen_port(port)?;
+    let port = port_or_service(port, source)?;
     let signal = KillSignal::parse(signal).ok_or_else(|| {
         format!(
             "'{}' is not a signal portdex sends: use TERM, INT, HUP, QUIT or KILL",
@@ -415,6 +429,9 @@ pub fn free(
     let transport = match (config.transport, udp) {
         (Some(Transport::Udp), _) | (None, true) => Transport::Udp,
         (Some(Transport::Tcp), false) | (None, false) => Transport::Tcp,
+        (Some(Transport::Tcp), true) => {
+            return Err("--udp and --proto tcp ask for different transports: give one".into())
+        }
         (Some(t), _) => {
             return Err(format!(
                 "'{t}' ports cannot be tested by binding: use tcp or udp"

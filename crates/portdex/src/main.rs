@@ -386,6 +386,13 @@ fn hint_for_name(config: &Config, query: &str, name: &str) {
     let l = text::labels(config.lang);
     let mut err = anstream::stderr().lock();
     let _ = writeln!(err, "{} '{}'", l.unknown_name, text::clean(query));
+    // A typo of a command (`portdex sacn 127.0.0.1`) reads as a name: say the command.
+    let command = cli::SUBCOMMANDS
+        .iter()
+        .find(|c| **c != "help" && name.len() >= 3 && strsim::damerau_levenshtein(name, c) == 1);
+    if let Some(c) = command {
+        let _ = writeln!(err, "{}: portdex {c}", l.did_you_mean);
+    }
     let close = portdex_registry::suggest(name, 5);
     if !close.is_empty() {
         let _ = writeln!(err, "{}: {}", l.did_you_mean, close.join(", "));

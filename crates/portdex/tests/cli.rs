@@ -579,3 +579,24 @@ fn not_enough_free_ports_is_nothing_found() {
         .code(1)
         .stderr(predicate::str::contains("asked for"));
 }
+
+#[test]
+fn messages_say_what_the_user_meant() {
+    // A typo of a command reads as a name (nothing found, exit 1): the command is
+    // suggested first.
+    portdex()
+        .args(["sacn", "127.0.0.1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did you mean: portdex scan"));
+    portdex()
+        .args(["free", "--udp", "--proto", "tcp"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--udp and --proto tcp"));
+    portdex()
+        .args(["scan", "127.0.0.1", "-p", "0-70000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("scanned ports are 1-65535"));
+}

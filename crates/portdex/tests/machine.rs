@@ -548,3 +548,23 @@ PY
     assert!(text.contains("portdex itself holds this socket"), "{text}");
     assert!(text.contains("shell exit 0"), "the shell survived: {text}");
 }
+
+#[test]
+fn who_takes_a_service_name_and_follows_its_process() {
+    // A process named memcached on a port the kernel picks: `who memcache` is that port,
+    // not the registry's 11211.
+    let h = Helper::hold(&["--name", "memcached"], &["tcp4:127.0.0.1:0"]);
+    let port = h.ports[0];
+    let out = portdex()
+        .args(["who", "memcache", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["port"], port, "{v}");
+    // A name nobody knows is bad input.
+    portdex()
+        .args(["kill", "nosuchservice", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'nosuchservice' is not a port"));
+}

@@ -516,3 +516,24 @@ fn a_forced_slash_8_is_scanned_without_building_its_host_list() {
         .unwrap();
     assert!(hwm_kb < 64 * 1024, "peak RSS {hwm_kb} kB");
 }
+
+#[test]
+fn localhost_is_both_loopback_addresses() {
+    // Resolvers often give 127.0.0.1 alone for localhost; a listener on ::1 was missed.
+    let _turn = serial();
+    let h = Helper::hold(&[], &["tcp6:[::1]:0"]);
+    let port = h.ports[0].to_string();
+    let out = portdex()
+        .args(["scan", "localhost", "-p", &port, "--no-detect", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let addresses: Vec<&str> = v["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(addresses, ["127.0.0.1", "::1"], "{v}");
+    assert!(open_ports(&v["hosts"][1]).contains(&h.ports[0]), "{v}");
+}
