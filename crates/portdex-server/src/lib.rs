@@ -696,12 +696,14 @@ async fn metrics(
     let mut o = String::new();
     o.push_str("# HELP portdex_listener A listening TCP socket or bound UDP socket on this machine (always 1).\n");
     o.push_str("# TYPE portdex_listener gauge\n");
+    // Two SO_REUSEPORT sockets of one server have the same labels: one series.
+    let mut seen = std::collections::HashSet::new();
     for l in &snap.listeners {
         let process = l
             .processes
             .first()
             .map_or(String::new(), |p| p.name.clone());
-        o.push_str(&format!(
+        let line = format!(
             "portdex_listener{{transport=\"{}\",address=\"{}\",port=\"{}\",service=\"{}\",exposure=\"{}\",process=\"{}\"}} 1\n",
             l.transport,
             l.address,
@@ -709,7 +711,10 @@ async fn metrics(
             label(l.common_use.or(l.registry_service).unwrap_or("")),
             l.exposure.as_str(),
             label(&process),
-        ));
+        );
+        if seen.insert(line.clone()) {
+            o.push_str(&line);
+        }
     }
     o.push_str("# HELP portdex_audit_findings Audit findings on this machine, by severity.\n");
     o.push_str("# TYPE portdex_audit_findings gauge\n");

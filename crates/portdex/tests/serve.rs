@@ -297,3 +297,38 @@ fn serve_on_loopback_answers_only_its_own_host_names() {
         .code(2)
         .stderr(predicate::str::contains("--allowed-host 'bad host/'"));
 }
+
+#[test]
+fn metrics_have_one_series_for_two_reuseport_sockets() {
+    // A server with two SO_REUSEPORT sockets on one port (nginx with reuseport does so)
+    // is one listener to Prometheus: identical series would be rejected.
+    let mut holder = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import socket,sys,time\n\
+             a=socket.socket(); a.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)\n\
+             a.bind(('127.0.0.1', 0)); a.listen()\n\
+             b=socket.socket(); b.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)\n\
+             b.bind(a.getsockname()); b.listen()\n\
+             print(a.getsockname()[1], flush=True); time.sleep(60)",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port = line.trim().to_owned();
+    let (_server, addr) = common::serve(&["--expose-local"]);
+    let res = http_get(&addr, "/metrics");
+    let series = res
+        .lines()
+        .filter(|l| l.starts_with("portdex_listener{") && l.contains(&format!("port=\"{port}\"")))
+        .count();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(series, 1, "{res}");
+}
