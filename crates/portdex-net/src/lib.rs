@@ -225,16 +225,7 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
                 .or_insert_with(|| source.user_name(s.uid).map(Arc::from))
                 .clone();
             let port = s.local.port();
-            let registry_service = portdex_registry::assignments_at(port)
-                .find(|a| {
-                    a.transport() == Some(s.transport)
-                        && a.status() == portdex_registry::Status::Assigned
-                        && !a.name().is_empty()
-                })
-                .map(|a| a.name());
-            let known =
-                || portdex_registry::knowledge_at(port).filter(|k| k.has_transport(s.transport));
-            let common_use = known().find(|k| !k.iana_assigned()).map(|k| k.name());
+            let summary = portdex_registry::port_summary(port, s.transport);
             Listener {
                 transport: s.transport,
                 family: if s.local.is_ipv4() { 4 } else { 6 },
@@ -245,10 +236,10 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
                 uid: s.uid,
                 user,
                 processes: owners.by_inode.get(&s.inode).cloned().unwrap_or_default(),
-                registry_service,
-                common_use,
-                category: Category::of(port),
-                severity: known().map(|k| k.severity()).max(),
+                registry_service: summary.registry_service,
+                common_use: summary.common_use,
+                category: summary.category,
+                severity: summary.severity,
             }
         })
         .collect();

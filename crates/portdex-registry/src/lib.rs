@@ -343,6 +343,46 @@ pub fn lookup(query: &Query, transport: Option<Transport>) -> Answer {
     answer
 }
 
+/// What portdex says of a port on one transport in one line of a table (ls, who, scan,
+/// the server's listeners): one rule, here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortSummary {
+    /// The registry's name: the first row in IANA's order that assigns this port on
+    /// this transport and has a name (reserved, unassigned and de-assigned rows do not
+    /// name a port).
+    pub registry_service: Option<&'static str>,
+    /// A de-facto use that is not the IANA assignment (9200: elasticsearch).
+    pub common_use: Option<&'static str>,
+    /// Well-known, registered or dynamic.
+    pub category: Category,
+    /// The most severe security note of the curated entries on this transport.
+    pub severity: Option<Severity>,
+}
+
+/// The [`PortSummary`] of a port on a transport.
+///
+/// ```
+/// use portdex_registry::{port_summary, Transport};
+/// assert_eq!(port_summary(443, Transport::Tcp).registry_service, Some("https"));
+/// // 2/tcp was compressnet, a row IANA has de-assigned: it names nothing now.
+/// assert_ne!(port_summary(2, Transport::Tcp).registry_service, Some("compressnet"));
+/// ```
+pub fn port_summary(port: u16, transport: Transport) -> PortSummary {
+    let known = || knowledge_at(port).filter(move |k| k.has_transport(transport));
+    PortSummary {
+        registry_service: assignments_at(port)
+            .find(|a| {
+                a.transport() == Some(transport)
+                    && a.status() == Status::Assigned
+                    && !a.name().is_empty()
+            })
+            .map(|a| a.name()),
+        common_use: known().find(|k| !k.iana_assigned()).map(|k| k.name()),
+        category: Category::of(port),
+        severity: known().map(|k| k.severity()).max(),
+    }
+}
+
 /// Every row of the registry, ported rows by port first, then rows without a port.
 pub fn all_assignments() -> impl ExactSizeIterator<Item = Assignment> {
     (0..ROWS.len()).map(|i| Assignment(i as u16))

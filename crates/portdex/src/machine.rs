@@ -230,20 +230,16 @@ pub fn who(
         });
     }
     let w = Words(config.lang);
-    let report = portdex_registry::port_report(port);
+    // The same rule as ls and scan, on the first transport asked for that names it.
+    let summaries: Vec<_> = t
+        .iter()
+        .map(|&x| portdex_registry::port_summary(port, x))
+        .collect();
     let head = w.who_head(
         port,
         Category::of(port).label(config.lang),
-        report
-            .assignments
-            .iter()
-            .find(|a| !a.name().is_empty())
-            .map(|a| a.name()),
-        report
-            .knowledge
-            .iter()
-            .find(|k| !k.iana_assigned())
-            .map(|k| k.name()),
+        summaries.iter().find_map(|s| s.registry_service),
+        summaries.iter().find_map(|s| s.common_use),
     );
     let _ = writeln!(out, "{head}");
     for l in &d.listeners {

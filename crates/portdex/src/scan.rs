@@ -9,7 +9,7 @@ use portdex_net::scan::{
     check_hosts, parse_ports, resolve_target, scan_host, top_ports, HostScan, Hosts, Rate,
     ScanOptions,
 };
-use portdex_registry::{knowledge_at, Category, Severity, Status, Transport};
+use portdex_registry::{Category, Severity, Transport};
 use serde::Serialize;
 use std::fmt::Write;
 use std::io::IsTerminal;
@@ -90,22 +90,15 @@ struct HostOut {
 }
 
 fn describe(port: u16, detected: Option<Detected>) -> PortOut {
-    let registry_service = portdex_registry::assignments_at(port)
-        .find(|a| {
-            a.transport() == Some(Transport::Tcp)
-                && a.status() == Status::Assigned
-                && !a.name().is_empty()
-        })
-        .map(|a| a.name());
-    let known = || knowledge_at(port).filter(|k| k.has_transport(Transport::Tcp));
+    let summary = portdex_registry::port_summary(port, Transport::Tcp);
     PortOut {
         port,
         state: "open",
         detected,
-        registry_service,
-        common_use: known().find(|k| !k.iana_assigned()).map(|k| k.name()),
-        category: Category::of(port),
-        severity: known().map(|k| k.severity()).max(),
+        registry_service: summary.registry_service,
+        common_use: summary.common_use,
+        category: summary.category,
+        severity: summary.severity,
     }
 }
 

@@ -568,3 +568,11 @@ fn who_takes_a_service_name_and_follows_its_process() {
         .code(2)
         .stderr(predicate::str::contains("'nosuchservice' is not a port"));
 }
+
+#[test]
+fn who_names_a_port_by_the_same_rule_as_ls_and_scan() {
+    // 2/tcp was compressnet, a row IANA de-assigned: who no longer names it so.
+    let out = portdex().args(["who", "2"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("compressnet"), "{text}");
+}
