@@ -219,10 +219,7 @@ pub fn audit(snapshot: &Snapshot, config: &AuditConfig, lang: Lang) -> Report {
         accepted,
         listeners: snapshot.listeners.len(),
         owners_hidden: snapshot.owners_hidden,
-        docker_published: snapshot
-            .listeners
-            .iter()
-            .any(|l| l.processes.iter().any(|p| p.name == "docker-proxy")),
+        docker_published: snapshot.docker_published(),
     }
 }
 
@@ -352,7 +349,7 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
     }
 
     // Docker publishes container ports through iptables rules of its own.
-    if l.processes.iter().any(|p| p.name == "docker-proxy") {
+    if l.docker_published() {
         out.push(base(
             Severity::Medium,
             "docker-published",

@@ -168,6 +168,21 @@ pub struct Listener {
     pub severity: Option<Severity>,
 }
 
+impl Listener {
+    /// Whether Docker publishes this socket for a container (docker-proxy holds it):
+    /// published ports bypass ufw and INPUT-chain rules.
+    pub fn docker_published(&self) -> bool {
+        self.processes.iter().any(|p| p.name == "docker-proxy")
+    }
+}
+
+impl Snapshot {
+    /// Whether Docker publishes any of these sockets.
+    pub fn docker_published(&self) -> bool {
+        self.listeners.iter().any(Listener::docker_published)
+    }
+}
+
 /// What `listeners` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
@@ -333,10 +348,7 @@ pub fn diagnose(
     let ephemeral = ephemeral_range();
     Ok(PortDiagnosis {
         port,
-        docker_proxy: on_port
-            .iter()
-            .flat_map(|l| &l.processes)
-            .any(|p| p.name == "docker-proxy"),
+        docker_proxy: on_port.iter().any(Listener::docker_published),
         owners_hidden: snap.owners_hidden && on_port.iter().any(|l| l.processes.is_empty()),
         listeners: on_port,
         connections: states,

@@ -366,10 +366,7 @@ pub fn firewall(
         eprintln!("{}", words.lockout_allowed(&ports));
     }
 
-    let docker = snap
-        .listeners
-        .iter()
-        .any(|l| l.processes.iter().any(|p| p.name == "docker-proxy"));
+    let docker = snap.docker_published();
     let family = match args.family.as_deref() {
         Some("6") => Family::V6,
         _ => Family::V4,
