@@ -322,15 +322,15 @@ fn lookup(out: &mut String, config: &Config, queries: &[String]) -> Result<u8, S
     }
     let answers: Vec<_> = parsed
         .iter()
-        .map(|(q, p)| (*q, portdex_registry::lookup(p, config.transport)))
+        .map(|(q, p)| (*q, p, portdex_registry::lookup(p, config.transport)))
         .collect();
     render::answers(out, config, &answers);
-    for ((q, parsed), (_, answer)) in parsed.iter().zip(&answers) {
+    for ((q, parsed), (_, _, answer)) in parsed.iter().zip(&answers) {
         if let (Query::Name(name), true) = (parsed, answer.is_empty()) {
             hint_for_name(config, q, name);
         }
     }
-    Ok(if answers.iter().any(|(_, a)| a.is_empty()) {
+    Ok(if answers.iter().any(|(_, _, a)| a.is_empty()) {
         NOT_FOUND
     } else {
         FOUND

@@ -6,7 +6,7 @@ use crate::Config;
 use anstyle::{AnsiColor, Effects, Style};
 use comfy_table::{presets, Cell, ContentArrangement, Table};
 use portdex_registry::{
-    Answer, AnswerJson, Assignment, Hit, HitKind, Knowledge, Lang, Report, Severity,
+    Answer, AnswerJson, Assignment, Hit, HitKind, Knowledge, Lang, Query, Report, Severity,
 };
 use std::fmt::Write;
 
@@ -92,14 +92,18 @@ fn ports(k: Knowledge) -> String {
 }
 
 /// Answers to lookups, in the configured format.
-pub fn answers(out: &mut String, config: &Config, answers: &[(&str, Answer)]) {
+/// Answers, each with the text asked and the query it was read as.
+pub fn answers(out: &mut String, config: &Config, answers: &[(&str, &Query, Answer)]) {
     match config.format {
         Format::Json => {
-            let v: Vec<AnswerJson> = answers.iter().map(|(q, a)| AnswerJson::new(q, a)).collect();
+            let v: Vec<AnswerJson> = answers
+                .iter()
+                .map(|(q, _, a)| AnswerJson::new(q, a))
+                .collect();
             json(out, &v);
         }
         Format::Jsonl => {
-            for (q, a) in answers {
+            for (q, _, a) in answers {
                 json_line(out, &AnswerJson::new(q, a));
             }
         }
@@ -110,20 +114,22 @@ pub fn answers(out: &mut String, config: &Config, answers: &[(&str, Answer)]) {
                 "# portdex {}",
                 answers
                     .iter()
-                    .map(|(q, _)| *q)
+                    .map(|(q, _, _)| *q)
                     .collect::<Vec<_>>()
                     .join(" ")
             );
-            for (_, a) in answers {
+            for (_, _, a) in answers {
                 services_lines(out, a);
             }
         }
         Format::Table => {
-            for (i, (q, a)) in answers.iter().enumerate() {
+            for (i, (q, query, a)) in answers.iter().enumerate() {
                 if i > 0 {
                     out.push('\n');
                 }
-                let compact = q.contains('-') && q.starts_with(|c: char| c.is_ascii_digit());
+                // A range is a compact table; a name or a port, full reports. The parsed
+                // query says which (3com-tsmux is a name, though it starts with a digit).
+                let compact = matches!(query, Query::Range(_));
                 if compact {
                     compact_table(out, config, a);
                 } else {
@@ -354,10 +360,10 @@ const CSV_HEADER: [&str; 13] = [
     "reference",
 ];
 
-fn csv_answers(out: &mut String, lang: Lang, answers: &[(&str, Answer)]) {
+fn csv_answers(out: &mut String, lang: Lang, answers: &[(&str, &Query, Answer)]) {
     let mut w = crate::render::csv_writer();
     let _ = w.write_record(CSV_HEADER);
-    for (q, a) in answers {
+    for (q, _, a) in answers {
         for r in &a.reports {
             let (lo, hi, cat) = (
                 r.ports.lo.to_string(),

@@ -600,3 +600,13 @@ fn messages_say_what_the_user_meant() {
         .code(2)
         .stderr(predicate::str::contains("scanned ports are 1-65535"));
 }
+
+#[test]
+fn a_name_that_starts_with_a_digit_is_answered_as_a_name() {
+    // 3com-tsmux looks like a range to a glance at its text; the parsed query says name.
+    portdex()
+        .arg("3com-tsmux")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("port 106 ·"));
+}
