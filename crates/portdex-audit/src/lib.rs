@@ -120,7 +120,7 @@ pub enum ServicePortError {
 /// (sshd on 2222: ssh is 2222), else the registry's or the curated entry's one port.
 pub fn port_of_service(snapshot: &Snapshot, name: &str) -> Result<u16, ServicePortError> {
     let name = name.to_ascii_lowercase();
-    let several = |ports: Vec<u16>| ServicePortError::Several {
+    let several = |ports: &[u16]| ServicePortError::Several {
         name: name.clone(),
         ports: ports
             .iter()
@@ -140,8 +140,14 @@ pub fn port_of_service(snapshot: &Snapshot, name: &str) -> Result<u16, ServicePo
         match listening.len() {
             1 => return Ok(listening[0]),
             0 if k.ports().lo == k.ports().hi => return Ok(k.ports().lo),
-            0 => return Err(several(vec![k.ports().lo, k.ports().hi])),
-            _ => return Err(several(listening)),
+            // A range (X11 is 6000-6063): say it as one.
+            0 => {
+                return Err(ServicePortError::Several {
+                    name: name.clone(),
+                    ports: k.ports().to_string(),
+                })
+            }
+            _ => return Err(several(&listening)),
         }
     }
     let mut ports: Vec<u16> = portdex_registry::assignments_named(&name)
@@ -154,7 +160,7 @@ pub fn port_of_service(snapshot: &Snapshot, name: &str) -> Result<u16, ServicePo
     match ports.len() {
         0 => Err(ServicePortError::Unknown(name)),
         1 => Ok(ports[0]),
-        _ => Err(several(ports)),
+        _ => Err(several(&ports)),
     }
 }
 

@@ -51,12 +51,12 @@ struct HostPolicy {
     listening: std::net::SocketAddr,
 }
 
-/// "Name:port", "[::1]:port" or a name alone → (lowercase name, port).
-fn split_host(h: &str) -> Option<(String, Option<u16>)> {
-    let h = h.trim().to_ascii_lowercase();
+/// "Name:port", "[::1]:port" or a name alone → (name, port), without copying.
+fn split_host(h: &str) -> Option<(&str, Option<u16>)> {
+    let h = h.trim();
     let (name, port) = match h.rfind(':') {
         Some(i) if !h.starts_with('[') || h[..i].ends_with(']') => {
-            (h[..i].to_owned(), Some(h[i + 1..].parse::<u16>().ok()?))
+            (&h[..i], Some(h[i + 1..].parse::<u16>().ok()?))
         }
         _ => (h, None),
     };
@@ -72,8 +72,11 @@ impl HostPolicy {
                 .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
             ip => ip,
         };
-        let mut allowed: Vec<(String, Option<u16>)> =
-            extra.iter().filter_map(|h| split_host(h)).collect();
+        let mut allowed: Vec<(String, Option<u16>)> = extra
+            .iter()
+            .filter_map(|h| split_host(h))
+            .map(|(n, p)| (n.to_ascii_lowercase(), p))
+            .collect();
         if ip.is_loopback() {
             for name in ["localhost", "127.0.0.1", "[::1]"] {
                 allowed.push((name.to_owned(), Some(addr.port())));
@@ -95,7 +98,7 @@ impl HostPolicy {
         let port = port.unwrap_or(80);
         self.allowed
             .iter()
-            .any(|(n, p)| *n == name && p.is_none_or(|p| p == port))
+            .any(|(n, p)| n.eq_ignore_ascii_case(name) && p.is_none_or(|p| p == port))
     }
 
     fn names(&self) -> String {
@@ -114,16 +117,15 @@ async fn check_host(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .map(|h| String::from_utf8_lossy(h.as_bytes()).into_owned());
+    // Checked on every request: no copy unless it is refused.
+    let host = req.headers().get(header::HOST).map(|h| h.as_bytes());
+    let admitted = host.is_none_or(|h| std::str::from_utf8(h).is_ok_and(|h| policy.admits(h)));
     match host {
-        Some(h) if !policy.admits(&h) => ApiError(
+        Some(h) if !admitted => ApiError(
             StatusCode::MISDIRECTED_REQUEST,
             format!(
                 "Host '{}' is not served here: portdex serve on {} answers to {}; behind a reverse proxy, start it with --allowed-host NAME",
-                Shown::new(&h),
+                Shown::new(&String::from_utf8_lossy(h)),
                 policy.listening,
                 policy.names()
             ),

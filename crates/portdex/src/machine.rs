@@ -17,15 +17,13 @@ use std::time::Duration;
 /// A port for `who` and `kill`: a number, or a service's name (the port its server
 /// listens on here, else the registry's).
 fn port_or_service(s: &str, source: &dyn SocketSource) -> Result<u16, String> {
-    if s.starts_with(|c: char| c.is_ascii_digit()) || s.starts_with('-') || s.is_empty() {
+    // The query parser decides what the text is (3com-tsmux is a name).
+    let Ok(portdex_registry::Query::Name(name)) = s.parse::<portdex_registry::Query>() else {
         return listen_port(s);
-    }
-    if s.parse::<portdex_registry::Query>().is_err() {
-        return listen_port(s);
-    }
+    };
     let snap = listeners(source, ListOptions::default())
         .map_err(|e| format!("cannot list sockets: {e}"))?;
-    portdex_audit::port_of_service(&snap, s).map_err(|e| e.to_string())
+    portdex_audit::port_of_service(&snap, &name).map_err(|e| e.to_string())
 }
 
 fn listen_port(s: &str) -> Result<u16, String> {

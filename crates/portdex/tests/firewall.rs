@@ -32,7 +32,9 @@ fn netns(script: &str, mount: bool, env: &[(&str, &str)]) -> Output {
         c.arg("-m");
     }
     // Socket holders started by the script are stopped when it ends.
-    let prelude = "ip link set lo up\nHOLDPIDS=\ntrap 'kill $HOLDPIDS 2>/dev/null || true' EXIT\n";
+    // `pending` waits until a background --apply says it waits for confirmation.
+    let prelude = "ip link set lo up\nHOLDPIDS=\ntrap 'kill $HOLDPIDS 2>/dev/null || true' EXIT\n\
+        pending() { for i in $(seq 100); do [ -e \"$PORTDEX_STATE_DIR/firewall.pending\" ] && break; sleep 0.05; done; sleep 0.3; }\n";
     c.args(["sh", "-ec", &format!("{prelude}{script}")])
         .env("PORTDEX", assert_cmd::cargo::cargo_bin("portdex"))
         .env(
@@ -526,8 +528,7 @@ fn apply_rolls_back_unless_confirmed() {
         &format!(
             r#"{setup}
             "$PORTDEX" firewall --allow ssh,https --apply --confirm 30s > /tmp/apply.$$ 2>&1 & A=$!
-            for i in $(seq 100); do [ -e {s}/firewall.pending ] && break; sleep 0.05; done
-            sleep 0.3
+            pending
             "$PORTDEX" firewall --confirm
             wait $A; echo "rc=$?"; cat /tmp/apply.$$; rm -f /tmp/apply.$$
             nft list table inet portdex
@@ -551,13 +552,11 @@ fn apply_rolls_back_unless_confirmed() {
             r#"{setup}
             nft list table inet portdex > /tmp/before.$$
             "$PORTDEX" firewall --allow ssh,https --apply --confirm 30s > /tmp/apply.$$ 2>&1 & A=$!
-            for i in $(seq 100); do [ -e {s}/firewall.pending ] && break; sleep 0.05; done
-            sleep 0.3
+            pending
             kill -TERM $A; wait $A || echo "term rc=$?"; cat /tmp/apply.$$
             nft list table inet portdex | diff /tmp/before.$$ - && echo same-after-term
             "$PORTDEX" firewall --allow ssh,https --apply --confirm 30s > /dev/null 2>&1 & A=$!
-            for i in $(seq 100); do [ -e {s}/firewall.pending ] && break; sleep 0.05; done
-            sleep 0.3
+            pending
             kill -KILL $A; wait $A || true
             echo '== after kill'; nft list table inet portdex
             "$PORTDEX" firewall --confirm || true
@@ -610,23 +609,19 @@ fn apply_with_iptables_and_ufw_rolls_back_to_what_was_there() {
 
     // Confirmed: the chain and the jump are there, in both families, and DOCKER-USER too.
     let out = ok(&netns(
-        &format!(
-            r#"
+        r#"
             iptables -N DOCKER-USER; iptables -A FORWARD -j DOCKER-USER
             iptables -A INPUT -p tcp --dport 8080 -j ACCEPT
             "$PORTDEX" firewall --allow ssh --backend iptables --apply --confirm 30s > /dev/null 2> /tmp/err.$$ & A=$!
-            for i in $(seq 100); do [ -e {s}/firewall.pending ] && break; sleep 0.05; done
-            sleep 0.3
+            pending
             # A second apply while the first waits is refused, and changes nothing.
             "$PORTDEX" firewall --allow https --backend iptables --apply --confirm 30s 2>&1 && exit 9 || echo "busy rc=$?"
             "$PORTDEX" firewall --confirm; wait $A; cat /tmp/err.$$; rm -f /tmp/err.$$
             # Applied again: the chain is replaced and INPUT keeps one jump.
             "$PORTDEX" firewall --allow ssh,https --backend iptables --apply --confirm 30s > /dev/null 2>&1 & A=$!
-            for i in $(seq 100); do [ -e {s}/firewall.pending ] && break; sleep 0.05; done
-            sleep 0.3; "$PORTDEX" firewall --confirm; wait $A
+            pending; "$PORTDEX" firewall --confirm; wait $A
             iptables -S; echo '== v6'; ip6tables -S
-            "#
-        ),
+            "#,
         false,
         &env,
     ));

@@ -561,6 +561,13 @@ fn who_takes_a_service_name_and_follows_its_process() {
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["port"], port, "{v}");
+    // The query parser decides what is a name: 3com-tsmux starts with a digit.
+    let out = portdex()
+        .args(["who", "3com-tsmux", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["port"], 106, "{v}");
     // A name nobody knows is bad input.
     portdex()
         .args(["kill", "nosuchservice", "--yes"])
