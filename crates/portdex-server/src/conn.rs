@@ -257,12 +257,7 @@ pub(crate) struct Shared;
 
 /// Lets a large answer out only within the budget (503 otherwise), and keeps its share
 /// until it is written: slow readers asking for 5 MB each cannot grow the server.
-pub(crate) async fn budget(
-    large: Arc<tokio::sync::Semaphore>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let res = next.run(req).await;
+pub(crate) fn budget(large: &Arc<tokio::sync::Semaphore>, res: Response) -> Response {
     if res.extensions().get::<Shared>().is_some() {
         return res;
     }
@@ -274,7 +269,7 @@ pub(crate) async fn budget(
         return res;
     }
     let kib = u32::try_from(size.div_ceil(1024)).unwrap_or(u32::MAX);
-    match large.try_acquire_many_owned(kib) {
+    match Arc::clone(large).try_acquire_many_owned(kib) {
         Ok(permit) => {
             let (parts, body) = res.into_parts();
             Response::from_parts(
@@ -297,11 +292,7 @@ pub(crate) async fn budget(
 
 /// Every error as JSON: the errors of the layers below the handlers (413, 408, a path
 /// that is not UTF-8) come as plain text; the web page's own 404 (HTML) stays.
-pub(crate) async fn json_errors(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let res = next.run(req).await;
+pub(crate) async fn json_errors(res: Response) -> Response {
     let status = res.status();
     let plain = res
         .headers()

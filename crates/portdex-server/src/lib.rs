@@ -9,11 +9,12 @@
 #![recursion_limit = "512"]
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::FromRef;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use portdex_audit::AuditConfig;
 use portdex_net::{listeners, ListOptions, SocketSource};
 use portdex_registry::{
@@ -112,16 +113,14 @@ impl HostPolicy {
 
 /// 421 for a Host the server does not answer; requests without Host (HTTP/1.0 tools)
 /// pass, since browsers always send one.
-async fn check_host(
-    policy: Arc<HostPolicy>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+fn refused_host(policy: &HostPolicy, req: &axum::extract::Request) -> Option<Response> {
     // Checked on every request: no copy unless it is refused.
-    let host = req.headers().get(header::HOST).map(|h| h.as_bytes());
-    let admitted = host.is_none_or(|h| std::str::from_utf8(h).is_ok_and(|h| policy.admits(h)));
-    match host {
-        Some(h) if !admitted => ApiError(
+    let h = req.headers().get(header::HOST)?.as_bytes();
+    if std::str::from_utf8(h).is_ok_and(|h| policy.admits(h)) {
+        return None;
+    }
+    Some(
+        ApiError(
             StatusCode::MISDIRECTED_REQUEST,
             format!(
                 "Host '{}' is not served here: portdex serve on {} answers to {}; behind a reverse proxy, start it with --allowed-host NAME",
@@ -132,7 +131,48 @@ async fn check_host(
             Value::Null,
         )
         .into_response(),
-        _ => next.run(req).await,
+    )
+}
+
+/// The checks around every request, in one layer (each layer costs a boxed future per
+/// request): the Host, then the large-answer budget and JSON for every error.
+async fn guard(
+    hosts: Option<Arc<HostPolicy>>,
+    large: Arc<tokio::sync::Semaphore>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(refusal) = hosts.as_deref().and_then(|p| refused_host(p, &req)) {
+        return refusal;
+    }
+    let res = next.run(req).await;
+    conn::json_errors(conn::budget(&large, res)).await
+}
+
+/// What the handlers share: the caller's state and the server's caches (as router
+/// state, not per-request extensions: nothing is inserted into each request).
+#[derive(Clone)]
+struct Served {
+    state: AppState,
+    snapshots: Arc<SnapCache>,
+    ranges: Arc<RangeCache>,
+}
+
+impl FromRef<Served> for AppState {
+    fn from_ref(s: &Served) -> AppState {
+        s.state.clone()
+    }
+}
+
+impl FromRef<Served> for Arc<SnapCache> {
+    fn from_ref(s: &Served) -> Arc<SnapCache> {
+        Arc::clone(&s.snapshots)
+    }
+}
+
+impl FromRef<Served> for Arc<RangeCache> {
+    fn from_ref(s: &Served) -> Arc<RangeCache> {
+        Arc::clone(&s.ranges)
     }
 }
 
@@ -227,7 +267,7 @@ struct RangeParam {
 }
 
 async fn ports(
-    Extension(cache): Extension<Arc<RangeCache>>,
+    State(cache): State<Arc<RangeCache>>,
     q: Result<Query<RangeParam>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = q.map_err(rejected)?;
@@ -642,7 +682,7 @@ async fn snapshot(
 
 async fn local_listeners(
     State(state): State<AppState>,
-    Extension(cache): Extension<Arc<SnapCache>>,
+    State(cache): State<Arc<SnapCache>>,
 ) -> Result<Json<Value>, ApiError> {
     local_guard(&state)?;
     let snap = snapshot(&state, &cache).await?;
@@ -658,7 +698,7 @@ struct LangParam {
 
 async fn local_audit(
     State(state): State<AppState>,
-    Extension(cache): Extension<Arc<SnapCache>>,
+    State(cache): State<Arc<SnapCache>>,
     q: Result<Query<LangParam>, QueryRejection>,
 ) -> Result<Json<portdex_audit::Report>, ApiError> {
     local_guard(&state)?;
@@ -690,7 +730,7 @@ fn label(s: &str) -> String {
 
 async fn metrics(
     State(state): State<AppState>,
-    Extension(cache): Extension<Arc<SnapCache>>,
+    State(cache): State<Arc<SnapCache>>,
 ) -> Result<Response, ApiError> {
     local_guard(&state)?;
     let snap = snapshot(&state, &cache).await?;
@@ -810,9 +850,11 @@ fn app(state: AppState, limits: Limits, hosts: Option<HostPolicy>) -> Router {
         .route("/assets/{file}", get(web::asset))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
-        .layer(Extension(Arc::new(SnapCache::default())))
-        .layer(Extension(Arc::new(RangeCache::default())))
+        .with_state(Served {
+            state,
+            snapshots: Arc::new(SnapCache::default()),
+            ranges: Arc::new(RangeCache::default()),
+        })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -834,20 +876,10 @@ fn app(state: AppState, limits: Limits, hosts: Option<HostPolicy>) -> Router {
             HeaderValue::from_static("nosniff"),
         ));
     let large = Arc::new(tokio::sync::Semaphore::new(conn::LARGE_BUDGET / 1024));
-    let router = router
-        .layer(axum::middleware::from_fn(move |req, next| {
-            conn::budget(Arc::clone(&large), req, next)
-        }))
-        .layer(axum::middleware::from_fn(conn::json_errors));
-    match hosts {
-        Some(policy) => {
-            let policy = Arc::new(policy);
-            router.layer(axum::middleware::from_fn(move |req, next| {
-                check_host(Arc::clone(&policy), req, next)
-            }))
-        }
-        None => router,
-    }
+    let hosts = hosts.map(Arc::new);
+    router.layer(axum::middleware::from_fn(move |req, next| {
+        guard(hosts.clone(), Arc::clone(&large), req, next)
+    }))
 }
 
 /// Binds `addr` (the binary defaults to 127.0.0.1:7878); the caller learns the bound
@@ -1055,7 +1087,7 @@ mod range_tests {
             range: Some("0-65535".into()),
             proto: Some("tcp".into()),
         };
-        let res = ports(Extension(Arc::clone(&cache)), Ok(Query(q)))
+        let res = ports(State(Arc::clone(&cache)), Ok(Query(q)))
             .await
             .unwrap_or_else(|e| e.into_response());
         assert_eq!(res.status(), StatusCode::OK);
