@@ -179,25 +179,6 @@ fn processes(l: &Listener) -> Vec<String> {
         .collect()
 }
 
-fn exposure_words(l: &Listener, lang: Lang) -> String {
-    match (l.exposure, lang) {
-        (Exposure::All, Lang::En) => "on all interfaces".to_owned(),
-        (Exposure::Address, Lang::En) => format!("on {}", l.address),
-        (Exposure::Loopback, Lang::En) => "on loopback".to_owned(),
-        (Exposure::All, Lang::Ja) => "すべてのインターフェース経由で".to_owned(),
-        (Exposure::Address, Lang::Ja) => format!("{} 経由で", l.address),
-        (Exposure::Loopback, Lang::Ja) => "ループバック経由で".to_owned(),
-    }
-}
-
-/// One of two texts by language: the rules' own words (curated text comes translated).
-fn say(lang: Lang, en: String, ja: String) -> String {
-    match lang {
-        Lang::En => en,
-        Lang::Ja => ja,
-    }
-}
-
 /// Audits the listeners of a snapshot.
 pub fn audit(snapshot: &Snapshot, config: &AuditConfig, lang: Lang) -> Report {
     let mut findings = Vec::new();
@@ -231,6 +212,7 @@ pub fn audit(snapshot: &Snapshot, config: &AuditConfig, lang: Lang) -> Report {
 
 /// The findings for one exposed listener.
 fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
+    let words = portdex_text::Words(lang);
     let base =
         |severity, rule, service: Option<String>, why: String, fix: String, reference| Finding {
             severity,
@@ -269,22 +251,16 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
             } else {
                 "service-exposed"
             };
-            let fix = k.secure_alternative(lang).map_or_else(
-                || say(lang,
-                    "Bind it to 127.0.0.1 or a private interface, require authentication, and firewall it.".into(),
-                    "127.0.0.1 かプライベートなインターフェースにバインドし、認証を必須にして、ファイアウォールで守ってください。".into()),
-                str::to_owned,
-            );
-            let (usage, reach, risk) = (k.usage(lang), exposure_words(l, lang), k.risk(lang));
+            let fix = k
+                .secure_alternative(lang)
+                .unwrap_or(words.bind_fix())
+                .to_owned();
+            let address = l.address.to_string();
             out.push(base(
                 k.severity(),
                 rule,
                 Some(k.name().to_owned()),
-                say(
-                    lang,
-                    format!("{usage} is reachable {reach}. {risk}"),
-                    format!("{usage}に{reach}到達できます。{risk}"),
-                ),
+                words.reachable(l.exposure.as_str(), &address, k.usage(lang), k.risk(lang)),
                 fix,
                 Some(k.security_reference()),
             ));
@@ -293,28 +269,16 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
         None if l.exposure == Exposure::All => {
             let dynamic = Category::of(l.port) == Category::Dynamic;
             let (severity, rule, why) = if dynamic {
-                let name = l.registry_service.unwrap_or(match lang {
-                    Lang::En => "no registry name",
-                    Lang::Ja => "レジストリ名なし",
-                });
                 (
                     Severity::Low,
                     "dynamic-port-exposed",
-                    say(lang,
-                        format!("A listener in the dynamic range (49152-65535) is reachable on all interfaces; such ports are usually temporary or private ({name})."),
-                        format!("動的ポート範囲（49152-65535）の待ち受けに、すべてのインターフェースから到達できます。この範囲のポートは通常、一時的またはプライベートな用途です（{name}）。")),
+                    words.dynamic_exposed(l.registry_service),
                 )
             } else {
-                let name = l.registry_service.unwrap_or(match lang {
-                    Lang::En => "none",
-                    Lang::Ja => "なし",
-                });
                 (
                     Severity::Medium,
                     "unknown-exposed",
-                    say(lang,
-                        format!("portdex does not know what serves this port (the registry's name for it: {name}), and it is reachable on all interfaces."),
-                        format!("このポートで何が動いているか portdex にはわかりません（レジストリ上の名前：{name}）。しかも、すべてのインターフェースから到達できます。")),
+                    words.unknown_exposed(l.registry_service),
                 )
             };
             out.push(base(
@@ -322,9 +286,7 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
                 rule,
                 l.registry_service.map(str::to_owned),
                 why,
-                say(lang,
-                    "Find out what it is (portdex who PORT); if it is not needed, stop it; otherwise bind it to the address it must serve, or firewall it.".into(),
-                    "何が動いているか確かめてください（portdex who PORT）。不要なら停止し、必要ならサービスすべきアドレスだけにバインドするか、ファイアウォールで守ってください。".into()),
+                words.unknown_fix().to_owned(),
                 None,
             ));
         }
@@ -343,12 +305,8 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
                 Severity::Info,
                 "unexpected-port",
                 Some(k.name().to_owned()),
-                say(lang,
-                    format!("{name} serves {} on {}, not on its usual port {}: port tables and scanners will misname it.", k.name(), l.port, k.ports()),
-                    format!("{name} は {} を通常のポート {} ではなく {} で提供しています。ポート表やスキャナーは別のサービスと取り違えます。", k.name(), k.ports(), l.port)),
-                say(lang,
-                    "Nothing to fix if intended; keep it in mind for firewall rules and monitoring.".into(),
-                    "意図したものなら対処は不要です。ファイアウォールのルールや監視では考慮に入れてください。".into()),
+                words.unexpected_port(&name, k.name(), l.port, &k.ports().to_string()),
+                words.unexpected_fix().to_owned(),
                 Some(k.reference()),
             ));
         }
@@ -360,12 +318,8 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
             Severity::Medium,
             "docker-published",
             None,
-            say(lang,
-                "Docker publishes this container port; published ports bypass ufw and INPUT-chain rules.".into(),
-                "Docker がこのコンテナのポートを公開しています。公開されたポートは ufw や INPUT チェーンのルールを迂回します。".into()),
-            say(lang,
-                "Publish on 127.0.0.1 (-p 127.0.0.1:PORT:PORT) unless it must be public, or filter in the DOCKER-USER chain.".into(),
-                "外部に公開する必要がなければ 127.0.0.1 で公開する（-p 127.0.0.1:PORT:PORT）か、DOCKER-USER チェーンでフィルタしてください。".into()),
+            words.docker_published_why().to_owned(),
+            words.docker_published_fix().to_owned(),
             Some("https://docs.docker.com/engine/network/packet-filtering-firewalls/"),
         ));
     }

@@ -183,3 +183,53 @@ impl AnswerJson {
         }
     }
 }
+
+/// One search hit, as JSON: its score and either a registry row or a curated entry.
+#[derive(Debug, Serialize)]
+pub struct HitJson {
+    /// How well it matched (higher is better).
+    pub score: u32,
+    /// The registry row, when the hit is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<AssignmentJson>,
+    /// The curated entry, when the hit is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub knowledge: Option<KnowledgeJson>,
+}
+
+impl From<&crate::Hit> for HitJson {
+    fn from(h: &crate::Hit) -> Self {
+        let (assignment, knowledge) = match h.kind {
+            crate::HitKind::Assignment(a) => (Some(a.into()), None),
+            crate::HitKind::Knowledge(k) => (None, Some(k.into())),
+        };
+        HitJson {
+            score: h.score,
+            assignment,
+            knowledge,
+        }
+    }
+}
+
+/// A search's answer, as JSON: the words searched, how many hits there are in all, and
+/// the best of them.
+#[derive(Debug, Serialize)]
+pub struct SearchJson<'a> {
+    /// The words searched.
+    pub query: &'a str,
+    /// Hits in all, before the limit.
+    pub total: usize,
+    /// The best hits, best first.
+    pub hits: Vec<HitJson>,
+}
+
+impl<'a> SearchJson<'a> {
+    /// The answer for `query` from its hits and their total.
+    pub fn new(query: &'a str, hits: &[crate::Hit], total: usize) -> Self {
+        SearchJson {
+            query,
+            total,
+            hits: hits.iter().map(HitJson::from).collect(),
+        }
+    }
+}

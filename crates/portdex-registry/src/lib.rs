@@ -29,7 +29,7 @@ mod services;
 mod table;
 mod types;
 
-pub use json::{AnswerJson, AssignmentJson, KnowledgeJson, ReportJson};
+pub use json::{AnswerJson, AssignmentJson, HitJson, KnowledgeJson, ReportJson, SearchJson};
 pub use search::{search, search_transport, suggest, Hit, HitKind};
 pub use services::{write_services, write_services_rows};
 pub use table::{Assignment, Knowledge};

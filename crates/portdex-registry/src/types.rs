@@ -345,14 +345,7 @@ impl Category {
 
     /// A name for people, in a language.
     pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Category::WellKnown, Lang::En) => "well-known",
-            (Category::Registered, Lang::En) => "registered",
-            (Category::Dynamic, Lang::En) => "dynamic/private",
-            (Category::WellKnown, Lang::Ja) => "ウェルノウンポート",
-            (Category::Registered, Lang::Ja) => "登録済みポート",
-            (Category::Dynamic, Lang::Ja) => "動的/プライベートポート",
-        }
+        portdex_text::category(self.as_str(), lang)
     }
 }
 
@@ -399,6 +392,11 @@ impl Status {
             Status::Unassigned => "unassigned",
             Status::DeAssigned => "de-assigned",
         }
+    }
+
+    /// A name for people, in a language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        portdex_text::status(self.as_str(), lang)
     }
 }
 
@@ -464,39 +462,11 @@ impl Severity {
     }
     /// A name for people, in a language.
     pub fn label(self, lang: Lang) -> &'static str {
-        match lang {
-            Lang::En => self.as_str(),
-            Lang::Ja => match self {
-                Severity::Info => "情報",
-                Severity::Low => "低",
-                Severity::Medium => "中",
-                Severity::High => "高",
-                Severity::Critical => "重大",
-            },
-        }
+        portdex_text::severity(self.as_str(), lang)
     }
 }
 
-/// The languages of the curated text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    /// English.
-    #[default]
-    En,
-    /// Japanese.
-    Ja,
-}
-
-impl Lang {
-    /// Picks a language from a POSIX locale string (`ja_JP.UTF-8` → Japanese).
-    pub fn from_locale(locale: &str) -> Lang {
-        if locale.starts_with("ja") {
-            Lang::Ja
-        } else {
-            Lang::En
-        }
-    }
-}
+pub use portdex_text::Lang;
 
 /// What a user asked about: a port, a range, or a name.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,8 +18,8 @@ use axum::{Json, Router};
 use portdex_audit::AuditConfig;
 use portdex_net::{listeners, ListOptions, SocketSource};
 use portdex_registry::{
-    all_assignments, category_counts, lookup, search, suggest, AnswerJson, AssignmentJson,
-    Category, HitKind, KnowledgeJson, Lang, PortRange, Query as RegQuery, Shown, Status, Transport,
+    all_assignments, category_counts, lookup, search, suggest, AnswerJson, Category, Lang,
+    PortRange, Query as RegQuery, Shown, Status, Transport,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -502,19 +502,9 @@ async fn search_handler(
     portdex_registry::check_search(words).map_err(|e| bad_request(e.to_string()))?;
     let limit = number_in("limit", q.limit.as_deref(), 1..=500, 20)? as usize;
     let (hits, total) = search(words, limit);
-    let hits: Vec<Value> = hits
-        .iter()
-        .map(|h| match h.kind {
-            HitKind::Assignment(a) => {
-                json!({ "score": h.score, "assignment": AssignmentJson::from(a) })
-            }
-            HitKind::Knowledge(k) => {
-                json!({ "score": h.score, "knowledge": KnowledgeJson::from(k) })
-            }
-        })
-        .collect();
     Ok(Json(
-        json!({ "query": words, "total": total, "hits": hits }),
+        serde_json::to_value(portdex_registry::SearchJson::new(words, &hits, total))
+            .unwrap_or_default(),
     ))
 }
 

@@ -2,7 +2,7 @@
 
 use crate::cli::{BackendArg, FirewallArgs, Format};
 use crate::scan::parse_duration_of;
-use crate::text::{clean, Words};
+use crate::text::clean;
 use crate::{Config, FOUND, NOT_FOUND};
 use portdex_audit::apply as fa;
 use portdex_audit::firewall::{
@@ -10,7 +10,8 @@ use portdex_audit::firewall::{
 };
 use portdex_audit::{AuditConfig, Report};
 use portdex_net::{listeners, ListOptions, SocketSource};
-use portdex_registry::{Lang, Severity};
+use portdex_registry::Severity;
+use portdex_text::Words;
 use std::fmt::Write;
 use std::io::Write as _;
 use std::path::Path;
@@ -132,7 +133,7 @@ pub fn audit(
         Format::Table | Format::Services => human(out, config, &report),
     }
     if report.owners_hidden {
-        eprintln!("note: some owners are hidden (other users' processes): run as root for a complete audit");
+        eprintln!("{}", Words(config.lang).audit_owners_hidden());
     }
     Ok(match (fail_on, report.worst()) {
         (Some(threshold), Some(worst)) if worst >= threshold => NOT_FOUND,
@@ -141,25 +142,31 @@ pub fn audit(
 }
 
 fn human(out: &mut String, config: &Config, report: &Report) {
-    let ja = config.lang == Lang::Ja;
-    for f in &report.findings {
-        let sev = f.severity.label(config.lang).to_uppercase();
+    let words = Words(config.lang);
+    let labels: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| f.severity.label(config.lang).to_uppercase())
+        .collect();
+    let sev_w = crate::grid::widest(labels.iter().map(String::as_str));
+    let [why, fix, reference] = words.finding_labels();
+    let label_w = crate::grid::widest([why, fix, reference]);
+    // Continuation lines start under the text, after "  LABEL ".
+    let indent = 2 + label_w + 1;
+    for (f, sev) in report.findings.iter().zip(&labels) {
+        let padded = crate::grid::pad(sev, sev_w);
         let sev = if config.color {
-            let style = match f.severity {
-                Severity::Critical | Severity::High => anstyle::AnsiColor::Red.on_default().bold(),
-                Severity::Medium => anstyle::AnsiColor::Yellow.on_default(),
-                _ => anstyle::Style::new(),
-            };
-            format!("{style}{sev:<8}{style:#}")
+            let style = crate::render::severity_style(f.severity);
+            format!("{style}{padded}{style:#}")
         } else {
-            format!("{sev:<8}")
+            padded
         };
         let addr = std::net::SocketAddr::new(f.address, f.port);
         let _ = writeln!(
             out,
             "{sev} {} {addr} ({}){}{}",
             f.transport,
-            f.exposure.as_str(),
+            words.exposure(f.exposure.as_str()),
             f.service
                 .as_deref()
                 .map(|s| format!("  {s}"))
@@ -170,15 +177,18 @@ fn human(out: &mut String, config: &Config, report: &Report) {
                 format!("  {}", clean(&f.processes.join(", ")))
             },
         );
-        let (why, fix, reference) = if ja {
-            ("理由", "対策", "参照")
-        } else {
-            ("why", "fix", "ref")
-        };
-        let _ = writeln!(out, "  {why:<4} {}", clean(&f.why));
-        let _ = writeln!(out, "  {fix:<4} {}", clean(&f.fix));
+        for (label, text) in [(why, clean(&f.why)), (fix, clean(&f.fix))] {
+            for (n, line) in crate::grid::wrap(&text, config.width, indent)
+                .iter()
+                .enumerate()
+            {
+                let label = if n == 0 { label } else { "" };
+                let _ = writeln!(out, "  {} {line}", crate::grid::pad(label, label_w));
+            }
+        }
         if let Some(r) = f.reference {
-            let _ = writeln!(out, "  {reference:<4} {r}");
+            // A URL is never wrapped, so that it stays clickable.
+            let _ = writeln!(out, "  {} {r}", crate::grid::pad(reference, label_w));
         }
         out.push('\n');
     }
@@ -192,20 +202,21 @@ fn human(out: &mut String, config: &Config, report: &Report) {
     ] {
         let n = report.findings.iter().filter(|f| f.severity == s).count();
         if n > 0 {
-            counts.push(format!("{n} {}", s.label(config.lang)));
+            counts.push(words.severity_count(n, s.label(config.lang)));
         }
     }
-    let _ = writeln!(
-        out,
-        "{} finding(s){} in {} listener(s); {} loopback-only (not findings), {} accepted by the configuration",
+    let summary = words.audit_summary(
         report.findings.len(),
-        if counts.is_empty() { String::new() } else { format!(" ({})", counts.join(", ")) },
+        &counts.join(words.list_separator()),
         report.listeners,
         report.loopback_only,
         report.accepted,
     );
-    if report.docker_published {
-        let _ = writeln!(out, "Docker publishes ports here: ufw and INPUT-chain rules do not filter them (use DOCKER-USER).");
+    let docker = report.docker_published.then(|| words.docker_note());
+    for text in std::iter::once(summary.as_str()).chain(docker) {
+        for line in crate::grid::wrap(text, config.width, 0) {
+            let _ = writeln!(out, "{line}");
+        }
     }
 }
 

@@ -2,13 +2,14 @@
 //! asks portdex-net, renders; the decisions live in the library.
 
 use crate::cli::{Format, LsArgs};
-use crate::text::{clean, Words};
+use crate::text::clean;
 use crate::{Config, FOUND, NOT_FOUND};
 use portdex_net::{
     diagnose, ephemeral_range, free_ports, holders, listeners, process_exists, signal_holders,
     wait_until_free, FreeRequest, KillError, KillSignal, ListOptions, Listener, SocketSource,
 };
 use portdex_registry::{Category, PortRange, Transport};
+use portdex_text::Words;
 use std::fmt::Write;
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -169,12 +170,12 @@ pub fn ls(
         }
         Format::Table | Format::Services => {
             let header = w.ls_header();
-            let mut grid = crate::render::Grid::<11>::with_capacity(rows.len());
+            let mut grid = crate::grid::Grid::<11>::with_capacity(rows.len());
             for l in &rows {
                 grid.cell(l.transport);
                 grid.cell(l.address);
                 grid.cell(l.port);
-                grid.cell(w.exposure(l.exposure));
+                grid.cell(w.exposure(l.exposure.as_str()));
                 grid.cell(or_dash(l.registry_service));
                 grid.cell(or_dash(l.common_use));
                 grid.cell(l.category.label(config.lang));
@@ -198,9 +199,23 @@ pub fn ls(
                     ));
                 }
                 grid.cell(or_dash(l.user.as_deref()));
-                grid.cell(l.severity.map_or("-", |s| s.label(config.lang)));
+                grid.styled(
+                    l.severity.map_or("-", |s| s.label(config.lang)),
+                    l.severity.map(crate::render::severity_style),
+                );
             }
-            grid.render(out, &header);
+            // Hidden first when the terminal is narrow: category, user, pid, exposure
+            // (the address says it), the registry's name, then the common use.
+            grid.render(
+                out,
+                &crate::grid::Layout {
+                    header: &header,
+                    width: config.width,
+                    hide: &[6, 9, 7, 3, 4, 5],
+                    wrap: None,
+                    color: config.color,
+                },
+            );
         }
     }
     if opts.owners {
@@ -251,7 +266,7 @@ pub fn who(
                 out,
                 " {} {addr} ({}) {}",
                 l.transport,
-                w.exposure(l.exposure),
+                w.exposure(l.exposure.as_str()),
                 w.owner_not_visible(&user)
             );
         }
@@ -260,31 +275,36 @@ pub fn who(
                 out,
                 " {} {addr} ({}) pid {} {} {} {user}",
                 l.transport,
-                w.exposure(l.exposure),
+                w.exposure(l.exposure.as_str()),
                 p.pid,
                 clean(&p.name),
                 w.user()
             );
             if let Some(cmd) = p.cmdline.as_ref().filter(|c| !c.is_empty()) {
-                let _ = writeln!(out, "   {}: {}", w.command(), clean(&cmd.join(" ")));
+                let prefix = format!("   {}: ", w.command());
+                crate::grid::write_command(out, config.width, &prefix, &clean(&cmd.join(" ")));
             }
         }
     }
+    let mut notes = Vec::new();
     if d.listeners.is_empty() {
-        let _ = writeln!(out, " {}", w.nothing_listens(port));
+        notes.push(w.nothing_listens(port));
     }
     // Why a port may be busy although no visible process listens on it.
     for (state, n) in &d.connections {
-        let _ = writeln!(out, " {}", w.connections(*n, state, port));
+        notes.push(w.connections(*n, state, port));
     }
     if d.owners_hidden {
-        let _ = writeln!(out, " {}", w.owner_other_user());
+        notes.push(w.owner_other_user().to_owned());
     }
     if d.docker_proxy {
-        let _ = writeln!(out, " {}", w.docker_proxy());
+        notes.push(w.docker_proxy().to_owned());
     }
     if let (true, Some(r)) = (d.in_ephemeral_range, d.ephemeral_range) {
-        let _ = writeln!(out, " {}", w.ephemeral(port, r));
+        notes.push(w.ephemeral(port, r));
+    }
+    for note in &notes {
+        crate::grid::write_wrapped(out, config.width, " ", note);
     }
     Ok(if d.listeners.is_empty() {
         NOT_FOUND

@@ -4,6 +4,7 @@
 
 mod audit;
 mod cli;
+mod grid;
 mod machine;
 mod render;
 mod scan;
@@ -287,7 +288,7 @@ fn run(cli: Cli) -> Result<u8, String> {
                 timeout: scan::parse_duration(timeout)?,
             };
             serve(
-                text::Words(config.lang),
+                portdex_text::Words(config.lang),
                 bind,
                 *expose_local,
                 allowed_host,
@@ -339,7 +340,7 @@ fn lookup(out: &mut String, config: &Config, queries: &[String]) -> Result<u8, S
 
 /// `portdex serve`: runs until Ctrl-C or SIGTERM.
 fn serve(
-    words: text::Words,
+    words: portdex_text::Words,
     bind: &str,
     expose_local: bool,
     allowed_hosts: &[String],
@@ -383,7 +384,7 @@ fn serve(
 
 /// On stderr: names close to an unknown name, and how to search descriptions.
 fn hint_for_name(config: &Config, query: &str, name: &str) {
-    let l = text::labels(config.lang);
+    let l = portdex_text::labels(config.lang);
     let mut err = anstream::stderr().lock();
     let _ = writeln!(err, "{} '{}'", l.unknown_name, text::clean(query));
     // A typo of a command (`portdex sacn 127.0.0.1`) reads as a name: say the command.

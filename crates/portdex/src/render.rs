@@ -1,13 +1,14 @@
 //! Rendering answers as a table for people, JSON, CSV or an /etc/services file.
 
 use crate::cli::Format;
-use crate::text::{clean, labels, Labels};
+use crate::grid::{Grid, Layout};
+use crate::text::clean;
 use crate::Config;
 use anstyle::{AnsiColor, Effects, Style};
-use comfy_table::{presets, Cell, ContentArrangement, Table};
 use portdex_registry::{
     Answer, AnswerJson, Assignment, Hit, HitKind, Knowledge, Lang, Query, Report, Severity,
 };
+use portdex_text::{labels, Labels};
 use std::fmt::Write;
 
 const BOLD: Style = Style::new().effects(Effects::BOLD);
@@ -21,7 +22,8 @@ fn paint(config: &Config, style: Style, s: &str) -> String {
     }
 }
 
-fn severity_style(s: Severity) -> Style {
+/// The colour of a severity.
+pub fn severity_style(s: Severity) -> Style {
     let c = match s {
         Severity::Info => AnsiColor::Green,
         Severity::Low => AnsiColor::Cyan,
@@ -36,30 +38,37 @@ fn severity_style(s: Severity) -> Style {
     }
 }
 
-fn new_table(config: &Config, header: Vec<&str>) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::NOTHING);
-    t.set_header(header);
-    match config.width {
-        Some(w) => {
-            t.set_content_arrangement(ContentArrangement::Dynamic);
-            t.set_width(u16::try_from(w).unwrap_or(u16::MAX));
-        }
-        None => {
-            t.set_content_arrangement(ContentArrangement::Disabled);
+/// Writes a table of rows whose column `wrap` is long text, fitted to the terminal.
+fn table<const N: usize>(
+    out: &mut String,
+    config: &Config,
+    header: [&str; N],
+    (wrap, hide): (usize, &[usize]),
+    rows: impl IntoIterator<Item = [(String, Option<Style>); N]>,
+) {
+    let mut grid = Grid::<N>::with_capacity(8);
+    for row in rows {
+        for (text, style) in row {
+            grid.styled(clean(&text), style);
         }
     }
-    t
+    grid.render(
+        out,
+        &Layout {
+            header: &header,
+            width: config.width,
+            hide,
+            wrap: Some(wrap),
+            color: config.color,
+        },
+    );
 }
 
-fn push_table(out: &mut String, t: &Table) {
-    for line in t.lines() {
-        let _ = writeln!(out, "{}", line.trim_end());
-    }
+/// A cell without a style.
+fn plain(s: impl Into<String>) -> (String, Option<Style>) {
+    (s.into(), None)
 }
 
-/// Rows that differ only in transport, as one row with the transports joined
-/// ("tcp,udp"), in first-seen order. For people only: JSON and CSV keep every row.
 fn merge_transports(rows: &[Assignment]) -> Vec<(String, Assignment)> {
     let mut out: Vec<(String, Assignment)> = Vec::new();
     for &a in rows {
@@ -176,19 +185,23 @@ fn full_report(out: &mut String, config: &Config, r: &Report) {
         return;
     }
     if !r.assignments.is_empty() {
-        let mut t = new_table(
+        let rows = merge_transports(&r.assignments)
+            .into_iter()
+            .map(|(transports, a)| {
+                [
+                    plain(transports),
+                    plain(a.name()),
+                    plain(a.description()),
+                    plain(a.status().label(config.lang)),
+                ]
+            });
+        table(
+            out,
             config,
-            vec![l.transport, l.service, l.description, l.status],
+            [l.transport, l.service, l.description, l.status],
+            (2, &[3]),
+            rows,
         );
-        for (transports, a) in merge_transports(&r.assignments) {
-            t.add_row(vec![
-                Cell::new(transports),
-                Cell::new(clean(a.name())),
-                Cell::new(clean(a.description())),
-                Cell::new(crate::text::status(a.status(), config.lang)),
-            ]);
-        }
-        push_table(out, &t);
     }
     for &k in &r.knowledge {
         knowledge(out, config, l, k);
@@ -284,23 +297,20 @@ fn knowledge(out: &mut String, config: &Config, l: &Labels, k: Knowledge) {
 
 fn compact_table(out: &mut String, config: &Config, a: &Answer) {
     let l = labels(config.lang);
-    let mut t = new_table(
-        config,
-        vec![l.port, l.transport, l.service, l.description, l.note],
-    );
+    let mut rows = Vec::new();
     for r in &a.reports {
         for (transports, x) in merge_transports(&r.assignments) {
             let status = if x.status() == portdex_registry::Status::Assigned {
                 ""
             } else {
-                crate::text::status(x.status(), config.lang)
+                x.status().label(config.lang)
             };
-            t.add_row(vec![
-                Cell::new(r.ports.to_string()),
-                Cell::new(transports),
-                Cell::new(clean(x.name())),
-                Cell::new(clean(x.description())),
-                Cell::new(status),
+            rows.push([
+                plain(r.ports.to_string()),
+                plain(transports),
+                plain(x.name()),
+                plain(x.description()),
+                plain(status),
             ]);
         }
         for &k in &r.knowledge {
@@ -309,34 +319,41 @@ fn compact_table(out: &mut String, config: &Config, a: &Answer) {
             } else {
                 format!("{}; {}", l.common_use, k.severity().label(config.lang))
             };
-            t.add_row(vec![
-                Cell::new(r.ports.to_string()),
-                Cell::new(ports(k)),
-                Cell::new(k.name()),
-                Cell::new(k.usage(config.lang)),
-                Cell::new(note),
+            rows.push([
+                plain(r.ports.to_string()),
+                plain(ports(k)),
+                plain(k.name()),
+                plain(k.usage(config.lang)),
+                (note, Some(severity_style(k.severity()))),
             ]);
         }
     }
     if a.reports.is_empty() {
         let _ = writeln!(out, "{}", l.nothing);
     } else {
-        push_table(out, &t);
+        table(
+            out,
+            config,
+            [l.port, l.transport, l.service, l.description, l.note],
+            (3, &[1]),
+            rows,
+        );
     }
 }
 
 fn portless(out: &mut String, config: &Config, rows: &[Assignment]) {
     let l = labels(config.lang);
     let _ = writeln!(out, "{}", paint(config, BOLD, l.portless));
-    let mut t = new_table(config, vec![l.service, l.transport, l.description]);
-    for &a in rows {
-        t.add_row(vec![
-            Cell::new(clean(a.name())),
-            Cell::new(transport(a)),
-            Cell::new(clean(a.description())),
-        ]);
-    }
-    push_table(out, &t);
+    let rows = rows
+        .iter()
+        .map(|&a| [plain(a.name()), plain(transport(a)), plain(a.description())]);
+    table(
+        out,
+        config,
+        [l.service, l.transport, l.description],
+        (2, &[1]),
+        rows,
+    );
 }
 
 fn services_lines(out: &mut String, a: &Answer) {
@@ -447,8 +464,15 @@ fn csv_answers(out: &mut String, lang: Lang, answers: &[(&str, &Query, Answer)])
 pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], total: usize) {
     let l = labels(config.lang);
     // The search itself kept only --proto's transport, before the limit.
-    let hits: Vec<&Hit> = hits.iter().collect();
-    let row = |h: &Hit| -> [String; 5] {
+    // The note is the severity's identifier in CSV, its name in the language for people.
+    let row = |h: &Hit, human: bool| -> [String; 5] {
+        let sev = |k: Knowledge| {
+            if human {
+                k.severity().label(config.lang)
+            } else {
+                k.severity().as_str()
+            }
+        };
         match h.kind {
             HitKind::Assignment(a) => [
                 a.ports().map_or(String::new(), |p| p.to_string()),
@@ -463,28 +487,20 @@ pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], tota
                 k.name().to_owned(),
                 k.usage(config.lang).to_owned(),
                 if k.iana_assigned() {
-                    k.severity().as_str().to_owned()
+                    sev(k).to_owned()
                 } else {
-                    format!("{}; {}", l.common_use, k.severity().as_str())
+                    format!("{}; {}", l.common_use, sev(k))
                 },
             ],
         }
     };
-    let items = || {
-        hits.iter().map(|h| match h.kind {
-            HitKind::Assignment(a) => serde_json::json!({"score": h.score, "assignment": portdex_registry::AssignmentJson::from(a)}),
-            HitKind::Knowledge(k) => serde_json::json!({"score": h.score, "knowledge": portdex_registry::KnowledgeJson::from(k)}),
-        })
-    };
     match config.format {
         Format::Json => {
-            let items: Vec<serde_json::Value> = items().collect();
-            let v = serde_json::json!({"query": query, "total": total, "hits": items});
-            json(out, &v);
+            json(out, &portdex_registry::SearchJson::new(query, hits, total));
         }
         Format::Jsonl => {
-            for hit in items() {
-                json_line(out, &hit);
+            for hit in hits {
+                json_line(out, &portdex_registry::HitJson::from(hit));
             }
         }
         Format::Csv => {
@@ -497,8 +513,8 @@ pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], tota
                 "note",
                 "score",
             ]);
-            for h in &hits {
-                let r = row(h);
+            for h in hits {
+                let r = row(h, false);
                 let _ = w.write_record([&r[0], &r[1], &r[2], &r[3], &r[4], &h.score.to_string()]);
             }
             finish_csv(out, w);
@@ -508,13 +524,9 @@ pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], tota
                 let _ = writeln!(out, "{query}: {}", l.no_results);
                 return;
             }
-            let mut t = new_table(
-                config,
-                vec![l.port, l.transport, l.service, l.description, l.note],
-            );
             let mut rows: Vec<[String; 5]> = Vec::new();
-            for h in &hits {
-                let r = row(h);
+            for h in hits {
+                let r = row(h, true);
                 // Same port, name and text on another transport: one row, "tcp,udp".
                 let same = |last: &[String; 5]| {
                     matches!(h.kind, HitKind::Assignment(_))
@@ -531,10 +543,14 @@ pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], tota
                     _ => rows.push(r),
                 }
             }
-            for r in rows {
-                t.add_row(r.map(|s| Cell::new(clean(&s))));
-            }
-            push_table(out, &t);
+            let rows = rows.into_iter().map(|r| r.map(plain));
+            table(
+                out,
+                config,
+                [l.port, l.transport, l.service, l.description, l.note],
+                (3, &[1]),
+                rows,
+            );
             if total > hits.len() {
                 let _ = writeln!(
                     out,
@@ -542,73 +558,6 @@ pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], tota
                     paint(config, DIM, &format!("… {} {}", total - hits.len(), l.more))
                 );
             }
-        }
-    }
-}
-
-/// A plain table for long lists (thousands of listeners): cells are written into one
-/// text buffer (no allocation per cell), columns padded to their widest cell, no
-/// wrapping. comfy-table is for short, wrapped tables.
-pub struct Grid<const N: usize> {
-    text: String,
-    ends: Vec<usize>,
-}
-
-impl<const N: usize> Grid<N> {
-    /// An empty grid for about `rows` rows.
-    pub fn with_capacity(rows: usize) -> Self {
-        Grid {
-            text: String::with_capacity(rows * N * 8),
-            ends: Vec::with_capacity(rows * N),
-        }
-    }
-
-    /// Appends the next cell (rows fill left to right, N cells each).
-    pub fn cell(&mut self, value: impl std::fmt::Display) {
-        let _ = write!(self.text, "{value}");
-        self.ends.push(self.text.len());
-    }
-
-    fn cells(&self) -> impl Iterator<Item = &str> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts
-            .zip(self.ends.iter().copied())
-            .map(|(a, b)| &self.text[a..b])
-    }
-
-    /// Writes the header and the rows, columns aligned.
-    pub fn render(&self, out: &mut String, header: &[&str; N]) {
-        // Most cells are ASCII: their width is their length.
-        let width = |s: &str| {
-            if s.is_ascii() {
-                s.len()
-            } else {
-                unicode_width::UnicodeWidthStr::width(s)
-            }
-        };
-        let mut widths: [usize; N] = header.map(width);
-        for (i, cell) in self.cells().enumerate() {
-            widths[i % N] = widths[i % N].max(width(cell));
-        }
-        out.reserve((self.ends.len() / N + 1) * (widths.iter().sum::<usize>() + 2 * N + 1));
-        let mut put = |i: usize, cell: &str| {
-            if i == 0 {
-                out.push(' ');
-            }
-            out.push_str(cell);
-            if i + 1 < N {
-                out.extend(std::iter::repeat_n(' ', widths[i] - width(cell) + 2));
-            } else {
-                let end = out.trim_end_matches(' ').len();
-                out.truncate(end);
-                out.push('\n');
-            }
-        };
-        for (i, h) in header.iter().enumerate() {
-            put(i, h);
-        }
-        for (i, cell) in self.cells().enumerate() {
-            put(i % N, cell);
         }
     }
 }

@@ -322,7 +322,7 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
             crate::render::finish_csv(out, w);
         }
         Format::Table | Format::Services => {
-            let w = crate::text::Words(config.lang);
+            let w = portdex_text::Words(config.lang);
             for (i, h) in hosts.iter().enumerate() {
                 if i > 0 {
                     out.push('\n');
@@ -347,7 +347,7 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
                 if h.open.is_empty() {
                     continue;
                 }
-                let mut grid = crate::render::Grid::<7>::with_capacity(h.open.len());
+                let mut grid = crate::grid::Grid::<7>::with_capacity(h.open.len());
                 for p in &h.open {
                     grid.cell(p.port);
                     grid.cell(w.state(p.state));
@@ -361,9 +361,23 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
                     grid.cell(p.registry_service.unwrap_or("-"));
                     grid.cell(p.common_use.unwrap_or("-"));
                     grid.cell(p.category.label(config.lang));
-                    grid.cell(p.severity.map_or("-", |s| s.label(config.lang)));
+                    grid.styled(
+                        p.severity.map_or("-", |s| s.label(config.lang)),
+                        p.severity.map(crate::render::severity_style),
+                    );
                 }
-                grid.render(out, &w.scan_header());
+                // Hidden first when the terminal is narrow: category, registry name,
+                // common use; what was detected wraps.
+                grid.render(
+                    out,
+                    &crate::grid::Layout {
+                        header: &w.scan_header(),
+                        width: config.width,
+                        hide: &[5, 3, 4],
+                        wrap: Some(2),
+                        color: config.color,
+                    },
+                );
                 if !h.filtered.is_empty() && h.filtered.len() <= 20 {
                     let list: Vec<String> = h.filtered.iter().map(u16::to_string).collect();
                     let _ = writeln!(out, " {}: {}", w.filtered(), list.join(", "));

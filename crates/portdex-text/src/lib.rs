@@ -1,0 +1,678 @@
+//! Every string a user of portdex reads, English and Japanese side by side: the command
+//! line's, the audit's, the firewall's, the server's and its web page's. The other crates
+//! hold identifiers and facts; the words are here, so that a translation is one file.
+//! Curated knowledge (common uses, risks) is data and comes translated in `data/knowledge`.
+
+// Each entry's English text is its documentation.
+#![allow(missing_docs)]
+
+/// The languages of the interface and of the curated text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Japanese.
+    Ja,
+}
+
+impl Lang {
+    /// Picks a language from a POSIX locale string (`ja_JP.UTF-8` → Japanese).
+    pub fn from_locale(locale: &str) -> Lang {
+        if locale.starts_with("ja") {
+            Lang::Ja
+        } else {
+            Lang::En
+        }
+    }
+
+    /// Picks one of two texts.
+    pub fn pick<T>(self, en: T, ja: T) -> T {
+        match self {
+            Lang::En => en,
+            Lang::Ja => ja,
+        }
+    }
+}
+
+/// Labels of the human output.
+pub struct Labels {
+    pub port: &'static str,
+    pub transport: &'static str,
+    pub service: &'static str,
+    pub description: &'static str,
+    pub status: &'static str,
+    pub note: &'static str,
+    pub port_word: &'static str,
+    pub nothing: &'static str,
+    pub use_iana: &'static str,
+    pub use_common: &'static str,
+    pub not_iana: &'static str,
+    pub security: &'static str,
+    pub cleartext: &'static str,
+    pub encrypted: &'static str,
+    pub secure: &'static str,
+    pub correction: &'static str,
+    pub reference: &'static str,
+    pub portless: &'static str,
+    pub no_results: &'static str,
+    pub more: &'static str,
+    pub common_use: &'static str,
+    pub unknown_name: &'static str,
+    pub did_you_mean: &'static str,
+    pub try_search: &'static str,
+}
+
+pub fn labels(lang: Lang) -> &'static Labels {
+    match lang {
+        Lang::En => &EN,
+        Lang::Ja => &JA,
+    }
+}
+
+static EN: Labels = Labels {
+    port: "PORT",
+    transport: "PROTO",
+    service: "SERVICE",
+    description: "DESCRIPTION",
+    status: "STATUS",
+    note: "NOTE",
+    port_word: "port",
+    nothing: "nothing assigned, no common use known",
+    use_iana: "use",
+    use_common: "common use",
+    not_iana: "not an IANA assignment",
+    security: "security",
+    cleartext: "cleartext",
+    encrypted: "encrypted",
+    secure: "instead",
+    correction: "note",
+    reference: "ref",
+    portless: "names without a port (DNS-SD)",
+    no_results: "no results",
+    more: "more; raise --limit to see them",
+    common_use: "common use",
+    unknown_name: "no port is known by the name",
+    did_you_mean: "did you mean",
+    try_search: "to search descriptions too: portdex search",
+};
+
+static JA: Labels = Labels {
+    port: "ポート",
+    transport: "プロトコル",
+    service: "サービス",
+    description: "説明",
+    status: "状態",
+    note: "備考",
+    port_word: "ポート",
+    nothing: "割り当てなし。一般的な用途も知られていない",
+    use_iana: "用途",
+    use_common: "一般的な用途",
+    not_iana: "IANA の割り当てではない",
+    security: "セキュリティ",
+    cleartext: "平文",
+    encrypted: "暗号化",
+    secure: "代わりに",
+    correction: "注記",
+    reference: "参照",
+    portless: "ポートを持たない名前 (DNS-SD)",
+    no_results: "該当なし",
+    more: "件は省略（--limit で表示）",
+    common_use: "一般的な用途",
+    unknown_name: "この名前のポートは見つからない:",
+    did_you_mean: "もしかして",
+    try_search: "説明文も検索するには: portdex search",
+};
+
+/// A registry status for people, by its identifier (`assigned`, `reserved`,
+/// `unassigned`, `de-assigned`).
+pub fn status(id: &'static str, lang: Lang) -> &'static str {
+    match (lang, id) {
+        (Lang::Ja, "assigned") => "割り当て済み",
+        (Lang::Ja, "reserved") => "予約",
+        (Lang::Ja, "unassigned") => "未割り当て",
+        (Lang::Ja, "de-assigned") => "割り当て解除",
+        _ => id,
+    }
+}
+
+/// A category of ports for people, by its identifier.
+pub fn category(id: &'static str, lang: Lang) -> &'static str {
+    match (lang, id) {
+        (Lang::En, "dynamic") => "dynamic/private",
+        (Lang::Ja, "well-known") => "ウェルノウンポート",
+        (Lang::Ja, "registered") => "登録済みポート",
+        (Lang::Ja, "dynamic") => "動的/プライベートポート",
+        _ => id,
+    }
+}
+
+/// A severity for people, by its identifier.
+pub fn severity(id: &'static str, lang: Lang) -> &'static str {
+    match (lang, id) {
+        (Lang::Ja, "info") => "情報",
+        (Lang::Ja, "low") => "低",
+        (Lang::Ja, "medium") => "中",
+        (Lang::Ja, "high") => "高",
+        (Lang::Ja, "critical") => "重大",
+        _ => id,
+    }
+}
+
+/// Who can reach a listener, by its identifier (`loopback`, `address`, `all`).
+pub fn exposure(id: &'static str, lang: Lang) -> &'static str {
+    match (lang, id) {
+        (Lang::Ja, "loopback") => "ループバックのみ",
+        (Lang::Ja, "address") => "特定アドレス",
+        (Lang::Ja, "all") => "全インターフェース",
+        _ => id,
+    }
+}
+
+/// The words of the commands about this machine and the network (ls, who, kill, scan,
+/// firewall).
+/// Errors stay in English, like the argument parser's.
+#[derive(Clone, Copy)]
+pub struct Words(pub Lang);
+
+impl Words {
+    /// Formats only the text of the language in use.
+    fn say(self, en: impl FnOnce() -> String, ja: impl FnOnce() -> String) -> String {
+        match self.0 {
+            Lang::En => en(),
+            Lang::Ja => ja(),
+        }
+    }
+
+    fn pick<T>(self, en: T, ja: T) -> T {
+        match self.0 {
+            Lang::En => en,
+            Lang::Ja => ja,
+        }
+    }
+
+    pub fn ls_header(self) -> [&'static str; 11] {
+        self.pick(
+            [
+                "PROTO",
+                "ADDRESS",
+                "PORT",
+                "EXPOSURE",
+                "REGISTRY",
+                "COMMON USE",
+                "CATEGORY",
+                "PID",
+                "PROCESS",
+                "USER",
+                "SEVERITY",
+            ],
+            [
+                "プロトコル",
+                "アドレス",
+                "ポート",
+                "公開範囲",
+                "レジストリ名",
+                "一般的な用途",
+                "カテゴリ",
+                "PID",
+                "プロセス",
+                "ユーザー",
+                "深刻度",
+            ],
+        )
+    }
+
+    /// Who can reach a listener, by its identifier.
+    pub fn exposure(self, id: &'static str) -> &'static str {
+        exposure(id, self.0)
+    }
+
+    pub fn owners_hidden(self) -> &'static str {
+        self.pick(
+            "note: some owners are hidden (other users' processes): run as root to see them all",
+            "注: 一部の所有プロセスが見えません（他のユーザーのプロセス）。すべて見るには root で実行してください",
+        )
+    }
+
+    pub fn who_head(
+        self,
+        port: u16,
+        category: &str,
+        registry: Option<&str>,
+        common: Option<&str>,
+    ) -> String {
+        let mut s = format!("{} {port} · {category}", self.pick("port", "ポート"));
+        if let Some(r) = registry {
+            s += &format!(" · {}: {r}", self.pick("registry", "レジストリ"));
+        }
+        if let Some(c) = common {
+            s += &format!(" · {}: {c}", self.pick("common use", "一般的な用途"));
+        }
+        s
+    }
+
+    pub fn owner_not_visible(self, user: &str) -> String {
+        self.say(
+            || format!("owner not visible, socket uid {user}"),
+            || format!("所有プロセスは見えません（ソケットの uid {user}）"),
+        )
+    }
+
+    pub fn user(self) -> &'static str {
+        self.pick("user", "ユーザー")
+    }
+
+    pub fn command(self) -> &'static str {
+        self.pick("command", "コマンド")
+    }
+
+    pub fn nothing_listens(self, port: u16) -> String {
+        self.say(
+            || format!("nothing listens on port {port}"),
+            || format!("ポート {port} で待ち受けているものはありません"),
+        )
+    }
+
+    pub fn connections(self, n: usize, state: &str, port: u16) -> String {
+        let why = if state == "TIME_WAIT" {
+            self.pick(
+                " (the kernel keeps closed connections up to 60 s; a server needs SO_REUSEADDR to bind meanwhile)",
+                "（カーネルは閉じた接続を最大 60 秒保持します。その間に bind するにはサーバー側で SO_REUSEADDR が必要です）",
+            )
+        } else {
+            ""
+        };
+        self.say(
+            || format!("{n} connection(s) in {state} use local port {port}{why}"),
+            || format!("{state} の接続 {n} 件がローカルポート {port} を使っています{why}"),
+        )
+    }
+
+    pub fn owner_other_user(self) -> &'static str {
+        self.pick(
+            "the owner is another user's process: run as root to see it",
+            "所有者は他のユーザーのプロセスです。確認するには root で実行してください",
+        )
+    }
+
+    pub fn docker_proxy(self) -> &'static str {
+        self.pick(
+            "docker-proxy holds it: a container publishes this port (see `docker ps`); published ports bypass ufw rules",
+            "docker-proxy が保持しています。コンテナがこのポートを公開しています（`docker ps` を参照）。公開されたポートは ufw のルールを迂回します",
+        )
+    }
+
+    pub fn ephemeral(self, port: u16, range: impl std::fmt::Display) -> String {
+        self.say(|| format!("{port} is in this machine's ephemeral range ({range}): outgoing connections may take it at any time"), || format!("{port} はこのマシンのエフェメラルポート範囲（{range}）内です。外向きの接続がいつでも使う可能性があります"))
+    }
+
+    pub fn kill_prompt(self, signal: &str, who: &str, port: u16) -> String {
+        self.say(
+            || format!("send {signal} to {who} listening on port {port}? [y/N] "),
+            || format!("ポート {port} で待ち受けている {who} に {signal} を送りますか? [y/N] "),
+        )
+    }
+
+    pub fn nothing_sent(self) -> &'static str {
+        self.pick("nothing sent", "何も送っていません")
+    }
+
+    pub fn sent(self, ok: bool, signal: &str, pid: u32, name: &str, why: &str) -> String {
+        match (self.0, ok) {
+            (Lang::En, true) => format!("sent {signal} to pid {pid} ({name})"),
+            (Lang::En, false) => format!("could not send {signal} to pid {pid} ({name}){why}"),
+            (Lang::Ja, true) => format!("pid {pid} ({name}) に {signal} を送りました"),
+            (Lang::Ja, false) => format!("pid {pid} ({name}) に {signal} を送れませんでした{why}"),
+        }
+    }
+
+    pub fn port_free(self, port: u16) -> String {
+        self.say(
+            || format!("port {port} is free now"),
+            || format!("ポート {port} は空きました"),
+        )
+    }
+
+    pub fn still_in_use(self, port: u16, wait: f64, can_force: bool) -> String {
+        let hint = match (can_force, self.0) {
+            (false, _) => "",
+            (true, Lang::En) => "; --signal KILL forces it",
+            (true, Lang::Ja) => "。--signal KILL で強制できます",
+        };
+        self.say(
+            || format!("port {port} is still in use after {wait} s{hint}"),
+            || format!("ポート {port} は {wait} 秒後もまだ使用中です{hint}"),
+        )
+    }
+
+    pub fn followed(
+        self,
+        name: &str,
+        process: &str,
+        pid: u32,
+        listens: &str,
+        registry: &str,
+    ) -> String {
+        match (self.0, registry.is_empty()) {
+            (Lang::En, true) => format!("note: {name}: {process} (pid {pid}) listens on {listens} here: all of them are allowed"),
+            (Lang::En, false) => format!("note: {name}: {process} (pid {pid}) listens on {listens} here: that is allowed, not the registry's {registry}"),
+            (Lang::Ja, true) => format!("注意: {name}: {process}（pid {pid}）はこのマシンで {listens} で待ち受けています。すべて許可します"),
+            (Lang::Ja, false) => format!("注意: {name}: {process}（pid {pid}）はこのマシンで {listens} で待ち受けています。レジストリの {registry} ではなく、そちらを許可します"),
+        }
+    }
+
+    pub fn firewall_owners_hidden(self) -> &'static str {
+        self.pick(
+            "note: some owners are hidden (other users' processes): run as root so that portdex sees where sshd and the named services listen",
+            "注意: 一部の所有者が見えません（他のユーザーのプロセス）。sshd や指定したサービスの待ち受けポートを確かめるには root で実行してください",
+        )
+    }
+
+    pub fn risky_allowed(
+        self,
+        port: &str,
+        who: &str,
+        severity: &str,
+        why: &str,
+        fix: &str,
+    ) -> String {
+        self.say(
+            || format!("warning: --from-listeners allows {port} ({who}), {severity}: {why}\n  instead: {fix}"),
+            || format!("警告: --from-listeners は {port}（{who}）を許可します。{severity}: {why}\n  対策: {fix}"),
+        )
+    }
+
+    /// One port the rules would close, in the lockout refusal.
+    pub fn lockout_session(self, port: u16, variable: &str) -> String {
+        self.say(
+            || format!("{port}/tcp, the port of the SSH session you are in ({variable})"),
+            || format!("{port}/tcp（いま使っている SSH セッションのポート、{variable}）"),
+        )
+    }
+
+    pub fn lockout_sshd(self, port: u16, process: &str, pid: Option<u32>, address: &str) -> String {
+        let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+        self.say(
+            || format!("{port}/tcp, where {process}{pid} listens for SSH on {address}"),
+            || format!("{port}/tcp（{process}{pid} が {address} で SSH を待ち受けています）"),
+        )
+    }
+
+    pub fn lockout_refused(self, ports: &str) -> String {
+        self.say(
+            || format!("these rules would drop {ports}: new SSH connections would fail and you could be locked out.\nAdd the port to --allow (--allow ssh follows sshd to its ports), or pass --allow-lockout if you have another way in (a console)."),
+            || format!("このルールは {ports} を破棄します。新しい SSH 接続ができなくなり、締め出される恐れがあります。\nそのポートを --allow に加える（--allow ssh は sshd の待ち受けポートに従います）か、別の入り口（コンソール）があるなら --allow-lockout を付けてください。"),
+        )
+    }
+
+    pub fn lockout_allowed(self, ports: &str) -> String {
+        self.say(
+            || format!("warning: --allow-lockout: these rules drop {ports}"),
+            || format!("警告: --allow-lockout: このルールは {ports} を破棄します"),
+        )
+    }
+
+    pub fn applied(self, backend: &str, secs: f64) -> String {
+        self.say(
+            || format!("applied the {backend} rules. Keep them: from a new SSH session, run `portdex firewall --confirm` within {secs} s; otherwise the previous rules come back by themselves."),
+            || format!("{backend} のルールを適用しました。残すには、{secs} 秒以内に新しい SSH セッションから `portdex firewall --confirm` を実行してください。実行しなければ、前のルールに自動で戻ります。"),
+        )
+    }
+
+    pub fn input_accepts_first(self, rule: &str) -> String {
+        self.say(
+            || format!("warning: INPUT accepts before it jumps to PORTDEX-INPUT, so this is not filtered by portdex: {rule}"),
+            || format!("警告: INPUT は PORTDEX-INPUT へジャンプする前に受け入れるため、次は portdex でフィルタされません: {rule}"),
+        )
+    }
+
+    pub fn serve_listening(self, bound: std::net::SocketAddr) -> String {
+        self.say(
+            || format!("portdex serve: listening on http://{bound} (the web page at /, OpenAPI at /openapi.json; Ctrl-C stops)"),
+            || format!("portdex serve: http://{bound} で待ち受けています（ウェブページは /、OpenAPI は /openapi.json、Ctrl-C で停止）"),
+        )
+    }
+
+    pub fn serve_reachable(self, bound: std::net::SocketAddr) -> String {
+        self.say(
+            || format!("WARNING: {bound} is reachable from other machines: anyone who can reach it can query it"),
+            || format!("警告: {bound} にはほかのマシンから到達できます。到達できる人は誰でも問い合わせできます"),
+        )
+    }
+
+    pub fn serve_exposed(self) -> &'static str {
+        self.pick(
+            "WARNING: --expose-local: this machine's listeners and audit are served to them too",
+            "警告: --expose-local: このマシンの待ち受けと監査結果も、その人たちに提供されます",
+        )
+    }
+
+    pub fn kept(self) -> &'static str {
+        self.pick(
+            "confirmed: the new rules stay",
+            "確認されました。新しいルールを残します",
+        )
+    }
+
+    pub fn rolled_back(self, timed_out: bool, secs: f64) -> String {
+        match (self.0, timed_out) {
+            (Lang::En, true) => {
+                format!("not confirmed within {secs} s: the previous rules are back")
+            }
+            (Lang::En, false) => "interrupted: the previous rules are back".to_owned(),
+            (Lang::Ja, true) => {
+                format!("{secs} 秒以内に確認されなかったため、前のルールに戻しました")
+            }
+            (Lang::Ja, false) => "中断されたため、前のルールに戻しました".to_owned(),
+        }
+    }
+
+    pub fn confirmed(self, pid: u32) -> String {
+        self.say(
+            || format!("confirmed: the rules applied by pid {pid} stay"),
+            || format!("確認しました。pid {pid} が適用したルールを残します"),
+        )
+    }
+
+    pub fn nothing_to_confirm(self, gone: Option<u32>) -> String {
+        match (self.0, gone) {
+            (Lang::En, None) => "nothing waits for confirmation".to_owned(),
+            (Lang::En, Some(pid)) => format!("nothing waits for confirmation: the apply that waited (pid {pid}) is gone, its rules stay as it left them"),
+            (Lang::Ja, None) => "確認を待っている適用はありません".to_owned(),
+            (Lang::Ja, Some(pid)) => format!("確認を待っている適用はありません。待っていた適用（pid {pid}）は終了しており、そのルールはそのままです"),
+        }
+    }
+
+    pub fn wrote(self, path: &str) -> String {
+        self.say(
+            || format!("wrote {path}"),
+            || format!("{path} に書き込みました"),
+        )
+    }
+
+    pub fn scan_summary(
+        self,
+        host: &str,
+        ports: usize,
+        secs: f64,
+        open: usize,
+        closed: usize,
+        filtered: usize,
+    ) -> String {
+        self.say(|| format!("{host}: {ports} port(s) in {secs:.2} s: {open} open, {closed} closed, {filtered} filtered"), || format!("{host}: {ports} ポートを {secs:.2} 秒で走査: 開 {open}、閉 {closed}、フィルタ {filtered}"))
+    }
+
+    pub fn scan_header(self) -> [&'static str; 7] {
+        self.pick(
+            [
+                "PORT",
+                "STATE",
+                "DETECTED",
+                "REGISTRY NAME",
+                "COMMON USE",
+                "CATEGORY",
+                "SEVERITY",
+            ],
+            [
+                "ポート",
+                "状態",
+                "検出",
+                "レジストリ名",
+                "一般的な用途",
+                "カテゴリ",
+                "深刻度",
+            ],
+        )
+    }
+
+    /// A scanned port's state.
+    pub fn state(self, state: &'static str) -> &'static str {
+        match (self.0, state) {
+            (Lang::Ja, "open") => "開",
+            (Lang::Ja, "closed") => "閉",
+            (Lang::Ja, "filtered") => "フィルタ",
+            _ => state,
+        }
+    }
+
+    pub fn filtered(self) -> &'static str {
+        self.pick("filtered", "フィルタ")
+    }
+}
+
+/// The audit's findings and summary (`portdex audit`, the server's `/api/v1/audit`).
+impl Words {
+    /// Why a known service on a reachable address is a finding. `exposure` is the
+    /// listener's exposure identifier; `usage` and `risk` are curated text.
+    pub fn reachable(self, exposure: &str, address: &str, usage: &str, risk: &str) -> String {
+        match (self.0, exposure) {
+            (Lang::En, "all") => format!("Reachable on all interfaces: {usage}. {risk}"),
+            (Lang::En, "loopback") => format!("Reachable on loopback: {usage}. {risk}"),
+            (Lang::En, _) => format!("Reachable on {address}: {usage}. {risk}"),
+            (Lang::Ja, "all") => {
+                format!("すべてのインターフェースから到達できます：{usage}。{risk}")
+            }
+            (Lang::Ja, "loopback") => format!("ループバックから到達できます：{usage}。{risk}"),
+            (Lang::Ja, _) => format!("{address} から到達できます：{usage}。{risk}"),
+        }
+    }
+
+    pub fn bind_fix(self) -> &'static str {
+        self.pick(
+            "Bind it to 127.0.0.1 or a private interface, require authentication, and firewall it.",
+            "127.0.0.1 かプライベートなインターフェースにバインドし、認証を必須にして、ファイアウォールで守ってください。",
+        )
+    }
+
+    pub fn dynamic_exposed(self, name: Option<&str>) -> String {
+        let name = name.unwrap_or(self.pick("no registry name", "レジストリ名なし"));
+        self.say(
+            || format!("A listener in the dynamic range (49152-65535) is reachable on all interfaces; such ports are usually temporary or private ({name})."),
+            || format!("動的ポート範囲（49152-65535）の待ち受けに、すべてのインターフェースから到達できます。この範囲のポートは通常、一時的またはプライベートな用途です（{name}）。"),
+        )
+    }
+
+    pub fn unknown_exposed(self, name: Option<&str>) -> String {
+        let name = name.unwrap_or(self.pick("none", "なし"));
+        self.say(
+            || format!("portdex does not know what serves this port (the registry's name for it: {name}), and it is reachable on all interfaces."),
+            || format!("このポートで何が動いているか portdex にはわかりません（レジストリ上の名前：{name}）。しかも、すべてのインターフェースから到達できます。"),
+        )
+    }
+
+    pub fn unknown_fix(self) -> &'static str {
+        self.pick(
+            "Find out what it is (portdex who PORT); if it is not needed, stop it; otherwise bind it to the address it must serve, or firewall it.",
+            "何が動いているか確かめてください（portdex who PORT）。不要なら停止し、必要ならサービスすべきアドレスだけにバインドするか、ファイアウォールで守ってください。",
+        )
+    }
+
+    pub fn unexpected_port(self, process: &str, service: &str, port: u16, usual: &str) -> String {
+        self.say(
+            || format!("{process} serves {service} on {port}, not on its usual port {usual}: port tables and scanners will misname it."),
+            || format!("{process} は {service} を通常のポート {usual} ではなく {port} で提供しています。ポート表やスキャナーは別のサービスと取り違えます。"),
+        )
+    }
+
+    pub fn unexpected_fix(self) -> &'static str {
+        self.pick(
+            "Nothing to fix if intended; keep it in mind for firewall rules and monitoring.",
+            "意図したものなら対処は不要です。ファイアウォールのルールや監視では考慮に入れてください。",
+        )
+    }
+
+    pub fn docker_published_why(self) -> &'static str {
+        self.pick(
+            "Docker publishes this container port; published ports bypass ufw and INPUT-chain rules.",
+            "Docker がこのコンテナのポートを公開しています。公開されたポートは ufw や INPUT チェーンのルールを迂回します。",
+        )
+    }
+
+    pub fn docker_published_fix(self) -> &'static str {
+        self.pick(
+            "Publish on 127.0.0.1 (-p 127.0.0.1:PORT:PORT) unless it must be public, or filter in the DOCKER-USER chain.",
+            "外部に公開する必要がなければ 127.0.0.1 で公開する（-p 127.0.0.1:PORT:PORT）か、DOCKER-USER チェーンでフィルタしてください。",
+        )
+    }
+
+    /// The labels of a finding's lines: why, fix, reference.
+    pub fn finding_labels(self) -> [&'static str; 3] {
+        self.pick(["why", "fix", "ref"], ["理由", "対策", "参照"])
+    }
+
+    /// The audit's last line. `severities` lists the counts, e.g. "2 critical, 3 high".
+    pub fn audit_summary(
+        self,
+        findings: usize,
+        severities: &str,
+        listeners: usize,
+        loopback: usize,
+        accepted: usize,
+    ) -> String {
+        match self.0 {
+            Lang::En => {
+                let severities = if severities.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({severities})")
+                };
+                format!("{findings} finding(s){severities} in {listeners} listener(s); {loopback} loopback-only (not findings), {accepted} accepted by the configuration")
+            }
+            Lang::Ja => {
+                let severities = if severities.is_empty() {
+                    String::new()
+                } else {
+                    format!("（{severities}）")
+                };
+                format!("待ち受け {listeners} 件のうち指摘 {findings} 件{severities}。ループバックのみ {loopback} 件（指摘ではない）、設定で許可 {accepted} 件")
+            }
+        }
+    }
+
+    /// One count in the audit's summary: "2 critical" / "重大 2 件".
+    pub fn severity_count(self, n: usize, severity: &str) -> String {
+        self.say(
+            || format!("{n} {severity}"),
+            || format!("{severity} {n} 件"),
+        )
+    }
+
+    /// Between the items of a list in a sentence.
+    pub fn list_separator(self) -> &'static str {
+        self.pick(", ", "、")
+    }
+
+    pub fn docker_note(self) -> &'static str {
+        self.pick(
+            "Docker publishes ports here: ufw and INPUT-chain rules do not filter them (use DOCKER-USER).",
+            "このマシンでは Docker がポートを公開しています。ufw や INPUT チェーンのルールではフィルタされません（DOCKER-USER を使ってください）。",
+        )
+    }
+
+    pub fn audit_owners_hidden(self) -> &'static str {
+        self.pick(
+            "note: some owners are hidden (other users' processes): run as root for a complete audit",
+            "注: 一部の所有プロセスが見えません（他のユーザーのプロセス）。完全な監査には root で実行してください",
+        )
+    }
+}

@@ -1,0 +1,370 @@
+//! Tables for people: columns aligned by display width, fitted to the terminal by
+//! wrapping one column at word boundaries and hiding the least important columns.
+
+use anstyle::Style;
+use std::fmt::Write;
+use unicode_width::UnicodeWidthStr;
+
+/// How a [`Grid`] is laid out.
+pub struct Layout<'a, const N: usize> {
+    /// The column titles.
+    pub header: &'a [&'a str; N],
+    /// The terminal's width, when the output goes to one (None: no fitting at all).
+    pub width: Option<usize>,
+    /// Columns to hide when the table does not fit, the first hidden first.
+    pub hide: &'a [usize],
+    /// The column whose text is wrapped onto more lines when the table does not fit.
+    pub wrap: Option<usize>,
+    /// Whether styled cells are written with their style.
+    pub color: bool,
+}
+
+/// A table built cell by cell: the cells are written into one text buffer (no
+/// allocation per cell), so that tables of thousands of rows stay cheap.
+pub struct Grid<const N: usize> {
+    text: String,
+    ends: Vec<usize>,
+    /// The styled cells, by index, in order.
+    styles: Vec<(usize, Style)>,
+}
+
+/// Display width; most cells are ASCII, whose width is their length.
+fn width(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.width()
+    }
+}
+
+/// The narrowest a wrapped column becomes before columns are hidden.
+const MIN_WRAP: usize = 16;
+/// The narrowest a column is cut to, as the last resort.
+const MIN_CUT: usize = 6;
+
+impl<const N: usize> Grid<N> {
+    /// An empty grid for about `rows` rows.
+    pub fn with_capacity(rows: usize) -> Self {
+        Grid {
+            text: String::with_capacity(rows * N * 8),
+            ends: Vec::with_capacity(rows * N),
+            styles: Vec::new(),
+        }
+    }
+
+    /// Appends the next cell (rows fill left to right, N cells each).
+    pub fn cell(&mut self, value: impl std::fmt::Display) {
+        let _ = write!(self.text, "{value}");
+        self.ends.push(self.text.len());
+    }
+
+    /// Appends the next cell, written in `style` when colour is on.
+    pub fn styled(&mut self, value: impl std::fmt::Display, style: Option<Style>) {
+        if let Some(style) = style {
+            self.styles.push((self.ends.len(), style));
+        }
+        self.cell(value);
+    }
+
+    fn cells(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(a, b)| &self.text[a..b])
+    }
+
+    /// The width of each column, which columns are shown, and whether the widest is cut.
+    fn fit(&self, layout: &Layout<N>) -> ([usize; N], [bool; N]) {
+        let mut widths: [usize; N] = layout.header.map(width);
+        for (i, cell) in self.cells().enumerate() {
+            widths[i % N] = widths[i % N].max(width(cell));
+        }
+        let mut shown = [true; N];
+        let Some(max) = layout.width else {
+            return (widths, shown);
+        };
+        // One space before the first column, two between columns.
+        let total = |widths: &[usize; N], shown: &[bool; N]| {
+            let n = shown.iter().filter(|s| **s).count();
+            1 + (0..N)
+                .filter(|&i| shown[i])
+                .map(|i| widths[i])
+                .sum::<usize>()
+                + 2 * n.saturating_sub(1)
+        };
+        let full = widths;
+        let squeeze = |widths: &mut [usize; N], shown: &[bool; N]| {
+            if let Some(c) = layout.wrap {
+                widths[c] = full[c];
+                let over = total(widths, shown).saturating_sub(max);
+                let floor = MIN_WRAP.max(width(layout.header[c])).min(full[c]);
+                widths[c] = full[c].saturating_sub(over).max(floor);
+            }
+        };
+        squeeze(&mut widths, &shown);
+        for &h in layout.hide {
+            if total(&widths, &shown) <= max {
+                break;
+            }
+            shown[h] = false;
+            squeeze(&mut widths, &shown);
+        }
+        // The last resort: cut the widest columns (never the first, which names the
+        // row, nor the wrapped one, which is at its narrowest already).
+        while total(&widths, &shown) > max {
+            let Some(c) = (1..N)
+                .filter(|&i| shown[i] && widths[i] > MIN_CUT && Some(i) != layout.wrap)
+                .max_by_key(|&i| widths[i])
+            else {
+                break;
+            };
+            let over = total(&widths, &shown) - max;
+            widths[c] = widths[c].saturating_sub(over).max(MIN_CUT);
+        }
+        (widths, shown)
+    }
+
+    /// Writes the header and the rows, columns aligned and fitted to the layout's width.
+    pub fn render(&self, out: &mut String, layout: &Layout<N>) {
+        let (widths, shown) = self.fit(layout);
+        let last = (0..N).rev().find(|&i| shown[i]).unwrap_or(0);
+        out.reserve((self.ends.len() / N + 1) * (widths.iter().sum::<usize>() + 2 * N + 1));
+        let mut row: [(&str, Option<Style>); N] = [("", None); N];
+        for (slot, h) in row.iter_mut().zip(layout.header) {
+            *slot = (h, None);
+        }
+        self.write_row(out, layout, &row, &widths, &shown, last);
+        let mut styles = self.styles.iter().peekable();
+        for (i, cell) in self.cells().enumerate() {
+            let style = match styles.peek() {
+                Some(&&(at, style)) if at == i => {
+                    styles.next();
+                    Some(style)
+                }
+                _ => None,
+            };
+            row[i % N] = (cell, style);
+            if i % N == N - 1 {
+                self.write_row(out, layout, &row, &widths, &shown, last);
+            }
+        }
+    }
+
+    fn write_row(
+        &self,
+        out: &mut String,
+        layout: &Layout<N>,
+        row: &[(&str, Option<Style>); N],
+        widths: &[usize; N],
+        shown: &[bool; N],
+        last: usize,
+    ) {
+        // The wrapped column's lines; every other column has one.
+        let wrapped: Vec<std::borrow::Cow<str>> = match layout.wrap {
+            Some(c) if shown[c] && width(row[c].0) > widths[c] => {
+                let opts = textwrap::Options::new(widths[c])
+                    .break_words(true)
+                    .word_splitter(textwrap::WordSplitter::NoHyphenation);
+                textwrap::wrap(row[c].0, opts)
+            }
+            _ => Vec::new(),
+        };
+        let lines = wrapped.len().max(1);
+        for line in 0..lines {
+            out.push(' ');
+            for i in (0..N).filter(|&i| shown[i]) {
+                let (text, style) = if Some(i) == layout.wrap && !wrapped.is_empty() {
+                    (wrapped.get(line).map_or("", |l| l.as_ref()), row[i].1)
+                } else if line == 0 {
+                    row[i]
+                } else {
+                    ("", None)
+                };
+                let cut;
+                let text = if width(text) > widths[i] {
+                    cut = cut_to(text, widths[i]);
+                    cut.as_str()
+                } else {
+                    text
+                };
+                match style {
+                    Some(s) if layout.color && !text.is_empty() => {
+                        let _ = write!(out, "{s}{text}{s:#}");
+                    }
+                    _ => out.push_str(text),
+                }
+                if i != last {
+                    out.extend(std::iter::repeat_n(' ', widths[i] - width(text) + 2));
+                }
+            }
+            let end = out.trim_end_matches(' ').len();
+            out.truncate(end);
+            out.push('\n');
+        }
+    }
+}
+
+/// The text cut to `max` columns, the cut marked with an ellipsis.
+fn cut_to(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut w = 0;
+    for c in text.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw + 1 > max {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
+/// Pads `text` with spaces to `cols` display columns.
+pub fn pad(text: &str, cols: usize) -> String {
+    let mut s = text.to_owned();
+    s.extend(std::iter::repeat_n(' ', cols.saturating_sub(width(text))));
+    s
+}
+
+/// The widest of some texts, in display columns.
+pub fn widest<'a>(texts: impl IntoIterator<Item = &'a str>) -> usize {
+    texts.into_iter().map(width).max().unwrap_or(0)
+}
+
+/// Wraps `text` to `width` columns at word boundaries (None: one line), for text
+/// written after an indent of `indent` columns.
+pub fn wrap(text: &str, width: Option<usize>, indent: usize) -> Vec<std::borrow::Cow<'_, str>> {
+    match width {
+        None => vec![std::borrow::Cow::Borrowed(text)],
+        Some(w) => {
+            let opts = textwrap::Options::new(w.saturating_sub(indent).max(20))
+                .break_words(false)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation);
+            textwrap::wrap(text, opts)
+        }
+    }
+}
+
+/// Writes `prefix` and `text`, the text wrapped to `width` at word boundaries and its
+/// continuation lines indented under its start.
+pub fn write_wrapped(out: &mut String, width: Option<usize>, prefix: &str, text: &str) {
+    let indent = self::width(prefix);
+    write_lines(out, prefix, indent, &wrap(text, width, indent));
+}
+
+/// Writes `prefix` and a command line, broken only at spaces (an argument longer than
+/// the line is cut where the line ends), continuation lines indented under its start.
+pub fn write_command(out: &mut String, width: Option<usize>, prefix: &str, command: &str) {
+    let indent = self::width(prefix);
+    let lines = match width {
+        None => vec![std::borrow::Cow::Borrowed(command)],
+        Some(w) => {
+            let opts = textwrap::Options::new(w.saturating_sub(indent).max(20))
+                .word_separator(textwrap::WordSeparator::AsciiSpace)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation)
+                .break_words(true);
+            textwrap::wrap(command, opts)
+        }
+    };
+    write_lines(out, prefix, indent, &lines);
+}
+
+fn write_lines(out: &mut String, prefix: &str, indent: usize, lines: &[std::borrow::Cow<str>]) {
+    for (n, line) in lines.iter().enumerate() {
+        if n == 0 {
+            out.push_str(prefix);
+        } else {
+            out.extend(std::iter::repeat_n(' ', indent));
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(rows: &[[&str; 3]]) -> Grid<3> {
+        let mut g = Grid::with_capacity(rows.len());
+        for r in rows {
+            for c in r {
+                g.cell(c);
+            }
+        }
+        g
+    }
+
+    fn lines(out: &str) -> Vec<&str> {
+        out.lines().collect()
+    }
+
+    #[test]
+    fn aligns_by_display_width() {
+        let g = grid(&[["中", "x", "y"], ["high", "x", "y"]]);
+        let mut out = String::new();
+        g.render(
+            &mut out,
+            &Layout {
+                header: &["深刻度", "B", "C"],
+                width: None,
+                hide: &[],
+                wrap: None,
+                color: false,
+            },
+        );
+        let l = lines(&out);
+        let col = |s: &str| s[..s.find('x').unwrap()].width();
+        assert_eq!(col(l[1]), col(l[2]), "{out}");
+    }
+
+    #[test]
+    fn wraps_at_words_then_hides_then_cuts() {
+        let text = "a description with several words in it that is long";
+        let g = grid(&[["443", text, "assigned"]]);
+        let layout = |w| Layout {
+            header: &["PORT", "DESCRIPTION", "STATUS"],
+            width: Some(w),
+            hide: &[2],
+            wrap: Some(1),
+            color: false,
+        };
+        let mut out = String::new();
+        g.render(&mut out, &layout(40));
+        assert!(lines(&out).iter().all(|l| l.width() <= 40), "{out}");
+        assert!(out.contains("assigned"), "{out}");
+        // Every word is whole on some line.
+        for word in text.split(' ') {
+            assert!(
+                out.split_whitespace().any(|w| w == word),
+                "{word} split: {out}"
+            );
+        }
+        let mut out = String::new();
+        g.render(&mut out, &layout(24));
+        assert!(
+            !out.contains("assigned"),
+            "the STATUS column is hidden first: {out}"
+        );
+        assert!(lines(&out).iter().all(|l| l.width() <= 24), "{out}");
+    }
+
+    #[test]
+    fn cuts_as_the_last_resort() {
+        let g = grid(&[["tcp", "fe80::1234:5678:9abc:def0%enp0s31f6", "x"]]);
+        let mut out = String::new();
+        g.render(
+            &mut out,
+            &Layout {
+                header: &["P", "ADDRESS", "X"],
+                width: Some(20),
+                hide: &[],
+                wrap: None,
+                color: false,
+            },
+        );
+        assert!(lines(&out).iter().all(|l| l.width() <= 20), "{out}");
+        assert!(out.contains('…'), "{out}");
+    }
+}
