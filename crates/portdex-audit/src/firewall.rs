@@ -545,13 +545,6 @@ pub struct RenderOptions {
     pub lang: Lang,
 }
 
-fn say(lang: Lang, en: &str, ja: &str) -> String {
-    match lang {
-        Lang::En => en.to_owned(),
-        Lang::Ja => ja.to_owned(),
-    }
-}
-
 /// The name of the iptables chain portdex owns.
 pub const IPTABLES_CHAIN: &str = "PORTDEX-INPUT";
 /// The nftables table portdex owns (family inet).
@@ -582,7 +575,7 @@ pub fn render_with(
     opts: RenderOptions,
     iptables_jump: bool,
 ) -> String {
-    let lang = opts.lang;
+    let words = portdex_text::Words(opts.lang);
     let mut o = String::new();
     let summary: Vec<String> = allow
         .iter()
@@ -595,26 +588,14 @@ pub fn render_with(
             )
         })
         .collect();
-    let summary = if summary.is_empty() {
-        say(lang, "nothing", "なし")
-    } else {
-        summary.join(", ")
-    };
-    let head = match lang {
-        Lang::En => format!("# Written by portdex. Inbound: allow only {summary}; drop the rest (loopback, established connections, ICMP and DHCPv6 replies stay allowed)."),
-        Lang::Ja => format!("# portdex が作成。受信：{summary} だけを許可し、残りは破棄します（ループバック、確立済みの接続、ICMP、DHCPv6 の応答は許可のまま）。"),
-    };
-    let docker_note = say(lang,
-        "# Docker: published container ports bypass these rules (Docker inserts its own\n# iptables rules); filter them in the DOCKER-USER chain or publish on 127.0.0.1.\n",
-        "# Docker: 公開されたコンテナのポートはこのルールを迂回します（Docker は独自の iptables\n# ルールを挿入します）。DOCKER-USER チェーンでフィルタするか、127.0.0.1 で公開してください。\n");
+    let head = words.rules_head(&summary.join(", "));
+    let docker_note = words.rules_docker();
     match backend {
         Backend::Nftables => {
             let _ = writeln!(o, "#!/usr/sbin/nft -f\n{head}");
-            o.push_str(&say(lang,
-                "# Only the table inet portdex is replaced (in one transaction); other tables stay.\n# Remove it: nft delete table inet portdex\n",
-                "# 置き換えるのは table inet portdex だけです（1 つのトランザクション）。ほかのテーブルはそのままです。\n# 削除するには: nft delete table inet portdex\n"));
+            o.push_str(words.rules_nftables());
             if opts.docker {
-                o.push_str(&docker_note);
+                o.push_str(docker_note);
             }
             let _ = writeln!(
                 o,
@@ -640,11 +621,9 @@ pub fn render_with(
         }
         Backend::Ufw => {
             let _ = writeln!(o, "#!/bin/sh\n{head}");
-            o.push_str(&say(lang,
-                "# ufw keeps the rules it already has (nothing is reset): `ufw status numbered`\n# lists them; delete those you do not want with `ufw delete N`.\n",
-                "# ufw は既存のルールを残します（リセットしません）。`ufw status numbered` で一覧し、\n# 不要なものは `ufw delete N` で削除してください。\n"));
+            o.push_str(words.rules_ufw());
             if opts.docker {
-                o.push_str(&docker_note);
+                o.push_str(docker_note);
             }
             o.push_str("set -e\nufw default deny incoming\n");
             for a in allow {
@@ -664,12 +643,9 @@ pub fn render_with(
                 Family::V6 => ("ip6tables-restore", "ipv6-icmp"),
             };
             let _ = writeln!(o, "{head}");
-            let _ = match lang {
-                Lang::En => writeln!(o, "# Load with: {tool} --noflush < FILE. Only the chain {IPTABLES_CHAIN} is (re)written,\n# and INPUT gets one rule that jumps to it; FORWARD, Docker's and fail2ban's chains,\n# and the other tables stay as they are. Without --noflush, {tool} would empty the\n# whole filter table first. The jump is appended: rules already in INPUT come first\n# (fail2ban's bans still apply; an ACCEPT there is not filtered by these rules).\n# Loading this file again adds a second jump, which is harmless (portdex firewall\n# --apply does not add it when it is there)."),
-                Lang::Ja => writeln!(o, "# 読み込み: {tool} --noflush < FILE。書き換えるのはチェーン {IPTABLES_CHAIN} だけで、\n# INPUT にはそこへジャンプするルールを 1 つ加えます。FORWARD、Docker や fail2ban のチェーン、\n# ほかのテーブルはそのままです。--noflush なしでは {tool} が filter テーブル全体を空にします。\n# ジャンプは末尾に追加します。INPUT にあるルールが先に評価されます（fail2ban の遮断は有効なまま、\n# そこにある ACCEPT はこのルールでフィルタされません）。このファイルをもう一度読み込むと\n# ジャンプが 2 つになりますが無害です（portdex firewall --apply は既にあれば加えません）。"),
-            };
+            o.push_str(&words.rules_iptables(tool, IPTABLES_CHAIN));
             if opts.docker {
-                o.push_str(&docker_note);
+                o.push_str(docker_note);
             }
             let _ = writeln!(o, "*filter\n:{IPTABLES_CHAIN} - [0:0]");
             let c = IPTABLES_CHAIN;
@@ -695,12 +671,9 @@ pub fn render_with(
         Backend::Firewalld => {
             let z = FIREWALLD_ZONE;
             let _ = writeln!(o, "#!/bin/sh\n{head}");
-            let _ = match lang {
-                Lang::En => writeln!(o, "# firewalld: a zone of its own, \"{z}\" (target default: the rest is rejected,\n# ICMP stays allowed), made the default zone. The zone that was the default and its\n# services (public: ssh, dhcpv6-client) stay as they were; interfaces and sources\n# bound to another zone keep it: firewall-cmd --get-active-zones.\n# Run: sh FILE (firewalld running), or sh FILE --offline (firewall-offline-cmd)."),
-                Lang::Ja => writeln!(o, "# firewalld: 専用のゾーン \"{z}\"（target default: 残りは拒否、ICMP は許可のまま）を作り、\n# 既定のゾーンにします。それまで既定だったゾーンとそのサービス（public: ssh, dhcpv6-client）は\n# そのままです。別のゾーンに属するインターフェースや送信元はそのゾーンのままです:\n# firewall-cmd --get-active-zones\n# 実行: sh FILE（firewalld 稼働中）または sh FILE --offline（firewall-offline-cmd）。"),
-            };
+            o.push_str(&words.rules_firewalld(z));
             if opts.docker {
-                o.push_str(&docker_note);
+                o.push_str(docker_note);
             }
             // firewall-offline-cmd spells --remove-service (a lokkit option there) as
             // --remove-service-from-zone.

@@ -676,3 +676,55 @@ impl Words {
         )
     }
 }
+
+/// The comments at the head of `portdex firewall`'s rules.
+impl Words {
+    pub fn rules_head(self, summary: &str) -> String {
+        let summary = if summary.is_empty() {
+            self.pick("nothing", "なし")
+        } else {
+            summary
+        };
+        self.say(
+            || format!("# Written by portdex. Inbound: allow only {summary}; drop the rest (loopback, established connections, ICMP and DHCPv6 replies stay allowed)."),
+            || format!("# portdex が作成。受信：{summary} だけを許可し、残りは破棄します（ループバック、確立済みの接続、ICMP、DHCPv6 の応答は許可のまま）。"),
+        )
+    }
+
+    pub fn rules_docker(self) -> &'static str {
+        self.pick(
+            "# Docker: published container ports bypass these rules (Docker inserts its own\n# iptables rules); filter them in the DOCKER-USER chain or publish on 127.0.0.1.\n",
+            "# Docker: 公開されたコンテナのポートはこのルールを迂回します（Docker は独自の iptables\n# ルールを挿入します）。DOCKER-USER チェーンでフィルタするか、127.0.0.1 で公開してください。\n",
+        )
+    }
+
+    pub fn rules_nftables(self) -> &'static str {
+        self.pick(
+            "# Only the table inet portdex is replaced (in one transaction); other tables stay.\n# Remove it: nft delete table inet portdex\n",
+            "# 置き換えるのは table inet portdex だけです（1 つのトランザクション）。ほかのテーブルはそのままです。\n# 削除するには: nft delete table inet portdex\n",
+        )
+    }
+
+    pub fn rules_ufw(self) -> &'static str {
+        self.pick(
+            "# ufw keeps the rules it already has (nothing is reset): `ufw status numbered`\n# lists them; delete those you do not want with `ufw delete N`.\n",
+            "# ufw は既存のルールを残します（リセットしません）。`ufw status numbered` で一覧し、\n# 不要なものは `ufw delete N` で削除してください。\n",
+        )
+    }
+
+    /// `tool` is iptables-restore or ip6tables-restore, `chain` the chain portdex owns.
+    pub fn rules_iptables(self, tool: &str, chain: &str) -> String {
+        self.say(
+            || format!("# Load with: {tool} --noflush < FILE. Only the chain {chain} is (re)written,\n# and INPUT gets one rule that jumps to it; FORWARD, Docker's and fail2ban's chains,\n# and the other tables stay as they are. Without --noflush, {tool} would empty the\n# whole filter table first. The jump is appended: rules already in INPUT come first\n# (fail2ban's bans still apply; an ACCEPT there is not filtered by these rules).\n# Loading this file again adds a second jump, which is harmless (portdex firewall\n# --apply does not add it when it is there).\n"),
+            || format!("# 読み込み: {tool} --noflush < FILE。書き換えるのはチェーン {chain} だけで、\n# INPUT にはそこへジャンプするルールを 1 つ加えます。FORWARD、Docker や fail2ban のチェーン、\n# ほかのテーブルはそのままです。--noflush なしでは {tool} が filter テーブル全体を空にします。\n# ジャンプは末尾に追加します。INPUT にあるルールが先に評価されます（fail2ban の遮断は有効なまま、\n# そこにある ACCEPT はこのルールでフィルタされません）。このファイルをもう一度読み込むと\n# ジャンプが 2 つになりますが無害です（portdex firewall --apply は既にあれば加えません）。\n"),
+        )
+    }
+
+    /// `zone` is the firewalld zone portdex owns.
+    pub fn rules_firewalld(self, zone: &str) -> String {
+        self.say(
+            || format!("# firewalld: a zone of its own, \"{zone}\" (target default: the rest is rejected,\n# ICMP stays allowed), made the default zone. The zone that was the default and its\n# services (public: ssh, dhcpv6-client) stay as they were; interfaces and sources\n# bound to another zone keep it: firewall-cmd --get-active-zones.\n# Run: sh FILE (firewalld running), or sh FILE --offline (firewall-offline-cmd).\n"),
+            || format!("# firewalld: 専用のゾーン \"{zone}\"（target default: 残りは拒否、ICMP は許可のまま）を作り、\n# 既定のゾーンにします。それまで既定だったゾーンとそのサービス（public: ssh, dhcpv6-client）は\n# そのままです。別のゾーンに属するインターフェースや送信元はそのゾーンのままです:\n# firewall-cmd --get-active-zones\n# 実行: sh FILE（firewalld 稼働中）または sh FILE --offline（firewall-offline-cmd）。\n"),
+        )
+    }
+}

@@ -129,9 +129,11 @@ impl<const N: usize> Grid<N> {
         let (widths, shown) = self.fit(layout);
         let last = (0..N).rev().find(|&i| shown[i]).unwrap_or(0);
         out.reserve((self.ends.len() / N + 1) * (widths.iter().sum::<usize>() + 2 * N + 1));
+        // The header is bold when colour is on.
+        let bold = Some(Style::new().bold());
         let mut row: [(&str, Option<Style>); N] = [("", None); N];
         for (slot, h) in row.iter_mut().zip(layout.header) {
-            *slot = (h, None);
+            *slot = (h, bold);
         }
         self.write_row(out, layout, &row, &widths, &shown, last);
         let mut styles = self.styles.iter().peekable();

@@ -332,6 +332,13 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
                 } else {
                     format!("{} ({})", h.host, h.address)
                 };
+                // The host's line is bold when colour is on: it heads the host's table.
+                let bold = anstyle::Style::new().bold();
+                let label = if config.color {
+                    format!("{bold}{}{bold:#}", clean(&label))
+                } else {
+                    clean(&label).into_owned()
+                };
                 let _ = writeln!(
                     out,
                     "{}",

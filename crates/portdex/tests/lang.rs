@@ -1,0 +1,262 @@
+//! Every command under `--lang ja` speaks Japanese: no English sentence is left outside
+//! names, values and commands. Names and values are what the command's own JSON answer
+//! holds (registry descriptions, process names, command lines, addresses); curated text
+//! and the audit's reasons are not taken from there, so that an English sentence in
+//! them is caught. Errors stay in English, like the argument parser's.
+
+mod common;
+
+use common::{portdex, Helper};
+use serde_json::Value;
+
+/// The strings of a JSON answer that are names or values, longest first: everything
+/// except curated text ({en, ja} objects) and the audit's own sentences.
+fn values(json: &Value, out: &mut Vec<String>) {
+    match json {
+        Value::String(s) if !s.is_empty() => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|v| values(v, out)),
+        Value::Object(o) if !(o.contains_key("en") && o.contains_key("ja")) => {
+            for (k, v) in o {
+                if !matches!(k.as_str(), "why" | "fix") {
+                    values(v, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Runs the command with `--lang ja` and with `--json`, and returns the Japanese output
+/// (stdout and stderr) with the JSON answer's names and values taken out.
+fn japanese(args: &[&str], json: bool) -> String {
+    let run = |extra: &[&str]| {
+        let out = portdex()
+            .args(args)
+            .args(extra)
+            .env("COLUMNS", "80")
+            .env_remove("SSH_CONNECTION")
+            .env_remove("SSH_CLIENT")
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?} {extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (stdout, stderr) = run(&["--lang", "ja"]);
+    let mut text = format!("{stdout}\n{stderr}");
+    if json {
+        let (answer, _) = run(&["--json", "--lang", "ja"]);
+        let answer: Value = serde_json::from_str(&answer)
+            .unwrap_or_else(|e| panic!("{args:?} --json: {e}: {answer}"));
+        let mut strings = Vec::new();
+        values(&answer, &mut strings);
+        strings.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        for s in strings.iter().filter(|s| s.len() > 2) {
+            text = text.replace(s.as_str(), " ");
+        }
+    }
+    text
+}
+
+/// Takes out what is a command, not a sentence: `backtick` spans, `portdex …` up to
+/// the next non-ASCII character, and URLs.
+fn without_commands(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('`') {
+            rest = r.find('`').map_or("", |e| &r[e + 1..]);
+            out.push(' ');
+        } else if rest.starts_with("portdex ") || rest.starts_with("http") && rest.contains("://") {
+            let end = rest
+                .find(|c: char| !c.is_ascii() || (c == ' ' && rest.starts_with("http")))
+                .unwrap_or(rest.len());
+            rest = &rest[end..];
+            out.push(' ');
+        } else {
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// Words that make English a sentence rather than a name, a command or a setting
+/// (`protected-mode yes`, `nft delete table inet portdex`).
+const GLUE: &[&str] = &[
+    "the", "a", "an", "of", "to", "in", "on", "is", "are", "was", "be", "and", "or", "for", "with",
+    "by", "from", "not", "it", "its", "this", "that", "as", "at", "which", "when", "what", "who",
+    "can", "will", "must", "should", "may", "has", "have", "than", "there", "their", "you", "your",
+    "all", "any", "every", "more", "other", "some", "only", "also", "but", "if", "into", "out",
+    "so", "does", "do", "here", "run", "see",
+];
+
+/// Three English words in a row, one of them a word that glues a sentence together
+/// (numbers and flags between them do not count), outside commands, URLs and the rule
+/// lines of nft, iptables and ufw.
+fn english(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        // The rules themselves are nft/iptables/ufw/firewall-cmd syntax, not sentences.
+        if !t.starts_with('#') {
+            let rule = [
+                "accept",
+                "ufw ",
+                "$p ",
+                "$d ",
+                "for x ",
+                "if [",
+                "set -",
+                "table ",
+                "chain ",
+                "type filter",
+                "ct state",
+                "iif ",
+                "meta ",
+                "ip6 ",
+                "else ",
+                "}",
+                "*filter",
+                ":PORTDEX",
+                "COMMIT",
+                "#!",
+            ];
+            if t.starts_with('-')
+                || rule
+                    .iter()
+                    .any(|r| t.starts_with(r) || t.contains("accept"))
+            {
+                continue;
+            }
+        }
+        let clean = without_commands(t);
+        let mut run: Vec<&str> = Vec::new();
+        for token in clean.split(|c: char| c.is_whitespace() || "（）、。：「」·".contains(c))
+        {
+            let word = token
+                .trim_end_matches("(s)")
+                .trim_matches(|c: char| ".,;:!?()\"'[]/".contains(c));
+            if word.is_empty()
+                || word
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ".-:/,".contains(c))
+                || word.starts_with("--")
+            {
+                continue; // numbers, addresses and flags neither count nor break a run
+            }
+            let english = word.len() > 1
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '-')
+                && word.chars().any(|c| c.is_ascii_lowercase());
+            if english {
+                run.push(word);
+                if run.len() >= 3
+                    && run
+                        .iter()
+                        .any(|w| GLUE.contains(&w.to_ascii_lowercase().as_str()))
+                {
+                    found.push(format!("{:?} in {line:?}", run.join(" ")));
+                    run.clear();
+                }
+            } else {
+                run.clear();
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_command_speaks_japanese() {
+    // An exposed unknown service, an exposed known one (redis's port) and a loopback one.
+    let h = Helper::hold(&[], &["tcp4:0.0.0.0:0", "tcp4:127.0.0.1:0"]);
+    let (exposed, local) = (h.ports[0].to_string(), h.ports[1].to_string());
+    let cases: Vec<(Vec<&str>, bool)> = vec![
+        (vec!["443"], true),
+        (vec!["80", "22", "6379"], true),
+        (vec!["8000-8010"], true),
+        (vec!["ldaps"], true),
+        (vec!["nosuchservice"], false),
+        (vec!["search", "mail"], true),
+        (vec!["ls"], true),
+        (vec!["who", &exposed], true),
+        (vec!["audit"], true),
+        (
+            vec!["firewall", "--allow", "ssh,https", "--allow-lockout"],
+            false,
+        ),
+        (
+            vec![
+                "firewall",
+                "--allow",
+                "ssh",
+                "--backend",
+                "iptables",
+                "--allow-lockout",
+            ],
+            false,
+        ),
+        (
+            vec![
+                "firewall",
+                "--allow",
+                "ssh",
+                "--backend",
+                "ufw",
+                "--allow-lockout",
+            ],
+            false,
+        ),
+        (
+            vec![
+                "firewall",
+                "--allow",
+                "ssh",
+                "--backend",
+                "firewalld",
+                "--allow-lockout",
+            ],
+            false,
+        ),
+        (vec!["scan", "127.0.0.1", "-p", &local, "--no-detect"], true),
+    ];
+    let mut problems = Vec::new();
+    for (args, json) in &cases {
+        let text = japanese(args, *json);
+        assert!(
+            text.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)
+                || ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{args:?} wrote no Japanese at all: {text}"
+        );
+        for e in english(&text) {
+            problems.push(format!("{args:?}: {e}"));
+        }
+    }
+    // kill last: it ends the helper.
+    let text = japanese(&["kill", &local, "--yes"], false);
+    for e in english(&text) {
+        problems.push(format!("kill: {e}"));
+    }
+    assert!(
+        problems.is_empty(),
+        "English under --lang ja:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_detector_finds_english() {
+    assert!(!english("2 finding(s) in 3 listener(s)").is_empty());
+    assert!(english("指摘 2 件（portdex who PORT を実行）").is_empty());
+    assert!(english("ポート 443 · https://www.rfc-editor.org/rfc/rfc9110").is_empty());
+}
