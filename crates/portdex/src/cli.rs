@@ -149,7 +149,7 @@ pub enum Command {
         #[arg(long, value_name = "SEVERITY")]
         fail_on: Option<String>,
         /// A TOML file of accepted listeners ([[accept]] port = 22, process = "sshd").
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
         config: Option<std::path::PathBuf>,
     },
     /// Firewall rules that allow only what you name and drop the rest: printed, or applied
@@ -190,13 +190,24 @@ Examples:\n  portdex firewall --allow ssh,https\n  portdex firewall --allow ssh,
         #[arg(long, default_value = "10s", value_name = "DURATION")]
         timeout: String,
     },
-    /// Print shell completions.
+    /// Print shell completions: subcommands, options and their values, listening ports.
+    #[command(
+        after_help = "The script asks portdex for each completion, so it stays current as portdex changes.\n\n\
+Examples:\n  portdex completions bash > ~/.local/share/bash-completion/completions/portdex\n  portdex completions zsh > ~/.zfunc/_portdex      (with fpath+=(~/.zfunc) before compinit)\n  portdex completions fish > ~/.config/fish/completions/portdex.fish"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print a man page (roff): portdex(1), or with a command's name its own page.
+    Man {
+        /// The command whose page to write (scan writes portdex-scan(1)).
+        #[arg(value_name = "COMMAND")]
+        page: Option<String>,
+        /// Write the pages as files into DIR (portdex.1, portdex-scan.1, ...) instead.
+        #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+        output_dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// Transports.
@@ -233,7 +244,7 @@ pub enum Format {
 pub enum LangArg {
     /// English.
     En,
-    /// Japanese (日本語).
+    /// Japanese.
     Ja,
 }
 
@@ -290,7 +301,7 @@ pub struct FirewallArgs {
     #[arg(long, value_name = "4|6", value_parser = ["4", "6"])]
     pub family: Option<String>,
     /// iptables only: write DIR/rules.v4 and DIR/rules.v6 (never over existing files).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub output_dir: Option<std::path::PathBuf>,
     /// Write rules even when they drop an SSH port you may need (you have a console).
     #[arg(long)]

@@ -4,8 +4,10 @@
 
 mod audit;
 mod cli;
+mod complete;
 mod grid;
 mod machine;
+mod manpage;
 mod render;
 mod scan;
 mod text;
@@ -117,7 +119,7 @@ fn takes(command: &Option<Command>) -> Takes {
         Some(Command::Scan(_)) => ("scan", &[Table, Json, Jsonl, Csv], true, true, true),
         Some(Command::Serve { .. }) => ("serve", &[Table], false, true, false),
         Some(Command::Completions { .. }) => ("completions", &[Table], false, false, false),
-        Some(Command::Man) => ("man", &[Table], false, false, false),
+        Some(Command::Man { .. }) => ("man", &[Table], false, false, false),
     };
     Takes {
         name,
@@ -189,18 +191,11 @@ fn run(cli: Cli) -> Result<u8, String> {
     let mut out = String::new();
     let code = match &cli.command {
         Some(Command::Completions { shell }) => {
-            let mut buf = Vec::new();
-            clap_complete::generate(*shell, &mut Cli::command(), "portdex", &mut buf);
-            out = String::from_utf8_lossy(&buf).into_owned();
+            out = complete::script(*shell)?;
             FOUND
         }
-        Some(Command::Man) => {
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut buf)
-                .map_err(|e| e.to_string())?;
-            out = String::from_utf8_lossy(&buf).into_owned();
-            FOUND
+        Some(Command::Man { page, output_dir }) => {
+            manpage::man(&mut out, page.as_deref(), output_dir.as_deref())?
         }
         Some(Command::Search { words, limit }) => {
             let query = words.join(" ");
@@ -477,6 +472,8 @@ fn full_parse() -> Result<Cli, clap::Error> {
 }
 
 fn main() -> ExitCode {
+    // A shell asking for completions (PORTDEX_COMPLETE set): answered, and the process ends.
+    complete::answer_if_asked();
     // Cli::try_parse() as clap writes it, but the command tree and the matches are not
     // freed: the process ends right after, and freeing them cost more instructions
     // (about 65k) than the lookup itself (docs/BENCHMARKS.md, `portdex 443`).

@@ -429,7 +429,7 @@ fn completions_and_man_page() {
         .arg("man")
         .assert()
         .success()
-        .stdout(predicate::str::contains(".TH portdex"));
+        .stdout(predicate::str::contains(".TH PORTDEX 1"));
 }
 
 #[test]
