@@ -10,6 +10,8 @@ mod machine;
 mod manpage;
 mod render;
 mod scan;
+#[cfg(test)]
+mod snapshots;
 mod text;
 
 use clap::{CommandFactory, FromArgMatches};
