@@ -127,8 +127,8 @@ pub fn answers(out: &mut String, config: &Config, answers: &[(&str, &Query, Answ
                     .collect::<Vec<_>>()
                     .join(" ")
             );
-            for (_, _, a) in answers {
-                services_lines(out, a);
+            for (_, q, a) in answers {
+                services_lines(out, q, a);
             }
         }
         Format::Table => {
@@ -356,9 +356,18 @@ fn portless(out: &mut String, config: &Config, rows: &[Assignment]) {
     );
 }
 
-fn services_lines(out: &mut String, a: &Answer) {
-    let rows = a.reports.iter().flat_map(|r| r.assignments.iter().copied());
-    let _ = portdex_registry::write_services_rows(out, rows);
+/// The lines of each report's ports; a range query's, only those inside the range
+/// (`portdex 6050-6070` is not all of x11's 6000-6063).
+fn services_lines(out: &mut String, q: &Query, a: &Answer) {
+    for r in &a.reports {
+        let mut ports = r.ports;
+        if let Query::Range(within) = q {
+            ports.lo = ports.lo.max(within.lo);
+            ports.hi = ports.hi.min(within.hi);
+        }
+        let rows = r.assignments.iter().copied();
+        let _ = portdex_registry::write_services_rows(out, rows, ports);
+    }
 }
 
 const CSV_HEADER: [&str; 13] = [
