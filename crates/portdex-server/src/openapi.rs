@@ -116,11 +116,12 @@ pub fn document() -> Value {
                 "responses": {
                     "200": { "description": "Prometheus text format 0.0.4", "content": { "text/plain": { "schema": { "type": "string" } } } },
                     "404": json_body(not_exposed.1, schema("Error")) } } },
-            "/ports": get("whatportis_all", "whatportis-compatible: every assigned single port", json!([]), schema("WhatportisPorts"), &[]),
-            "/ports/{pattern}": get("whatportis_pattern", "whatportis-compatible: ports (by number) or names equal to the pattern, or containing it with ?like",
-                json!([path_param("pattern", "a port number or a service name", json!({ "type": "string" })),
-                      query_param("like", "present (any value): substring match", false, json!({ "type": "string" }))]),
-                schema("WhatportisPorts"), &[]),
+            "/ports": get("whatportis_all", "whatportis-compatible: its whole database as stored, one object per assigned single port and transport (protocols not merged)",
+                json!([]), schema("WhatportisDatabase"), &[]),
+            "/ports/{pattern}": get("whatportis_pattern", "whatportis-compatible: rows [name, port, protocol, description] whose port (for an all-digit pattern) or name equals the pattern, or, with ?like, matches it as a regular expression; protocols of otherwise equal rows merged (\"tcp, udp\")",
+                json!([path_param("pattern", "a port number (all digits: compared with the port) or a service name (compared with the name, case-sensitively); with ?like, a regular expression", json!({ "type": "string" })),
+                      query_param("like", "present (any value): the pattern is a regular expression (at most 200 bytes, Rust regex syntax) searched for anywhere in the field, as Python's re.search", false, json!({ "type": "string" }))]),
+                schema("WhatportisRows"), &[("400", "with ?like, a pattern that is not a regular expression or is longer than 200 bytes", "Error")]),
             "/openapi.json": get("openapi", "This document", json!([]), json!({ "type": "object" }), &[])
         },
         "components": { "schemas": {
@@ -214,10 +215,13 @@ pub fn document() -> Value {
                 "loopback_only": { "type": "integer", "minimum": 0 }, "accepted": { "type": "integer", "minimum": 0 },
                 "listeners": { "type": "integer", "minimum": 0 }, "owners_hidden": { "type": "boolean" },
                 "docker_published": { "type": "boolean" } })),
-            "WhatportisPorts": object(&["ports"], json!({ "ports": { "type": "array", "items":
+            "WhatportisDatabase": object(&["ports"], json!({ "ports": { "type": "array", "items":
                 object(&["name", "port", "protocol", "description"], json!({
                     "name": { "type": "string" }, "port": { "type": "string" },
-                    "protocol": { "type": "string" }, "description": { "type": "string" } })) } }))
+                    "protocol": { "type": "string" }, "description": { "type": "string" } })) } })),
+            "WhatportisRows": object(&["ports"], json!({ "ports": { "type": "array", "items": {
+                "type": "array", "items": { "type": "string" }, "minItems": 4, "maxItems": 4,
+                "description": "[name, port, protocol, description]: the service name or \"---\", the port number, one or more protocols joined with \", \" (\"tcp, udp\"), the description or \"---\"" } } }))
         } }
     })
 }

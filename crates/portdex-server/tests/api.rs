@@ -140,20 +140,82 @@ async fn errors_are_json_with_the_right_status() {
     assert_eq!(v["category"], "dynamic");
 }
 
+/// Rows as whatportis 0.8.2's server gives them: arrays [name, port, protocol,
+/// description], protocols merged; `?like` a regular expression (re.search).
 #[tokio::test]
 async fn whatportis_compatible_endpoints() {
     let (s, v) = get_json(false, "/ports/3306").await;
     assert_eq!(s, StatusCode::OK);
     let rows = v["ports"].as_array().unwrap();
-    assert_eq!(rows[0]["name"], "mysql");
-    assert_eq!(rows[0]["port"], "3306");
-    assert_eq!(rows[0]["protocol"], "tcp, udp");
+    assert_eq!(rows[0][0], "mysql");
+    assert_eq!(rows[0][1], "3306");
+    assert_eq!(rows[0][2], "tcp, udp");
+    assert_eq!(rows[0].as_array().unwrap().len(), 4);
+    assert!(rows[0][3].is_string());
     let (_, v) = get_json(false, "/ports/redis").await;
-    assert_eq!(v["ports"][0]["port"], "6379");
+    assert_eq!(v["ports"][0][1], "6379");
     let (_, v) = get_json(false, "/ports/mysql?like").await;
     assert!(v["ports"].as_array().unwrap().len() > 3);
+    // Unanchored, case-sensitive regular expressions over the name.
+    let (_, v) = get_json(false, "/ports/%5Eredis%24?like").await;
+    assert_eq!(v["ports"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["ports"][0][0], "redis");
+    let (_, v) = get_json(false, "/ports/re.is?like=").await;
+    assert!(v["ports"].as_array().unwrap().len() > 1, "{v}");
+    let (_, v) = get_json(false, "/ports/%5EREDIS%24?like").await;
+    assert_eq!(v["ports"], serde_json::json!([]));
+    // All digits: the port, as a regular expression with ?like ("80" is in 8080).
+    let (_, v) = get_json(false, "/ports/80?like").await;
+    let ports: Vec<&str> = v["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[1].as_str().unwrap())
+        .collect();
+    assert!(
+        ports.contains(&"80") && ports.contains(&"8080"),
+        "{ports:?}"
+    );
+    assert!(ports.iter().all(|p| p.contains("80")), "{ports:?}");
+    let (_, v) = get_json(false, "/ports/no-such-service-here").await;
+    assert_eq!(v["ports"], serde_json::json!([]));
+    // The whole database: objects as stored, one per transport.
     let (_, v) = get_json(false, "/ports").await;
-    assert!(v["ports"].as_array().unwrap().len() > 5000);
+    let all = v["ports"].as_array().unwrap();
+    assert!(all.len() > 5000);
+    let mysql: Vec<&Value> = all.iter().filter(|d| d["name"] == "mysql").collect();
+    assert_eq!(mysql.len(), 2, "{mysql:?}");
+    assert_eq!(mysql[0]["port"], "3306");
+    assert_eq!(mysql[0]["protocol"], "tcp");
+}
+
+/// A `?like` pattern that is not a regular expression, or too big for one, is a 400
+/// naming it (whatportis itself fails with a 500 page); without ?like it is a name.
+#[tokio::test]
+async fn whatportis_like_rejects_bad_regular_expressions() {
+    let long = "a".repeat(201);
+    for (uri, why) in [
+        ("/ports/%28?like".to_owned(), "unclosed group"),
+        ("/ports/%5B?like".to_owned(), "unclosed character class"),
+        ("/ports/(%3F%3Dr)e?like".to_owned(), "look-around"),
+        ("/ports/a%7B1000%7D%7B1000%7D?like".to_owned(), "too large"),
+        (
+            "/ports/%5Cw%7B200%7D%5Cw%7B200%7D?like".to_owned(),
+            "too large",
+        ),
+        (format!("/ports/{long}?like"), "too long"),
+    ] {
+        let (s, v) = get_json(false, &uri).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}: {v}");
+        assert_eq!(v["status"], 400);
+        let msg = v["error"].as_str().unwrap();
+        assert!(msg.contains(why), "{uri}: {msg}");
+        assert!(msg.contains("at most 200 bytes"), "{uri}: {msg}");
+    }
+    let (s, v) = get_json(false, &format!("/ports/{long}")).await;
+    assert_eq!((s, &v["ports"]), (StatusCode::OK, &serde_json::json!([])));
+    let (s, v) = get_json(false, "/ports/%28").await;
+    assert_eq!((s, &v["ports"]), (StatusCode::OK, &serde_json::json!([])));
 }
 
 #[tokio::test]
