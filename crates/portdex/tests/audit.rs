@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{have, json_lines, portdex, wait_for_port, Server};
+use common::{have, json_lines, portdex, required, wait_for_port, Server};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -117,8 +117,11 @@ fn findings_on(report: &Value, port: u16) -> Vec<(String, String)> {
 
 #[test]
 fn audit_flags_exactly_the_exposed_services() {
-    if !(have("redis-server") && have("memcached") && have("nginx")) {
-        eprintln!("SKIPPED audit_flags_exactly_the_exposed_services: install redis-server memcached nginx (.ci/run does)");
+    if !required(
+        "audit_flags_exactly_the_exposed_services",
+        have("redis-server") && have("memcached") && have("nginx"),
+        "install redis-server memcached nginx (.ci/run does)",
+    ) {
         return;
     }
     for port in [6379, 11211, 8080, 16379] {
@@ -239,11 +242,16 @@ fn audit_flags_exactly_the_exposed_services() {
 #[test]
 fn cleartext_protocols_are_flagged_with_their_encrypted_alternative() {
     // Plain sockets stand in for telnet and ftp daemons on their ports (root binds < 1024).
-    let (Ok(telnet), Ok(ftp)) = (
+    let (telnet, ftp) = (
         std::net::TcpListener::bind("0.0.0.0:23"),
         std::net::TcpListener::bind("0.0.0.0:21"),
-    ) else {
-        eprintln!("SKIPPED cleartext_protocols_are_flagged…: cannot bind ports 21 and 23 (needs root, ports free)");
+    );
+    let (Ok(telnet), Ok(ftp)) = (telnet, ftp) else {
+        required(
+            "cleartext_protocols_are_flagged_with_their_encrypted_alternative",
+            false,
+            "cannot bind ports 21 and 23 (needs root, and the ports free)",
+        );
         return;
     };
     let (_, report) = audit_json(&[]);

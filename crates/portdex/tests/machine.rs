@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{json_lines, portdex, Helper};
+use common::{json_lines, portdex, required, Helper};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::process::Stdio;
@@ -96,7 +96,11 @@ fn ls_sees_tcp_and_udp_ipv4_and_ipv6_with_owners() {
 fn ls_annotates_from_the_registry() {
     // A listener on a curated port: 9229 is the Node.js inspector (critical when exposed).
     let Ok(_probe) = std::net::TcpListener::bind("127.0.0.1:9229") else {
-        eprintln!("skipped: 127.0.0.1:9229 is in use on this machine");
+        required(
+            "ls_annotates_from_the_registry",
+            false,
+            "127.0.0.1:9229 is in use on this machine",
+        );
         return;
     };
     drop(_probe);
@@ -299,8 +303,11 @@ fn bad_input_is_refused_with_exit_2() {
 #[test]
 fn without_root_owners_are_hidden_and_it_says_so() {
     // Needs root to switch to another user; CI runs as root.
-    if !rustix::process::geteuid().is_root() || !std::path::Path::new("/usr/bin/setpriv").exists() {
-        eprintln!("SKIPPED without_root_owners_are_hidden_and_it_says_so: needs root and setpriv");
+    if !required(
+        "without_root_owners_are_hidden_and_it_says_so",
+        rustix::process::geteuid().is_root() && std::path::Path::new("/usr/bin/setpriv").exists(),
+        "needs root and setpriv (util-linux)",
+    ) {
         return;
     }
     let h = Helper::hold(&[], &["tcp4:127.0.0.1:0"]);
@@ -327,8 +334,11 @@ fn without_root_owners_are_hidden_and_it_says_so() {
 #[test]
 fn kill_asks_on_a_terminal() {
     // script(1) gives portdex a pseudo-terminal and types the answer.
-    if !std::path::Path::new("/usr/bin/script").exists() {
-        eprintln!("SKIPPED kill_asks_on_a_terminal: needs script (util-linux)");
+    if !required(
+        "kill_asks_on_a_terminal",
+        std::path::Path::new("/usr/bin/script").exists(),
+        "needs script (bsdutils)",
+    ) {
         return;
     }
     let mut h = Helper::hold(&[], &["tcp4:127.0.0.1:0"]);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{have, json_lines, portdex, wait_for_port, Helper, Server};
+use common::{have, json_lines, portdex, required, wait_for_port, Helper, Server};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -173,10 +173,11 @@ fn detection_names_what_answers() {
 #[test]
 fn detection_of_real_nginx_and_redis() {
     let _turn = serial();
-    if !(have("nginx") && have("redis-server")) {
-        eprintln!(
-            "SKIPPED detection_of_real_nginx_and_redis: install nginx redis-server (.ci/run does)"
-        );
+    if !required(
+        "detection_of_real_nginx_and_redis",
+        have("nginx") && have("redis-server"),
+        "install nginx redis-server (.ci/run does)",
+    ) {
         return;
     }
     let dir = std::env::temp_dir().join(format!("portdex-scan-nginx-{}", std::process::id()));
@@ -368,8 +369,11 @@ impl Drop for TestHost {
 #[test]
 fn a_test_host_behind_a_lossy_link_and_a_firewall() {
     let _turn = serial();
-    if !rustix::process::geteuid().is_root() || !have("ip") || !have("nft") {
-        eprintln!("SKIPPED a_test_host_behind_a_lossy_link_and_a_firewall: needs root, iproute2 and nftables (CI has them)");
+    if !required(
+        "a_test_host_behind_a_lossy_link_and_a_firewall",
+        rustix::process::geteuid().is_root() && have("ip") && have("nft"),
+        "needs root, iproute2 and nftables (CI has them)",
+    ) {
         return;
     }
     let host = TestHost::new().expect("create the test host's network namespace");
