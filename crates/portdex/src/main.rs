@@ -473,6 +473,22 @@ fn full_parse() -> Result<Cli, clap::Error> {
     parsed
 }
 
+/// A command's `--help` lists only the global options it honours: the help is written
+/// from the tree completions and man pages use ([`complete::shaped`]).
+fn shaped_help(e: clap::Error) -> clap::Error {
+    use clap::error::ErrorKind::{DisplayHelp, DisplayHelpOnMissingArgumentOrSubcommand};
+    if !matches!(
+        e.kind(),
+        DisplayHelp | DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        return e;
+    }
+    match complete::shaped().try_get_matches_from(std::env::args_os()) {
+        Err(shaped) if shaped.kind() == e.kind() => shaped,
+        _ => e,
+    }
+}
+
 fn main() -> ExitCode {
     // A shell asking for completions (PORTDEX_COMPLETE set): answered, and the process ends.
     complete::answer_if_asked();
@@ -486,6 +502,7 @@ fn main() -> ExitCode {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
+            let e = shaped_help(e);
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { USAGE } else { FOUND });
         }

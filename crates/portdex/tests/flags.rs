@@ -110,3 +110,43 @@ fn every_command_honours_or_refuses_every_global_option() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("`serve`"));
     }
 }
+
+#[test]
+fn help_offers_only_the_options_a_command_honours() {
+    let help = |args: &[&str]| {
+        let out = portdex().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let offers = |text: &str, flag: &str| {
+        text.lines()
+            .any(|l| l.trim_start().split([',', ' ']).any(|w| w == flag))
+    };
+    for (args, offered, not_offered) in [
+        (
+            &["firewall", "--help"][..],
+            &["--json", "--lang", "--backend"][..],
+            &["--color"][..],
+        ),
+        (&["ls", "--help"], &["--color", "--csv", "--lang"], &[]),
+        (&["who", "--help"], &["--json"], &["--csv", "--color"]),
+        (&["free", "--help"], &["--json"], &["--lang", "--csv"]),
+        (
+            &["man", "--help"],
+            &[],
+            &["--json", "--lang", "--proto", "--color"],
+        ),
+        (&["help", "serve"], &["--lang"], &["--json", "--proto"]),
+    ] {
+        let text = help(args);
+        for f in offered {
+            assert!(offers(&text, f), "{args:?} does not offer {f}: {text}");
+        }
+        for f in not_offered {
+            assert!(
+                !offers(&text, f),
+                "{args:?} offers {f}, which it refuses: {text}"
+            );
+        }
+    }
+}
