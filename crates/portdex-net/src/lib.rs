@@ -13,6 +13,7 @@ mod free;
 mod kill;
 mod os;
 pub mod scan;
+mod target;
 
 pub use free::{ephemeral_range, free_ports, is_free, FreeError, FreeRequest};
 pub use kill::{
