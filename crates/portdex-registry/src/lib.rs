@@ -383,6 +383,32 @@ pub fn port_summary(port: u16, transport: Transport) -> PortSummary {
     }
 }
 
+/// Rows that differ only in their transport, as one row with the transports in order:
+/// the one rule for "tcp,udp" that every view of a port uses.
+///
+/// ```
+/// use portdex_registry::{assignments_at, merge_transports, Transport};
+/// let rows: Vec<_> = assignments_at(443).collect();
+/// let merged = merge_transports(&rows);
+/// assert_eq!(merged[0].0, [Some(Transport::Tcp), Some(Transport::Udp)]);
+/// ```
+pub fn merge_transports(rows: &[Assignment]) -> Vec<(Vec<Option<Transport>>, Assignment)> {
+    let mut out: Vec<(Vec<Option<Transport>>, Assignment)> = Vec::new();
+    for &a in rows {
+        let same = |b: &Assignment| {
+            b.name() == a.name()
+                && b.description() == a.description()
+                && b.status() == a.status()
+                && b.ports() == a.ports()
+        };
+        match out.iter_mut().find(|(_, b)| same(b)) {
+            Some((ts, _)) => ts.push(a.transport()),
+            None => out.push((vec![a.transport()], a)),
+        }
+    }
+    out
+}
+
 /// Every row of the registry, ported rows by port first, then rows without a port.
 pub fn all_assignments() -> impl ExactSizeIterator<Item = Assignment> {
     (0..ROWS.len()).map(|i| Assignment(i as u16))

@@ -73,24 +73,15 @@ fn plain(s: impl Into<String>) -> (String, Option<Style>) {
     (s.into(), None)
 }
 
+/// Rows that differ only in transport as one, their transports joined ("tcp,udp").
 fn merge_transports(rows: &[Assignment]) -> Vec<(String, Assignment)> {
-    let mut out: Vec<(String, Assignment)> = Vec::new();
-    for &a in rows {
-        let same = |b: &Assignment| {
-            b.name() == a.name()
-                && b.description() == a.description()
-                && b.status() == a.status()
-                && b.ports() == a.ports()
-        };
-        match out.iter_mut().find(|(_, b)| same(b)) {
-            Some((t, _)) => {
-                t.push(',');
-                t.push_str(transport(a));
-            }
-            None => out.push((transport(a).to_owned(), a)),
-        }
-    }
-    out
+    portdex_registry::merge_transports(rows)
+        .into_iter()
+        .map(|(ts, a)| {
+            let names: Vec<&str> = ts.iter().map(|t| t.map_or("-", |t| t.as_str())).collect();
+            (names.join(","), a)
+        })
+        .collect()
 }
 
 fn transport(a: Assignment) -> &'static str {
