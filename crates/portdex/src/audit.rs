@@ -162,9 +162,8 @@ fn human(out: &mut String, config: &Config, report: &Report) {
             padded
         };
         let addr = std::net::SocketAddr::new(f.address, f.port);
-        let _ = writeln!(
-            out,
-            "{sev} {} {addr} ({}){}{}",
+        let line = format!(
+            "{} {addr} ({}){}{}",
             f.transport,
             words.exposure(f.exposure.as_str()),
             f.service
@@ -177,6 +176,8 @@ fn human(out: &mut String, config: &Config, report: &Report) {
                 format!("  {}", clean(&f.processes.join(", ")))
             },
         );
+        // Continuation lines start under the transport, after the severity.
+        crate::grid::write_wrapped(out, config.width, &format!("{sev} "), &line);
         for (label, text) in [(why, clean(&f.why)), (fix, clean(&f.fix))] {
             for (n, line) in crate::grid::wrap(&text, config.width, indent)
                 .iter()

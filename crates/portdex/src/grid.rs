@@ -251,7 +251,8 @@ pub fn wrap(text: &str, width: Option<usize>, indent: usize) -> Vec<std::borrow:
 /// Writes `prefix` and `text`, the text wrapped to `width` at word boundaries and its
 /// continuation lines indented under its start.
 pub fn write_wrapped(out: &mut String, width: Option<usize>, prefix: &str, text: &str) {
-    let indent = self::width(prefix);
+    // The prefix may be coloured: its escape sequences take no columns.
+    let indent = textwrap::core::display_width(prefix);
     write_lines(out, prefix, indent, &wrap(text, width, indent));
 }
 

@@ -262,24 +262,24 @@ pub fn who(
             .map_or_else(|| format!("uid {}", l.uid), str::to_owned);
         let addr = std::net::SocketAddr::new(l.address, l.port);
         if l.processes.is_empty() {
-            let _ = writeln!(
-                out,
-                " {} {addr} ({}) {}",
+            let line = format!(
+                "{} {addr} ({}) {}",
                 l.transport,
                 w.exposure(l.exposure.as_str()),
                 w.owner_not_visible(&user)
             );
+            crate::grid::write_wrapped(out, config.width, " ", &line);
         }
         for p in &l.processes {
-            let _ = writeln!(
-                out,
-                " {} {addr} ({}) pid {} {} {} {user}",
+            let line = format!(
+                "{} {addr} ({}) pid {} {} {} {user}",
                 l.transport,
                 w.exposure(l.exposure.as_str()),
                 p.pid,
                 clean(&p.name),
                 w.user()
             );
+            crate::grid::write_wrapped(out, config.width, " ", &line);
             if let Some(cmd) = p.cmdline.as_ref().filter(|c| !c.is_empty()) {
                 let prefix = format!("   {}: ", w.command());
                 crate::grid::write_command(out, config.width, &prefix, &clean(&cmd.join(" ")));

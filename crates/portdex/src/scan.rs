@@ -339,18 +339,15 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
                 } else {
                     clean(&label).into_owned()
                 };
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    w.scan_summary(
-                        &label,
-                        h.ports_scanned,
-                        h.elapsed,
-                        h.open.len(),
-                        h.closed,
-                        h.filtered.len()
-                    )
+                let summary = w.scan_summary(
+                    &label,
+                    h.ports_scanned,
+                    h.elapsed,
+                    h.open.len(),
+                    h.closed,
+                    h.filtered.len(),
                 );
+                crate::grid::write_wrapped(out, config.width, "", &summary);
                 if h.open.is_empty() {
                     continue;
                 }

@@ -260,3 +260,51 @@ fn the_detector_finds_english() {
     assert!(english("指摘 2 件（portdex who PORT を実行）").is_empty());
     assert!(english("ポート 443 · https://www.rfc-editor.org/rfc/rfc9110").is_empty());
 }
+
+/// Every line of every table fits the terminal (COLUMNS 50 and 80) in both languages;
+/// only URLs, which are never broken so that they stay clickable, may run over.
+#[test]
+fn every_table_fits_the_terminal() {
+    use unicode_width::UnicodeWidthStr;
+    let h = Helper::hold(&[], &["tcp4:0.0.0.0:0", "tcp4:127.0.0.1:0"]);
+    let (exposed, local) = (h.ports[0].to_string(), h.ports[1].to_string());
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["443"],
+        vec!["9200"],
+        vec!["80", "22", "6379"],
+        vec!["8000-8100"],
+        vec!["search", "mail"],
+        vec!["search", "database", "-n", "40"],
+        vec!["ls"],
+        vec!["who", &exposed],
+        vec!["audit"],
+        vec!["scan", "127.0.0.1", "-p", &local, "--no-detect"],
+    ];
+    let mut problems = Vec::new();
+    for columns in [50, 80] {
+        for lang in ["en", "ja"] {
+            for args in &cases {
+                let out = portdex()
+                    .args(args)
+                    .args(["--lang", lang])
+                    .env("COLUMNS", columns.to_string())
+                    .output()
+                    .unwrap();
+                let text = String::from_utf8_lossy(&out.stdout);
+                for line in text.lines().filter(|l| !l.contains("://")) {
+                    if line.width() > columns {
+                        problems.push(format!(
+                            "{args:?} --lang {lang} at {columns}: {line:?} ({} columns)",
+                            line.width()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "lines wider than the terminal:\n{}",
+        problems.join("\n")
+    );
+}

@@ -81,7 +81,7 @@ fn heading(config: &Config, r: &Report) -> String {
 
 fn full_report(out: &mut String, config: &Config, r: &Report) {
     let l = labels(config.lang);
-    let _ = writeln!(out, "{}", heading(config, r));
+    crate::grid::write_wrapped(out, config.width, "", &heading(config, r));
     if r.is_empty() {
         let _ = writeln!(out, " {}", l.nothing);
         return;
