@@ -220,7 +220,7 @@ async fn audit_in_japanese_on_request() {
     let (_, v) = get_json(true, "/api/v1/audit?lang=ja").await;
     let why = v["findings"][0]["why"].as_str().unwrap();
     assert!(
-        why.contains("すべてのインターフェース経由で到達できます"),
+        why.contains("すべてのインターフェースから到達できます"),
         "{why}"
     );
     let (s, v) = get_json(true, "/api/v1/audit?lang=fr").await;
