@@ -1,10 +1,12 @@
-//! The web page: three files embedded in the binary (no CDN, works offline), served with
-//! an ETag so a browser revalidates instead of downloading them again. `/port/N` is the
-//! same page, which reads the port from its address.
+//! The web page: files embedded in the binary (no CDN, works offline), served with an
+//! ETag so a browser revalidates instead of downloading them again. `/port/N` is the
+//! same page, which reads the port from its address. Its words come from portdex-text,
+//! as the script `/assets/text.js` built once from `portdex_text::WEB`.
 
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::sync::LazyLock;
 
 const INDEX: &str = include_str!("../web/index.html");
 const APP_JS: &str = include_str!("../web/app.js");
@@ -31,6 +33,25 @@ const PAGE: Asset = Asset(INDEX, fnv(INDEX), "text/html; charset=utf-8");
 const SCRIPT: Asset = Asset(APP_JS, fnv(APP_JS), "text/javascript; charset=utf-8");
 const STYLE: Asset = Asset(APP_CSS, fnv(APP_CSS), "text/css; charset=utf-8");
 const IMAGE: Asset = Asset(ICON, fnv(ICON), "image/svg+xml");
+
+/// `/assets/text.js`: `const T = {"en": {key: text…}, "ja": {…}};`, the page's words
+/// from portdex-text, built and hashed on first use. serde_json's output is a valid
+/// JavaScript literal; the file is a script of its own, never inlined in HTML, so no
+/// `</script>` can end it early.
+static TEXT: LazyLock<(String, u64)> = LazyLock::new(|| {
+    let table = |pick: fn(&(&'static str, &'static str, &'static str)) -> &'static str| {
+        portdex_text::WEB
+            .iter()
+            .map(|entry| (entry.0.to_owned(), pick(entry).into()))
+            .collect::<serde_json::Map<String, serde_json::Value>>()
+    };
+    let both = serde_json::json!({ "en": table(|e| e.1), "ja": table(|e| e.2) });
+    let body = format!(
+        "// The page's words, from crates/portdex-text (portdex_text::WEB).\n'use strict';\nconst T = {both};\n"
+    );
+    let hash = fnv(&body);
+    (body, hash)
+});
 
 fn file(status: StatusCode, headers: &HeaderMap, asset: &Asset) -> Response {
     let Asset(body, hash, mime) = *asset;
@@ -70,10 +91,15 @@ pub async fn port_page(Path(port): Path<String>, headers: HeaderMap) -> Response
     file(status, &headers, &PAGE)
 }
 
-/// `/assets/…`: the script, the style sheet and the icon.
+/// `/assets/…`: the scripts, the style sheet and the icon.
 pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
     match name.as_str() {
         "app.js" => file(StatusCode::OK, &headers, &SCRIPT),
+        "text.js" => {
+            let (body, hash) = &*TEXT;
+            let words = Asset(body, *hash, "text/javascript; charset=utf-8");
+            file(StatusCode::OK, &headers, &words)
+        }
         "app.css" => file(StatusCode::OK, &headers, &STYLE),
         "icon.svg" => file(StatusCode::OK, &headers, &IMAGE),
         _ => super::not_found(
@@ -81,5 +107,58 @@ pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
             serde_json::Value::Null,
         )
         .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{APP_JS, INDEX, TEXT};
+
+    /// The quoted word after each `marker` in `text` (`t('results'` → `results`), where
+    /// the marker is not the end of a longer name (`set('lang'`).
+    fn keys<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
+        text.match_indices(marker)
+            .filter(|&(at, _)| {
+                !text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.')
+            })
+            .filter_map(|(at, _)| text[at + marker.len()..].split(['\'', '"']).next())
+            .collect()
+    }
+
+    #[test]
+    fn every_key_the_page_uses_is_in_the_table() {
+        let has = |key: &str| portdex_text::WEB.iter().any(|e| e.0 == key);
+        let used: Vec<&str> = [keys(APP_JS, "t('"), keys(INDEX, "data-t=\"")].concat();
+        assert!(used.len() > 40, "the page's keys were found: {used:?}");
+        for key in used {
+            assert!(
+                has(key),
+                "app.js or index.html uses '{key}', which portdex_text::WEB lacks"
+            );
+        }
+        for group in keys(APP_JS, "tv('") {
+            assert!(
+                portdex_text::WEB
+                    .iter()
+                    .any(|e| e.0.starts_with(&format!("{group}."))),
+                "tv('{group}', …) has no words"
+            );
+        }
+        // No table of words of its own any more.
+        assert!(!APP_JS.contains("const T ="), "app.js declares T again");
+    }
+
+    #[test]
+    fn the_words_are_one_script_declaring_t() {
+        let (body, _) = &*TEXT;
+        let json = body
+            .split_once("const T = ")
+            .and_then(|(_, rest)| rest.trim_end().strip_suffix(';'))
+            .expect("const T = {…};");
+        let t: serde_json::Value = serde_json::from_str(json).unwrap();
+        for &(key, en, ja) in portdex_text::WEB {
+            assert_eq!(t["en"][key], en);
+            assert_eq!(t["ja"][key], ja);
+        }
     }
 }

@@ -310,6 +310,7 @@ async fn the_page_and_its_assets_are_embedded() {
         ("/assets/app.js", 200, "text/javascript"),
         ("/assets/app.css", 200, "text/css"),
         ("/assets/icon.svg", 200, "image/svg+xml"),
+        ("/assets/text.js", 200, "text/javascript"),
     ] {
         let res = raw(uri, None).await;
         assert_eq!(res.status().as_u16(), status, "{uri}");
@@ -329,6 +330,9 @@ async fn the_page_and_its_assets_are_embedded() {
     // (links the user may follow, in app.js's extLink, are built from the data).
     let (_, html, _) = get(false, "/").await;
     assert!(html.contains(r#"<script src="/assets/app.js" defer>"#));
+    // The words first: app.js reads T as it starts; deferred scripts run in order.
+    let words_at = html.find(r#"<script src="/assets/text.js" defer>"#);
+    assert!(words_at.is_some_and(|w| w < html.find("/assets/app.js").unwrap()));
     assert!(
         !html.contains("http://") && !html.contains("https://"),
         "{html}"
@@ -350,6 +354,46 @@ async fn the_page_and_its_assets_are_embedded() {
         StatusCode::OK,
         "another file's tag does not match"
     );
+}
+
+/// The page's words, from portdex-text: one script with both languages, revalidated by
+/// its ETag like the files.
+#[tokio::test]
+async fn the_words_are_served_as_a_script() {
+    let first = raw("/assets/text.js", None).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let h = first.headers();
+    assert!(h["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert_eq!(h["cache-control"], "no-cache");
+    assert!(h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'self'"));
+    let tag = h["etag"].to_str().unwrap().to_owned();
+    let body = first.into_body().collect().await.unwrap().to_bytes();
+    let js = String::from_utf8(body.to_vec()).unwrap();
+    assert!(js.contains("const T = {"), "{js}");
+    for text in [
+        r#""en":"#,
+        r#""ja":"#,
+        r#""portTitle":"Port {0}""#,
+        r#""portTitle":"ポート {0}""#,
+        r#""st.assigned":"割り当て済み""#,
+        r#""src.both":"#,
+    ] {
+        assert!(js.contains(text), "{text} in {js}");
+    }
+
+    let again = raw("/assets/text.js", Some(&tag)).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["etag"], tag.as_str());
+    let body = again.into_body().collect().await.unwrap().to_bytes();
+    assert!(body.is_empty());
+    let script = raw("/assets/app.js", None).await;
+    assert_ne!(script.headers()["etag"], tag.as_str(), "a tag of its own");
 }
 
 #[tokio::test]

@@ -3,101 +3,24 @@
 // value from the API is written with textContent, never parsed as HTML.
 'use strict';
 
-const T = {
-  en: {
-    skip: 'Skip to content',
-    homeTitle: 'portdex: port numbers, their services and their risks',
-    resultsHeading: 'Results',
-    searchLabel: 'Port, range, name or words',
-    placeholder: '443, 8000-8100, ldaps, mail…',
-    hint: 'Type a port (443), a range (8000-8100), a service name (ldaps) or words (mail). Press / to search from anywhere.',
-    mapTitle: 'All 65,536 ports',
-    mapNote: 'Each cell is a stretch of ports, darker where more of them are assigned by IANA. Select a cell to list its ports; arrow keys move between cells.',
-    localTitle: 'This machine',
-    footer: 'Offline: the IANA registry and portdex\'s curated notes, served by this machine. No third-party requests.',
-    langButton: '日本語', langButtonLang: 'ja', langButtonLabel: '日本語に切り替える',
-    searching: 'Searching…',
-    results: (n, q) => `${n} ${n === 1 ? 'result' : 'results'} for “${q}”`,
-    more: n => `(${n} more matching rows: add words to narrow the search)`,
-    noResults: q => `Nothing found for “${q}”.`,
-    portTitle: n => `Port ${n}`,
-    portsTitle: (lo, hi) => `Ports ${lo}–${hi}`,
-    nothingAssigned: n => `Nothing is assigned to port ${n} and no common use is known.`,
-    inCategory: (label, lo, hi) => `It is in the ${label} range (${lo}–${hi}).`,
-    dynamicNote: 'Ports in this range are not assigned; operating systems hand them out as ephemeral (client) ports.',
-    iana: 'IANA assignment', common: 'common use, not an IANA assignment', cleartext: 'cleartext',
-    usage: 'Use', risk: 'When exposed', alternative: 'Secure alternative', note: 'Note',
-    reference: 'Reference', securityReference: 'Security reference',
-    registry: 'IANA registry', service: 'Service', transport: 'Transport', description: 'Description',
-    statusCol: 'Status', source: 'Source', port: 'Port', commonUse: 'Common use',
-    rangeCount: n => `${n} ${n === 1 ? 'port has' : 'ports have'} an assignment or a common use.`,
-    rangeShown: (n, total) => `The first ${n} of ${total} are listed; narrow the range to see the rest.`,
-    prev: n => `← ${n}`, next: n => `${n} →`, allPorts: 'All ports',
-    mapCell: (lo, hi, a, k) => `Ports ${lo}–${hi}: ${a} assigned, ${k} with a common use`,
-    legendFew: 'fewer assigned', legendMany: 'more assigned',
-    bandCount: n => `${n.toLocaleString('en')} assigned rows`,
-    audit: 'Audit', listeners: 'Listening sockets', refresh: 'Refresh',
-    noFindings: n => `No findings among ${n} listeners.`,
-    findingsSummary: (f, n, lo) => `${f} ${f === 1 ? 'finding' : 'findings'} among ${n} listeners (${lo} reachable from this machine only).`,
-    why: 'Why', fix: 'Fix', address: 'Address', exposure: 'Reachable from', process: 'Process', user: 'User',
-    exp: { loopback: 'this machine', address: 'one address', all: 'every interface' },
-    ownersHidden: 'Some owners are hidden: run portdex serve as root to see every process.',
-    dockerPublished: 'docker-proxy publishes a port here: ufw rules do not apply to it.',
-    sev: { critical: 'critical', high: 'high', medium: 'medium', low: 'low', info: 'info' },
-    st: { assigned: 'assigned', reserved: 'reserved', unassigned: 'unassigned', 'de-assigned': 'de-assigned' },
-    failed: msg => `The server answered with an error: ${msg}`,
-    offline: 'The portdex server cannot be reached.',
-  },
-  ja: {
-    skip: '本文へ移動',
-    homeTitle: 'portdex：ポート番号とそのサービス、リスク',
-    resultsHeading: '結果',
-    searchLabel: 'ポート番号・範囲・サービス名・キーワード',
-    placeholder: '443、8000-8100、ldaps、mail…',
-    hint: 'ポート番号（443）、範囲（8000-8100）、サービス名（ldaps）、キーワード（mail）を入力してください。/ キーでどこからでも検索できます。',
-    mapTitle: '全 65,536 ポート',
-    mapNote: '各セルはポートの区間です。IANA に割り当てられたポートが多いほど濃く表示されます。セルを選ぶとその区間のポートを一覧します。矢印キーでセル間を移動できます。',
-    localTitle: 'このマシン',
-    footer: 'オフラインで動作：IANA レジストリと portdex の解説を、このマシンが配信しています。外部へのリクエストはありません。',
-    langButton: 'English', langButtonLang: 'en', langButtonLabel: 'Switch to English',
-    searching: '検索中…',
-    results: (n, q) => `「${q}」の検索結果：${n} 件`,
-    more: n => `（ほかに ${n} 行が一致：キーワードを追加して絞り込んでください）`,
-    noResults: q => `「${q}」に一致するものはありません。`,
-    portTitle: n => `ポート ${n}`,
-    portsTitle: (lo, hi) => `ポート ${lo}–${hi}`,
-    nothingAssigned: n => `ポート ${n} には何も割り当てられておらず、一般的な用途も知られていません。`,
-    inCategory: (label, lo, hi) => `${label}（${lo}–${hi}）の範囲にあります。`,
-    dynamicNote: 'この範囲のポートは割り当てられず、OS がエフェメラル（クライアント側）ポートとして使います。',
-    iana: 'IANA 割り当て', common: '慣用（IANA 割り当てではない）', cleartext: '平文',
-    usage: '用途', risk: '公開した場合', alternative: '安全な代替', note: '注記',
-    reference: '出典', securityReference: 'セキュリティの出典',
-    registry: 'IANA レジストリ', service: 'サービス', transport: 'トランスポート', description: '説明',
-    statusCol: '状態', source: 'データ元', port: 'ポート', commonUse: '一般的な用途',
-    rangeCount: n => `割り当てまたは一般的な用途のあるポート：${n} 件`,
-    rangeShown: (n, total) => `全 ${total} 件のうち先頭 ${n} 件を表示しています。残りは範囲を狭めてください。`,
-    prev: n => `← ${n}`, next: n => `${n} →`, allPorts: 'すべてのポート',
-    mapCell: (lo, hi, a, k) => `ポート ${lo}–${hi}：割り当て ${a}、一般的な用途 ${k}`,
-    legendFew: '割り当てが少ない', legendMany: '多い',
-    bandCount: n => `割り当て ${n.toLocaleString('ja')} 行`,
-    audit: '監査', listeners: '待ち受け中のソケット', refresh: '更新',
-    noFindings: n => `待ち受け ${n} 件に指摘事項はありません。`,
-    findingsSummary: (f, n, lo) => `待ち受け ${n} 件に指摘 ${f} 件（このマシンからのみ到達可能：${lo} 件）。`,
-    why: '理由', fix: '対策', address: 'アドレス', exposure: '到達できる範囲', process: 'プロセス', user: 'ユーザー',
-    exp: { loopback: 'このマシンのみ', address: '特定のアドレス', all: 'すべてのインターフェース' },
-    ownersHidden: '一部の所有プロセスが見えません。すべてを見るには portdex serve を root で実行してください。',
-    dockerPublished: 'docker-proxy がポートを公開しています。ufw のルールは適用されません。',
-    sev: { critical: '重大', high: '高', medium: '中', low: '低', info: '情報' },
-    st: { assigned: '割り当て済み', reserved: '予約', unassigned: '未割り当て', 'de-assigned': '割り当て解除' },
-    failed: msg => `サーバーがエラーを返しました：${msg}`,
-    offline: 'portdex サーバーに接続できません。',
-  },
-};
+// The words, English and Japanese: `T`, from /assets/text.js (loaded before this file),
+// which the server builds from crates/portdex-text (portdex_text::WEB). No word of the
+// page is written here.
 
 const LANGS = ['en', 'ja'];
+
+/** The language asked for in the address (?lang=en|ja), if any. */
+function urlLang() {
+  const l = new URLSearchParams(location.search).get('lang');
+  return LANGS.includes(l) ? l : null;
+}
+
 let lang = pickLang();
 
+/** The address's ?lang= first, then the saved choice, then the browser's languages. */
 function pickLang() {
+  const asked = urlLang();
+  if (asked) return asked;
   try {
     const saved = localStorage.getItem('portdex-lang');
     if (LANGS.includes(saved)) return saved;
@@ -109,9 +32,26 @@ function pickLang() {
   return 'en';
 }
 
+/** A text of T by key; `KEY.one` when the first argument is 1; `{0}`, `{1}`… filled. */
 function t(key, ...args) {
-  const v = T[lang][key] ?? T.en[key];
-  return typeof v === 'function' ? v(...args) : v;
+  const look = k => T[lang][k] ?? T.en[k];
+  const text = (args[0] === 1 && look(`${key}.one`)) || look(key) || key;
+  return text.replace(/\{(\d+)\}/g, (m, i) => (i < args.length ? String(args[i]) : m));
+}
+
+/** An identifier of the API in words (tv('sev', 'high')), or as it is when T lacks it. */
+const tv = (group, value) => T[lang][`${group}.${value}`] ?? T.en[`${group}.${value}`] ?? value;
+
+/** A number in the language's way of writing it (65,536). */
+const num = n => Number(n).toLocaleString(lang);
+
+/** A path of this page, keeping the address's ?lang= when it has one. */
+function withLang(url) {
+  const asked = urlLang();
+  if (!asked) return url;
+  const u = new URL(url, location.origin);
+  if (!u.searchParams.has('lang')) u.searchParams.set('lang', asked);
+  return u.pathname + u.search + u.hash;
 }
 
 /** Curated text is {en, ja}. */
@@ -226,6 +166,9 @@ async function showPort(raw) {
 }
 
 function route() {
+  // Back and forward may go to an address in another language.
+  const asked = urlLang();
+  if (asked) lang = asked;
   const m = location.pathname.match(/^\/port\/([^/]*)$/);
   if (m) {
     showPort(decodeURIComponent(m[1]));
@@ -260,12 +203,12 @@ function catTag(cat) {
 }
 
 function sevBadge(sev) {
-  return h('span', { class: `sev sev-${sev}` }, t('sev')[sev] || sev);
+  return h('span', { class: `sev sev-${sev}` }, tv('sev', sev));
 }
 
 function portLink(lo, hi) {
   const text = hi !== undefined && hi !== lo ? `${lo}–${hi}` : String(lo);
-  return h('a', { href: `/port/${lo}`, 'data-nav': true, class: 'port' }, text);
+  return h('a', { href: withLang(`/port/${lo}`), 'data-nav': true, class: 'port' }, text);
 }
 
 function extLink(url) {
@@ -329,8 +272,8 @@ function registryTable(rows) {
       h('td', {}, a.service || '—'),
       h('td', {}, a.transports.join('/') || '—'),
       h('td', {}, a.description),
-      h('td', {}, t('st')[a.status] || a.status),
-      h('td', {}, a.sources.join(', ')),
+      h('td', {}, tv('st', a.status)),
+      h('td', {}, a.sources.map(s => tv('src', s)).join(t('sep'))),
       h('td', {}, a.reference))))));
 }
 
@@ -359,9 +302,9 @@ function renderPort(result) {
     out.push(h('h1', { tabindex: '-1' }, Number.isNaN(port) ? 'portdex' : t('portTitle', port)));
     if (!Number.isNaN(port) && port >= 0 && port <= 65535) {
       out.push(h('nav', { class: 'pager', 'aria-label': t('portTitle', port) },
-        port > 0 && h('a', { href: `/port/${port - 1}`, 'data-nav': true, rel: 'prev' }, t('prev', port - 1)),
-        h('a', { href: '/', 'data-nav': true }, t('allPorts')),
-        port < 65535 && h('a', { href: `/port/${port + 1}`, 'data-nav': true, rel: 'next' }, t('next', port + 1))));
+        port > 0 && h('a', { href: withLang(`/port/${port - 1}`), 'data-nav': true, rel: 'prev' }, t('prev', port - 1)),
+        h('a', { href: withLang('/'), 'data-nav': true }, t('allPorts')),
+        port < 65535 && h('a', { href: withLang(`/port/${port + 1}`), 'data-nav': true, rel: 'next' }, t('next', port + 1))));
     }
   }
   if (res.status === 404 && res.body && res.body.category) {
@@ -408,7 +351,7 @@ function renderRange(result) {
         return h('tr', {},
           h('td', {}, portLink(r.port, r.port_end)),
           h('td', {}, uniq(rows.map(a => a.service)).join(', ') || '—',
-            !live.length && rows.length > 0 && [' ', h('span', { class: 'tag' }, uniq(rows.map(a => t('st')[a.status] || a.status)).join(', '))]),
+            !live.length && rows.length > 0 && [' ', h('span', { class: 'tag' }, uniq(rows.map(a => tv('st', a.status))).join(t('sep')))]),
           h('td', {}, uniq(rows.map(a => a.description)).join('; ')),
           h('td', {}, r.knowledge.map(k => h('span', {}, tx(k.usage), ' ', sevBadge(k.severity), ' '))));
       })))),
@@ -504,6 +447,7 @@ function render() {
 
 function applyStatic() {
   document.documentElement.lang = lang;
+  document.querySelector('a.brand').setAttribute('href', withLang('/'));
   for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
   $('q').placeholder = t('placeholder');
   const b = $('lang');
@@ -551,7 +495,7 @@ function renderMap() {
     });
     nodes.push(h('div', { class: 'map-band' },
       h('h3', { id }, band.label ? tx(band.label) : band.category, ' ',
-        h('span', {}, `${band.lo}–${band.hi} · ${t('bandCount', band.assignments)}`)),
+        h('span', {}, `${band.lo}–${band.hi} · ${t('bandCount', num(band.assignments))}`)),
       grid));
   }
   put(map, nodes);
@@ -581,7 +525,7 @@ function mapClick(e) {
   if (!b) return;
   const q = `${b.dataset.lo}-${b.dataset.hi}`;
   $('q').value = q;
-  history.pushState(null, '', `/?q=${encodeURIComponent(q)}`);
+  history.pushState(null, '', withLang(`/?q=${encodeURIComponent(q)}`));
   state.view = 'home';
   runQuery(q);
 }
@@ -617,7 +561,7 @@ function renderLocal() {
     h('ul', { class: 'cards' }, a.findings.map(f => h('li', { class: 'card' },
       h('h4', {}, sevBadge(f.severity), ' ', `${f.transport} ${fmtAddr(f.address, f.port)}`, ' ', f.service || ''),
       facts([
-        [t('exposure'), t('exp')[f.exposure] || f.exposure],
+        [t('exposure'), tv('exp', f.exposure)],
         [t('process'), f.processes.join(', ')],
         [t('why'), f.why],
         [t('fix'), f.fix],
@@ -632,9 +576,9 @@ function renderLocal() {
       h('tbody', {}, rows.map(r => h('tr', {},
         h('td', {}, r.transport),
         h('td', {}, fmtAddr(r.address, r.port), ' ',
-          h('a', { href: `/port/${r.port}`, 'data-nav': true, 'aria-label': t('portTitle', r.port), title: t('portTitle', r.port) }, '→')),
+          h('a', { href: withLang(`/port/${r.port}`), 'data-nav': true, 'aria-label': t('portTitle', r.port), title: t('portTitle', r.port) }, '→')),
         h('td', {}, r.common_use || r.registry_service || '—', r.severity ? [' ', sevBadge(r.severity)] : []),
-        h('td', {}, t('exp')[r.exposure] || r.exposure),
+        h('td', {}, tv('exp', r.exposure)),
         h('td', {}, (r.processes || []).map(p => `${p.name} (${p.pid})`).join(', ') || '—'),
         h('td', {}, r.user || r.uid)))))));
 }
@@ -652,7 +596,7 @@ function init() {
     clearTimeout(timer);
     timer = setTimeout(() => {
       const v = q.value.trim();
-      const url = v ? `/?q=${encodeURIComponent(v)}` : '/';
+      const url = withLang(v ? `/?q=${encodeURIComponent(v)}` : '/');
       if (state.view === 'port') history.pushState(null, '', url); else history.replaceState(null, '', url);
       state.view = 'home';
       runQuery(v);
@@ -665,20 +609,24 @@ function init() {
     e.preventDefault();
     clearTimeout(timer);
     const v = q.value.trim();
-    history.pushState(null, '', v ? `/?q=${encodeURIComponent(v)}` : '/');
+    history.pushState(null, '', withLang(v ? `/?q=${encodeURIComponent(v)}` : '/'));
     state.view = 'home';
     runQuery(v);
   });
   $('lang').addEventListener('click', () => {
     lang = lang === 'en' ? 'ja' : 'en';
     try { localStorage.setItem('portdex-lang', lang); } catch (_) { /* not saved */ }
+    // The address says the language too, so that it can be shared or bookmarked as seen.
+    const u = new URL(location.href);
+    u.searchParams.set('lang', lang);
+    history.replaceState(history.state, '', u.pathname + u.search + u.hash);
     render();
   });
   document.addEventListener('click', e => {
     const a = e.target.closest('a[data-nav]');
     if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
     e.preventDefault();
-    navigate(a.getAttribute('href'));
+    navigate(withLang(a.getAttribute('href')));
   });
   document.addEventListener('keydown', e => {
     const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName);

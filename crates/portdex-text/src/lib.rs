@@ -728,3 +728,295 @@ impl Words {
         )
     }
 }
+
+// ======================================================================================
+// The web page's words (`portdex serve`'s page, crates/portdex-server/web/app.js).
+// ======================================================================================
+
+/// The web page's words, `(key, English, Japanese)`. The server hands them to the page
+/// as `/assets/text.js`; the page looks each up with `t(key, …args)`.
+///
+/// Rules:
+/// - `{0}`, `{1}`… are the arguments of `t`, in order; English and Japanese use the same
+///   set (each may place them anywhere and repeat them). The page formats numbers
+///   before it passes them.
+/// - `KEY.one` is used instead of `KEY` when the first argument is 1 (English plurals);
+///   Japanese has no plural, so its `.one` text is the same as the plain one.
+/// - A translated identifier from the API is `GROUP.identifier`: `sev.` severities,
+///   `st.` registry statuses, `exp.` exposures, `src.` a registry row's source.
+/// - A key with neither text for the language falls back to English, then to the
+///   identifier itself (for identifiers a newer server may add).
+pub static WEB: &[(&str, &str, &str)] = &[
+    // The page's frame (index.html's data-t elements and the search box).
+    ("skip", "Skip to content", "本文へ移動"),
+    (
+        "homeTitle",
+        "portdex: port numbers, their services and their risks",
+        "portdex：ポート番号とそのサービス、リスク",
+    ),
+    ("resultsHeading", "Results", "結果"),
+    (
+        "searchLabel",
+        "Port, range, name or words",
+        "ポート番号・範囲・サービス名・キーワード",
+    ),
+    (
+        "placeholder",
+        "443, 8000-8100, ldaps, mail…",
+        "443、8000-8100、ldaps、mail…",
+    ),
+    (
+        "hint",
+        "Type a port (443), a range (8000-8100), a service name (ldaps) or words (mail). Press / to search from anywhere.",
+        "ポート番号（443）、範囲（8000-8100）、サービス名（ldaps）、キーワード（mail）を入力してください。/ キーでどこからでも検索できます。",
+    ),
+    ("mapTitle", "All 65,536 ports", "全 65,536 ポート"),
+    (
+        "mapNote",
+        "Each cell is a stretch of ports, darker where more of them are assigned by IANA. Select a cell to list its ports; arrow keys move between cells.",
+        "各セルはポートの区間です。IANA に割り当てられたポートが多いほど濃く表示されます。セルを選ぶとその区間のポートを一覧します。矢印キーでセル間を移動できます。",
+    ),
+    ("localTitle", "This machine", "このマシン"),
+    (
+        "footer",
+        "Offline: the IANA registry and portdex's curated notes, served by this machine. No third-party requests.",
+        "オフラインで動作：IANA レジストリと portdex の解説を、このマシンが配信しています。外部へのリクエストはありません。",
+    ),
+    // The language button names the other language, in that language.
+    ("langButton", "日本語", "English"),
+    ("langButtonLang", "ja", "en"),
+    ("langButtonLabel", "日本語に切り替える", "Switch to English"),
+    // Searching and its results.
+    ("searching", "Searching…", "検索中…"),
+    ("results", "{0} results for “{1}”", "「{1}」の検索結果：{0} 件"),
+    ("results.one", "{0} result for “{1}”", "「{1}」の検索結果：{0} 件"),
+    (
+        "more",
+        "({0} more matching rows: add words to narrow the search)",
+        "（ほかに {0} 行が一致：キーワードを追加して絞り込んでください）",
+    ),
+    (
+        "noResults",
+        "Nothing found for “{0}”.",
+        "「{0}」に一致するものはありません。",
+    ),
+    // A port and a range.
+    ("portTitle", "Port {0}", "ポート {0}"),
+    ("portsTitle", "Ports {0}–{1}", "ポート {0}–{1}"),
+    (
+        "nothingAssigned",
+        "Nothing is assigned to port {0} and no common use is known.",
+        "ポート {0} には何も割り当てられておらず、一般的な用途も知られていません。",
+    ),
+    (
+        "inCategory",
+        "It is in the {0} range ({1}–{2}).",
+        "{0}（{1}–{2}）の範囲にあります。",
+    ),
+    (
+        "dynamicNote",
+        "Ports in this range are not assigned; operating systems hand them out as ephemeral (client) ports.",
+        "この範囲のポートは割り当てられず、OS がエフェメラル（クライアント側）ポートとして使います。",
+    ),
+    ("iana", "IANA assignment", "IANA 割り当て"),
+    (
+        "common",
+        "common use, not an IANA assignment",
+        "慣用（IANA 割り当てではない）",
+    ),
+    ("cleartext", "cleartext", "平文"),
+    ("usage", "Use", "用途"),
+    ("risk", "When exposed", "公開した場合"),
+    ("alternative", "Secure alternative", "安全な代替"),
+    ("note", "Note", "注記"),
+    ("reference", "Reference", "出典"),
+    ("securityReference", "Security reference", "セキュリティの出典"),
+    ("registry", "IANA registry", "IANA レジストリ"),
+    ("service", "Service", "サービス"),
+    ("transport", "Transport", "トランスポート"),
+    ("description", "Description", "説明"),
+    ("statusCol", "Status", "状態"),
+    ("source", "Source", "データ元"),
+    ("port", "Port", "ポート"),
+    ("commonUse", "Common use", "一般的な用途"),
+    (
+        "rangeCount",
+        "{0} ports have an assignment or a common use.",
+        "割り当てまたは一般的な用途のあるポート：{0} 件",
+    ),
+    (
+        "rangeCount.one",
+        "{0} port has an assignment or a common use.",
+        "割り当てまたは一般的な用途のあるポート：{0} 件",
+    ),
+    (
+        "rangeShown",
+        "The first {0} of {1} are listed; narrow the range to see the rest.",
+        "全 {1} 件のうち先頭 {0} 件を表示しています。残りは範囲を狭めてください。",
+    ),
+    ("prev", "← {0}", "← {0}"),
+    ("next", "{0} →", "{0} →"),
+    ("allPorts", "All ports", "すべてのポート"),
+    // Between the items of a list of translated words (a row's sources).
+    ("sep", ", ", "、"),
+    // The map.
+    (
+        "mapCell",
+        "Ports {0}–{1}: {2} assigned, {3} with a common use",
+        "ポート {0}–{1}：割り当て {2}、一般的な用途 {3}",
+    ),
+    ("legendFew", "fewer assigned", "割り当てが少ない"),
+    ("legendMany", "more assigned", "多い"),
+    ("bandCount", "{0} assigned rows", "割り当て {0} 行"),
+    // This machine (--expose-local).
+    ("audit", "Audit", "監査"),
+    ("listeners", "Listening sockets", "待ち受け中のソケット"),
+    ("refresh", "Refresh", "更新"),
+    (
+        "noFindings",
+        "No findings among {0} listeners.",
+        "待ち受け {0} 件に指摘事項はありません。",
+    ),
+    (
+        "noFindings.one",
+        "No findings for the {0} listener.",
+        "待ち受け {0} 件に指摘事項はありません。",
+    ),
+    (
+        "findingsSummary",
+        "{0} findings among {1} listeners ({2} reachable from this machine only).",
+        "待ち受け {1} 件に指摘 {0} 件（このマシンからのみ到達可能：{2} 件）。",
+    ),
+    (
+        "findingsSummary.one",
+        "{0} finding among {1} listeners ({2} reachable from this machine only).",
+        "待ち受け {1} 件に指摘 {0} 件（このマシンからのみ到達可能：{2} 件）。",
+    ),
+    ("why", "Why", "理由"),
+    ("fix", "Fix", "対策"),
+    ("address", "Address", "アドレス"),
+    ("exposure", "Reachable from", "到達できる範囲"),
+    ("process", "Process", "プロセス"),
+    ("user", "User", "ユーザー"),
+    ("exp.loopback", "this machine", "このマシンのみ"),
+    ("exp.address", "one address", "特定のアドレス"),
+    ("exp.all", "every interface", "すべてのインターフェース"),
+    (
+        "ownersHidden",
+        "Some owners are hidden: run portdex serve as root to see every process.",
+        "一部の所有プロセスが見えません。すべてを見るには portdex serve を root で実行してください。",
+    ),
+    (
+        "dockerPublished",
+        "docker-proxy publishes a port here: ufw rules do not apply to it.",
+        "docker-proxy がポートを公開しています。ufw のルールは適用されません。",
+    ),
+    // Identifiers of the API: severities, registry statuses, a row's source.
+    ("sev.critical", "critical", "重大"),
+    ("sev.high", "high", "高"),
+    ("sev.medium", "medium", "中"),
+    ("sev.low", "low", "低"),
+    ("sev.info", "info", "情報"),
+    ("st.assigned", "assigned", "割り当て済み"),
+    ("st.reserved", "reserved", "予約"),
+    ("st.unassigned", "unassigned", "未割り当て"),
+    ("st.de-assigned", "de-assigned", "割り当て解除"),
+    // data/README.md: `iana-2015` rows come from the complete registry of July 2015 only,
+    // `iana-current` rows from the current registry only, `both` are in the 2015 registry
+    // and confirmed by the current one.
+    (
+        "src.both",
+        "2015 registry, confirmed by the current one",
+        "2015 年版レジストリ（現行版で確認済み）",
+    ),
+    ("src.iana-2015", "2015 registry only", "2015 年版レジストリのみ"),
+    ("src.iana-current", "current registry", "現行レジストリ"),
+    // Errors.
+    (
+        "failed",
+        "The server answered with an error: {0}",
+        "サーバーがエラーを返しました：{0}",
+    ),
+    (
+        "offline",
+        "The portdex server cannot be reached.",
+        "portdex サーバーに接続できません。",
+    ),
+];
+
+#[cfg(test)]
+mod web_tests {
+    use super::WEB;
+    use std::collections::BTreeSet;
+
+    /// The placeholders of a template: `{0}`, `{1}`… as numbers.
+    fn placeholders(text: &str) -> BTreeSet<usize> {
+        let mut found = BTreeSet::new();
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            rest = &rest[open + 1..];
+            if let Some(close) = rest.find('}') {
+                if let Ok(n) = rest[..close].parse() {
+                    found.insert(n);
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_web_text_is_in_both_languages_with_the_same_placeholders() {
+        for &(key, en, ja) in WEB {
+            assert!(!en.trim().is_empty(), "{key}: no English");
+            assert!(!ja.trim().is_empty(), "{key}: no Japanese");
+            let (pe, pj) = (placeholders(en), placeholders(ja));
+            assert_eq!(pe, pj, "{key}: English and Japanese placeholders differ");
+            // {0}…{n-1}, none skipped: t() fills them by position.
+            assert!(
+                pe.iter().copied().eq(0..pe.len()),
+                "{key}: placeholders skip a number: {pe:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn web_keys_are_unique_and_plurals_have_their_base() {
+        let mut seen = BTreeSet::new();
+        for &(key, _, _) in WEB {
+            assert!(seen.insert(key), "{key} twice");
+            assert!(
+                !key.is_empty() && !key.contains(char::is_whitespace),
+                "{key:?} is not a key"
+            );
+        }
+        for &(key, en, _) in WEB {
+            if let Some(base) = key.strip_suffix(".one") {
+                let (_, base_en, _) = WEB.iter().find(|e| e.0 == base).unwrap_or_else(|| {
+                    panic!("{key} without {base}");
+                });
+                assert_eq!(
+                    placeholders(en),
+                    placeholders(base_en),
+                    "{key} takes the arguments of {base}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_api_identifier_has_words() {
+        let has = |k: String| WEB.iter().any(|e| e.0 == k);
+        for sev in ["critical", "high", "medium", "low", "info"] {
+            assert!(has(format!("sev.{sev}")), "sev.{sev}");
+        }
+        for st in ["assigned", "reserved", "unassigned", "de-assigned"] {
+            assert!(has(format!("st.{st}")), "st.{st}");
+        }
+        for exp in ["loopback", "address", "all"] {
+            assert!(has(format!("exp.{exp}")), "exp.{exp}");
+        }
+        for src in ["both", "iana-2015", "iana-current"] {
+            assert!(has(format!("src.{src}")), "src.{src}");
+        }
+    }
+}

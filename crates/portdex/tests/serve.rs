@@ -276,6 +276,13 @@ fn serve_on_loopback_answers_only_its_own_host_names() {
         let res = http_get_host(&addr, "/api/v1/listeners", &host);
         assert!(res.starts_with("HTTP/1.1 200"), "{host}: {res}");
     }
+    // The page and its words too: the check stands in front of every route.
+    for path in ["/", "/assets/text.js"] {
+        let res = http_get_host(&addr, path, "attacker.example");
+        assert!(res.starts_with("HTTP/1.1 421"), "{path}: {res}");
+        let res = http_get_host(&addr, path, &format!("localhost:{port}"));
+        assert!(res.starts_with("HTTP/1.1 200"), "{path}: {res}");
+    }
     // A name a reverse proxy forwards is answered once it is named.
     let (_server, addr) = common::serve(&["--allowed-host", "ports.example.org"]);
     let res = http_get_host(&addr, "/api/v1/ports/443", "ports.example.org");

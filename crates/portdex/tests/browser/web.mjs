@@ -151,6 +151,51 @@ try {
   await shot(page, '6-this-machine');
   await context.close();
 
+  // ---- the language in the address: ?lang= wins over the browser and the saved choice ---
+  step = '?lang=ja on a port page, in an English browser';
+  ({ context, page } = await open({ locale: 'en-US' }));
+  await page.goto(`${base}/port/443?lang=ja`);
+  await page.locator('h1', { hasText: 'ポート 443' }).waitFor();
+  check(await page.getAttribute('html', 'lang') === 'ja', 'html lang is ja');
+  await page.locator('#view td', { hasText: '割り当て済み' }).first().waitFor();
+  // The registry's source column in words, never its identifiers (both, iana-2015…).
+  const sourceCells = page.locator('#view table').first().locator('tbody td:nth-child(5)');
+  const sources = await sourceCells.allInnerTexts();
+  check(sources.length > 0, 'the registry table has rows');
+  check(sources.every(s => !/both|iana-/.test(s) && /レジストリ/.test(s)), `sources in Japanese words: ${sources.join(' | ')}`);
+  await shot(page, '9-port-443-lang-ja');
+
+  step = 'the next port keeps ?lang=ja';
+  await page.locator('nav.pager a[rel="next"]').click();
+  await page.waitForURL(u => new URL(u).pathname === '/port/444');
+  check(new URL(page.url()).searchParams.get('lang') === 'ja', `the address keeps lang=ja: ${page.url()}`);
+  await page.locator('h1', { hasText: 'ポート 444' }).waitFor();
+  check(await page.getAttribute('html', 'lang') === 'ja', 'still Japanese');
+
+  step = 'a search from a Japanese address keeps ?lang=ja';
+  await page.locator('#q').fill('ssh');
+  await page.waitForURL(u => new URL(u).searchParams.get('q') === 'ssh');
+  check(new URL(page.url()).searchParams.get('lang') === 'ja', `the address keeps lang=ja: ${page.url()}`);
+  await page.locator('#status', { hasText: '検索結果' }).waitFor();
+  await context.close();
+
+  step = '?lang=en in a Japanese browser';
+  ({ context, page } = await open({ locale: 'ja-JP' }));
+  await page.goto(`${base}/port/443?lang=en`);
+  await page.locator('h1', { hasText: 'Port 443' }).waitFor();
+  check(await page.getAttribute('html', 'lang') === 'en', 'html lang is en');
+  await page.locator('#view td', { hasText: 'assigned' }).first().waitFor();
+  const enSources = await page.locator('#view table').first().locator('tbody td:nth-child(5)').allInnerTexts();
+  check(enSources.every(s => !/both|iana-/.test(s) && /registry/.test(s)), `sources in English words: ${enSources.join(' | ')}`);
+
+  step = 'the language button writes ?lang=';
+  await page.locator('#lang').click();
+  await page.locator('h1', { hasText: 'ポート 443' }).waitFor();
+  check(new URL(page.url()).searchParams.get('lang') === 'ja', `the button sets lang=ja: ${page.url()}`);
+  check(new URL(page.url()).pathname === '/port/443', 'on the same page');
+  await page.locator('nav.pager a[rel="prev"][href="/port/442?lang=ja"]').waitFor();
+  await context.close();
+
   // ---- a phone whose browser prefers Japanese -------------------------------------------
   step = 'phone in Japanese';
   ({ context, page } = await open({
