@@ -1,0 +1,171 @@
+//! The whatportis-compatible endpoints (`/ports`, `/ports/{pattern}`), answering as
+//! whatportis 0.8.2's own server does.
+//!
+//! `/ports` and `/ports/{pattern}` answer as whatportis 0.8.2's
+//! server (`whatportis --server HOST PORT`, Flask over a TinyDB file) does. Its code:
+//!
+//! ```text
+//!   server.py  /ports            -> jsonify({"ports": get_database().all()})
+//!              /ports/<pattern>  -> like = "like" in request.args
+//!                                   jsonify({"ports": get_ports(pattern, like)})
+//!   db.py      get_ports: where_field = "port" if port.isdigit() else "name"
+//!                         like: db.search(where(where_field).search(port))   (TinyDB:
+//!                               re.search(regex, value): unanchored, case-sensitive)
+//!                         else: db.search(where(where_field) == port)
+//!                         then merge_protocols, then Port(**p) namedtuples (JSON arrays)
+//!              merge_protocols: rows with the same "{description}-{name}-{port}" key
+//!                         become the first of them, protocols joined with ", "
+//!   cli.py     populate_db: one document per CSV row, "---" for an empty field
+//! ```
+//!
+//! So /ports is the database as stored (objects, one per transport, not merged) and
+//! /ports/{pattern} is rows of four strings [name, port, protocol, description].
+
+use super::*;
+
+/// One document of whatportis's database: an IANA row, one per transport, "---" for an
+/// empty field. portdex's rows are the assigned single ports (whatportis's file, built
+/// from the whole IANA CSV, also holds ranges and unassigned/reserved rows).
+pub(crate) struct WpDoc {
+    name: &'static str,
+    port: String,
+    protocol: &'static str,
+    description: &'static str,
+}
+
+/// whatportis's database, in registry order (its file order is TinyDB's search order).
+pub(crate) fn wp_db() -> &'static [WpDoc] {
+    static DB: std::sync::OnceLock<Vec<WpDoc>> = std::sync::OnceLock::new();
+    DB.get_or_init(|| {
+        let or_dashes = |s: &'static str| if s.is_empty() { "---" } else { s };
+        all_assignments()
+            .filter_map(|a| {
+                let (p, t) = (a.ports()?, a.transport()?);
+                (a.status() == Status::Assigned && p.lo == p.hi).then(|| WpDoc {
+                    name: or_dashes(a.name()),
+                    port: p.lo.to_string(),
+                    protocol: t.as_str(),
+                    description: or_dashes(a.description()),
+                })
+            })
+            .collect()
+    })
+}
+
+/// whatportis's `merge_protocols`: documents with the same description, name and port
+/// become one row (where the first was), their protocols joined with ", ". Its key is the
+/// three joined with "-", so ("a-b", name "c") and ("a", name "b-c") merge too; so here.
+pub(crate) fn wp_rows<'a>(docs: impl Iterator<Item = &'a WpDoc>) -> Vec<[String; 4]> {
+    let mut rows: Vec<[String; 4]> = Vec::new();
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for d in docs {
+        let key = format!("{}-{}-{}", d.description, d.name, d.port);
+        match at.get(&key) {
+            Some(&i) => {
+                rows[i][2].push_str(", ");
+                rows[i][2].push_str(d.protocol);
+            }
+            None => {
+                at.insert(key, rows.len());
+                rows.push([
+                    d.name.to_owned(),
+                    d.port.clone(),
+                    d.protocol.to_owned(),
+                    d.description.to_owned(),
+                ]);
+            }
+        }
+    }
+    rows
+}
+
+/// `/ports`: every document as stored, `{"ports": [{"name", "port", "protocol",
+/// "description"}, ...]}`, serialized once.
+pub(crate) async fn wp_all() -> Response {
+    static BODY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let body = BODY.get_or_init(|| {
+        let docs: Vec<Value> = wp_db()
+            .iter()
+            .map(|d| json!({ "name": d.name, "port": d.port, "protocol": d.protocol, "description": d.description }))
+            .collect();
+        serde_json::to_vec(&json!({ "ports": docs })).expect("JSON of strings")
+    });
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.as_slice(),
+    )
+        .into_response()
+}
+
+/// The longest `?like` pattern compiled: whatportis has no bound; the pattern is
+/// untrusted input.
+pub(crate) const WP_PATTERN_MAX: usize = 200;
+
+/// A `?like` pattern as a regular expression, compiled within small bounds (the `regex`
+/// crate matches in linear time; these bound its memory and compile time).
+pub(crate) fn wp_regex(pattern: &str) -> Result<regex::Regex, ApiError> {
+    let valid = format!(
+        "?like takes a regular expression of at most {WP_PATTERN_MAX} bytes (Rust regex syntax: \
+         Python's re without look-around or backreferences), searched for anywhere in the \
+         service name, or in the port number when the pattern is all digits"
+    );
+    if pattern.len() > WP_PATTERN_MAX {
+        return Err(bad_request(format!(
+            "'{}' is too long for ?like: {valid}",
+            Shown::new(pattern)
+        )));
+    }
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .dfa_size_limit(1 << 20)
+        .build()
+        .map_err(|e| {
+            let why = match &e {
+                // The parser's message is a diagram over several lines; its last line says why.
+                regex::Error::Syntax(s) => s
+                    .lines()
+                    .rev()
+                    .find_map(|l| l.strip_prefix("error: "))
+                    .unwrap_or("not valid")
+                    .to_owned(),
+                regex::Error::CompiledTooBig(_) => "too large once compiled".to_owned(),
+                _ => e.to_string(),
+            };
+            bad_request(format!(
+                "'{}' is not a regular expression ?like can use ({why}): {valid}",
+                Shown::new(pattern)
+            ))
+        })
+}
+
+/// `/ports/{pattern}` (`?like`): rows [name, port, protocol, description].
+pub(crate) async fn wp_pattern(
+    pattern: Result<Path<String>, PathRejection>,
+    q: Result<Query<std::collections::HashMap<String, String>>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let (Path(pattern), Query(q)) = (pattern.map_err(rejected)?, q.map_err(rejected)?);
+    // Present with any value (or none), as `"like" in request.args`.
+    let like = q.contains_key("like");
+    // Python's str.isdigit() also takes other scripts' digits ("٣"); such a pattern
+    // matches nothing in either field, so ASCII digits decide the same.
+    let numeric = !pattern.is_empty() && pattern.bytes().all(|b| b.is_ascii_digit());
+    let field = |d: &'static WpDoc| -> &'static str {
+        if numeric {
+            &d.port
+        } else {
+            d.name
+        }
+    };
+    let rows = if like {
+        // whatportis answers an invalid regular expression with Flask's 500 HTML page
+        // (re.error escapes the view); portdex answers 400 with its JSON error instead.
+        let re = wp_regex(&pattern)?;
+        wp_rows(wp_db().iter().filter(|&d| re.is_match(field(d))))
+    } else {
+        wp_rows(wp_db().iter().filter(|&d| field(d) == pattern))
+    };
+    Ok(Json(json!({ "ports": rows })))
+}
