@@ -23,12 +23,14 @@
 #![forbid(unsafe_code)]
 
 mod generated;
+mod iana;
 mod json;
 mod search;
 mod services;
 mod table;
 mod types;
 
+pub use iana::{install, installed, InstallError, RowData};
 pub use json::{AnswerJson, AssignmentJson, HitJson, KnowledgeJson, ReportJson, SearchJson};
 pub use search::{search, search_transport, suggest, Hit, HitKind};
 pub use services::{write_services, write_services_rows};
@@ -38,7 +40,8 @@ pub use types::{
     Status, Transport, MAX_NAME, MAX_SEARCH, MAX_SEARCH_WORDS,
 };
 
-use generated::tables::{BY_NAME, KNOW, KNOW_NAMES, KNOW_RANGES, PORTED, RANGES, ROWS};
+use generated::tables::{KNOW, KNOW_NAMES, KNOW_RANGES};
+use iana::{by_name, ported, ranges, rows};
 
 /// Everything known about one port or one registered range.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +92,7 @@ impl Answer {
 
 /// Rows whose port is exactly `port` (not ranges), as a slice of indices.
 fn single_rows(port: u16) -> std::ops::Range<usize> {
-    let ported = &ROWS[..PORTED];
+    let ported = &rows()[..ported()];
     let start = ported.partition_point(|r| r.lo < port);
     let end = start + ported[start..].partition_point(|r| r.lo == port);
     start..end
@@ -99,12 +102,12 @@ fn single_rows(port: u16) -> std::ops::Range<usize> {
 /// that include it (x11 on 6000-6063).
 pub fn assignments_at(port: u16) -> impl Iterator<Item = Assignment> {
     let singles = single_rows(port)
-        .filter(|&i| ROWS[i].hi == ROWS[i].lo)
+        .filter(|&i| rows()[i].hi == rows()[i].lo)
         .map(|i| Assignment(i as u16));
-    let ranges = RANGES
+    let ranges = ranges()
         .iter()
         .filter(move |&&i| {
-            let r = &ROWS[usize::from(i)];
+            let r = &rows()[usize::from(i)];
             r.lo <= port && port <= r.hi
         })
         .map(|&i| Assignment(i));
@@ -185,7 +188,7 @@ pub fn range_reports_iter(
 /// The reports of `whole` that fall in `stretch`: ports in the stretch, and each range
 /// row in the stretch where it starts within `whole` (so that it comes once, in order).
 fn reports_in(stretch: PortRange, whole: PortRange) -> Vec<Report> {
-    let ported = &ROWS[..PORTED];
+    let ported = &rows()[..ported()];
     let start = ported.partition_point(|r| r.lo < stretch.lo);
     let mut ports: Vec<u16> = ported[start..]
         .iter()
@@ -205,7 +208,7 @@ fn reports_in(stretch: PortRange, whole: PortRange) -> Vec<Report> {
         .map(|p| Report {
             ports: PortRange::single(p),
             assignments: single_rows(p)
-                .filter(|&i| ROWS[i].hi == ROWS[i].lo)
+                .filter(|&i| rows()[i].hi == rows()[i].lo)
                 .map(|i| Assignment(i as u16))
                 .collect(),
             knowledge: knowledge_at(p)
@@ -214,8 +217,8 @@ fn reports_in(stretch: PortRange, whole: PortRange) -> Vec<Report> {
         })
         .collect();
     let here = |pr: PortRange| pr.overlaps(whole) && stretch.contains(pr.lo.max(whole.lo));
-    for &i in &RANGES {
-        let r = &ROWS[usize::from(i)];
+    for &i in ranges() {
+        let r = &rows()[usize::from(i)];
         let pr = PortRange { lo: r.lo, hi: r.hi };
         if here(pr) {
             push_range_row(&mut reports, pr, Assignment(i));
@@ -254,10 +257,10 @@ fn push_range_row(reports: &mut Vec<Report>, pr: PortRange, a: Assignment) {
 
 /// Rows whose service name equals `name`, ignoring ASCII case.
 pub fn assignments_named(name: &str) -> impl Iterator<Item = Assignment> + '_ {
-    let key = |i: &u16| table::text(ROWS[usize::from(*i)].s[0]);
+    let key = |i: &u16| Assignment(*i).name();
     let cmp = move |i: &u16| cmp_ignore_case(key(i), name);
-    let start = BY_NAME.partition_point(|i| cmp(i).is_lt());
-    BY_NAME[start..]
+    let start = by_name().partition_point(|i| cmp(i).is_lt());
+    by_name()[start..]
         .iter()
         .take_while(move |i| cmp(i).is_eq())
         .map(|&i| Assignment(i))
@@ -411,7 +414,7 @@ pub fn merge_transports(rows: &[Assignment]) -> Vec<(Vec<Option<Transport>>, Ass
 
 /// Every row of the registry, ported rows by port first, then rows without a port.
 pub fn all_assignments() -> impl ExactSizeIterator<Item = Assignment> {
-    (0..ROWS.len()).map(|i| Assignment(i as u16))
+    (0..rows().len()).map(|i| Assignment(i as u16))
 }
 
 /// Every curated entry, by port.
@@ -423,7 +426,7 @@ pub fn all_knowledge() -> impl ExactSizeIterator<Item = Knowledge> {
 pub fn category_counts() -> [(Category, usize); 3] {
     Category::ALL.map(|c| {
         let r = c.range();
-        let n = ROWS[..PORTED]
+        let n = rows()[..ported()]
             .iter()
             .filter(|row| row.status == 0 && r.contains(row.lo))
             .count();
@@ -485,7 +488,7 @@ fn port_bits() -> &'static ([u64; 1024], [u64; 1024]) {
                 bits[usize::from(p) / 64] |= 1 << (p % 64);
             }
         };
-        for row in ROWS[..PORTED].iter().filter(|row| row.status == 0) {
+        for row in rows()[..ported()].iter().filter(|row| row.status == 0) {
             mark(
                 &mut assigned,
                 PortRange {

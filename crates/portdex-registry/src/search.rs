@@ -1,11 +1,10 @@
 //! Ranked full-text search over service names, descriptions and curated text.
 //!
 //! The generator writes one lowercase line per registry row and per curated entry
-//! (`search.txt`); a query finds its words with SIMD substring search over that one
-//! blob and maps each hit back to its line by binary search. No index to build at
-//! start-up.
+//! (`search.txt`; an installed registry brings its own row lines); a query finds its
+//! words with SIMD substring search over the blobs and maps each hit back to its line by
+//! binary search. No index to build at start-up.
 
-use crate::generated::tables::{LINE_STARTS, ROWS, SEARCH};
 use crate::table::{Assignment, Knowledge};
 use memchr::memmem;
 
@@ -37,9 +36,10 @@ impl Hit {
     }
 }
 
-fn line(i: usize) -> &'static str {
-    // Lines end in '\n'; leave it out.
-    &SEARCH[LINE_STARTS[i] as usize..LINE_STARTS[i + 1] as usize - 1]
+/// Line `i` of a blob whose lines start at `starts` (offsets relative to `starts[0]`'s
+/// blob), without its '\n'.
+fn line<'a>(blob: &'a str, starts: &[u32], i: usize) -> &'a str {
+    &blob[starts[i] as usize..starts[i + 1] as usize - 1]
 }
 
 fn score_word(names: &[&str], text: &str, word: &str) -> u32 {
@@ -99,53 +99,62 @@ pub fn search_transport(
     }
     // Find candidates by the longest word: it is the rarest, usually.
     words.sort_by_key(|w| std::cmp::Reverse(w.len()));
-    let rows = ROWS.len();
     let mut hits = Vec::new();
-    let mut last_line = usize::MAX;
     let finder = memmem::Finder::new(words[0].as_bytes());
-    for pos in finder.find_iter(SEARCH.as_bytes()) {
-        let i = LINE_STARTS.partition_point(|&s| s as usize <= pos) - 1;
-        if i == last_line {
-            continue;
-        }
-        last_line = i;
-        let text = line(i);
-        let (kind, names): (HitKind, Vec<&str>) = if i < rows {
-            let a = Assignment(i as u16);
-            // The line starts with the name, lowercased (names are ASCII).
-            let name = text.get(..a.name().len()).unwrap_or_default();
-            (HitKind::Assignment(a), vec![name])
-        } else {
-            let k = Knowledge((i - rows) as u16);
-            (HitKind::Knowledge(k), k.names().collect())
-        };
-        let mut score = 0;
-        let mut all = true;
-        for w in &words {
-            let s = score_word(&names, text, w);
-            if s == 0 {
-                all = false;
-                break;
+    // The registry's rows (embedded or installed), then the curated entries.
+    let (row_blob, row_starts) = crate::iana::row_search();
+    let (know_blob, know_starts) = crate::iana::knowledge_search();
+    for (blob, starts, curated) in [
+        (row_blob, row_starts, false),
+        (know_blob, know_starts, true),
+    ] {
+        let (first, end) = (starts[0] as usize, starts[starts.len() - 1] as usize);
+        let mut last_line = usize::MAX;
+        for pos in finder.find_iter(&blob.as_bytes()[first..end]) {
+            let pos = pos + first;
+            let i = starts.partition_point(|&s| s as usize <= pos) - 1;
+            if i == last_line {
+                continue;
             }
-            score += s;
+            last_line = i;
+            let text = line(blob, starts, i);
+            let (kind, names): (HitKind, Vec<&str>) = if !curated {
+                let a = Assignment(i as u16);
+                // The line starts with the name, lowercased (names are ASCII).
+                let name = text.get(..a.name().len()).unwrap_or_default();
+                (HitKind::Assignment(a), vec![name])
+            } else {
+                let k = Knowledge(i as u16);
+                (HitKind::Knowledge(k), k.names().collect())
+            };
+            let mut score = 0;
+            let mut all = true;
+            for w in &words {
+                let s = score_word(&names, text, w);
+                if s == 0 {
+                    all = false;
+                    break;
+                }
+                score += s;
+            }
+            if !all {
+                continue;
+            }
+            let on_transport = match (transport, kind) {
+                (None, _) => true,
+                (Some(t), HitKind::Assignment(a)) => a.transport().is_none_or(|x| x == t),
+                (Some(t), HitKind::Knowledge(k)) => k.has_transport(t),
+            };
+            if !on_transport {
+                continue;
+            }
+            if curated {
+                // Curated entries are the services people meet every day: a word in
+                // their text ranks above a registry name that merely starts with it.
+                score += 60;
+            }
+            hits.push(Hit { score, kind });
         }
-        if !all {
-            continue;
-        }
-        let on_transport = match (transport, kind) {
-            (None, _) => true,
-            (Some(t), HitKind::Assignment(a)) => a.transport().is_none_or(|x| x == t),
-            (Some(t), HitKind::Knowledge(k)) => k.has_transport(t),
-        };
-        if !on_transport {
-            continue;
-        }
-        if matches!(kind, HitKind::Knowledge(_)) {
-            // Curated entries are the services people meet every day: a word in their
-            // text ranks above a registry name that merely starts with the word.
-            score += 60;
-        }
-        hits.push(Hit { score, kind });
     }
     let total = hits.len();
     hits.sort_by_key(|h| (std::cmp::Reverse(h.score), h.port().unwrap_or(u16::MAX)));
@@ -160,7 +169,7 @@ pub fn search_transport(
 /// assert!(portdex_registry::suggest("postgress", 3).contains(&"postgres"));
 /// ```
 pub fn suggest(name: &str, n: usize) -> Vec<&'static str> {
-    use crate::generated::tables::{BY_NAME, KNOW_NAMES};
+    use crate::generated::tables::KNOW_NAMES;
     use crate::table::text;
     // Jaro-Winkler against every name costs time in the name's length: nothing that
     // long is close to a service name anyway.
@@ -168,7 +177,7 @@ pub fn suggest(name: &str, n: usize) -> Vec<&'static str> {
         return Vec::new();
     }
     let name = name.to_ascii_lowercase();
-    let mut scored: Vec<(f64, &'static str)> = BY_NAME
+    let mut scored: Vec<(f64, &'static str)> = crate::iana::by_name()
         .iter()
         .map(|&i| Assignment(i).name())
         .chain(KNOW_NAMES.iter().map(|e| text(e.0)))

@@ -4,7 +4,8 @@
 //! spans in one text blob. A table of `&'static str` would cost a dynamic relocation
 //! per string at every start-up (see DESIGN.md); these cost none.
 
-use crate::generated::tables::{KNOW, ROWS, SPANS, STRINGS};
+use crate::generated::tables::{KNOW, SPANS, STRINGS};
+use crate::iana::{ported, row_text, rows};
 use crate::types::{Lang, PortRange, Severity, Source, Status, Transport};
 
 /// One registry row, as generated.
@@ -103,27 +104,27 @@ fn lang_text(ids: [u32; 2], lang: Lang) -> Option<&'static str> {
 /// One row of the IANA registry: a service name (possibly empty) on a port or range
 /// (possibly none) over a transport (possibly unspecified).
 ///
-/// A cheap handle (`Copy`); every accessor returns text embedded in the binary.
+/// A cheap handle (`Copy`); every accessor returns text of the registry in use (the
+/// embedded one, or an updated one installed at start-up).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Assignment(pub(crate) u16);
 
 impl Assignment {
     fn row(self) -> &'static Row {
-        &ROWS[usize::from(self.0)]
+        &rows()[usize::from(self.0)]
     }
     /// The service name; empty for reserved ports and nameless entries.
     pub fn name(self) -> &'static str {
-        text(self.row().s[0])
+        row_text(self.row().s[0])
     }
     /// The registry's description.
     pub fn description(self) -> &'static str {
-        text(self.row().s[1])
+        row_text(self.row().s[1])
     }
     /// The port or range, if the row has one (some service names have no port).
     pub fn ports(self) -> Option<PortRange> {
         let r = self.row();
-        (usize::from(self.0) < crate::generated::tables::PORTED)
-            .then_some(PortRange { lo: r.lo, hi: r.hi })
+        (usize::from(self.0) < ported()).then_some(PortRange { lo: r.lo, hi: r.hi })
     }
     /// The transport, if the row names one.
     pub fn transport(self) -> Option<Transport> {
@@ -139,35 +140,35 @@ impl Assignment {
     }
     /// The assignee, as IANA writes it (`[Jon_Postel]`).
     pub fn assignee(self) -> &'static str {
-        text(self.row().s[2])
+        row_text(self.row().s[2])
     }
     /// The contact.
     pub fn contact(self) -> &'static str {
-        text(self.row().s[3])
+        row_text(self.row().s[3])
     }
     /// The registration date (YYYY-MM-DD or YYYY-MM), if recorded.
     pub fn registration_date(self) -> &'static str {
-        text(self.row().s[4])
+        row_text(self.row().s[4])
     }
     /// The modification date, if recorded.
     pub fn modification_date(self) -> &'static str {
-        text(self.row().s[5])
+        row_text(self.row().s[5])
     }
     /// The reference (usually an RFC: `[RFC6335]`).
     pub fn reference(self) -> &'static str {
-        text(self.row().s[6])
+        row_text(self.row().s[6])
     }
     /// The service code, if any.
     pub fn service_code(self) -> &'static str {
-        text(self.row().s[7])
+        row_text(self.row().s[7])
     }
     /// IANA's note on known unauthorized use of the port.
     pub fn known_unauthorized_uses(self) -> &'static str {
-        text(self.row().s[8])
+        row_text(self.row().s[8])
     }
     /// IANA's assignment notes.
     pub fn assignment_notes(self) -> &'static str {
-        text(self.row().s[9])
+        row_text(self.row().s[9])
     }
 }
 

@@ -258,6 +258,10 @@ impl Transport {
             .copied()
     }
 
+    pub(crate) fn code(self) -> u8 {
+        self as u8 + 1
+    }
+
     pub(crate) fn bit(self) -> u8 {
         1 << (self as u8)
     }
@@ -384,6 +388,14 @@ impl Status {
             _ => Status::DeAssigned,
         }
     }
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Status::Assigned => 0,
+            Status::Reserved => 1,
+            Status::Unassigned => 2,
+            Status::DeAssigned => 3,
+        }
+    }
     /// The stable identifier.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -420,6 +432,13 @@ impl Source {
             0 => Source::Iana2015,
             1 => Source::IanaCurrent,
             _ => Source::Both,
+        }
+    }
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Source::Iana2015 => 0,
+            Source::IanaCurrent => 1,
+            Source::Both => 2,
         }
     }
 }

@@ -1,0 +1,80 @@
+//! An updated registry installed at start-up replaces the embedded rows everywhere:
+//! lookups, names, ranges, search and the services file. (Its own test binary: the
+//! installed rows are the process's for good.)
+
+use portdex_registry::{
+    all_assignments, assignments_at, assignments_named, install, installed, lookup, search,
+    InstallError, PortRange, Query, RowData, Status, Transport,
+};
+
+fn row_data(a: portdex_registry::Assignment) -> RowData {
+    RowData {
+        name: a.name().to_owned(),
+        ports: a.ports(),
+        transport: a.transport(),
+        status: a.status(),
+        source: a.source(),
+        fields: [
+            a.description(),
+            a.assignee(),
+            a.contact(),
+            a.registration_date(),
+            a.modification_date(),
+            a.reference(),
+            a.service_code(),
+            a.known_unauthorized_uses(),
+            a.assignment_notes(),
+        ]
+        .map(str::to_owned),
+    }
+}
+
+#[test]
+fn installed_rows_replace_the_embedded_ones() {
+    let before = all_assignments().len();
+    let mut rows: Vec<RowData> = all_assignments().map(row_data).collect();
+    // One row changed, one added (on a new range), one removed.
+    let https = rows
+        .iter_mut()
+        .find(|r| r.name == "https" && r.transport == Some(Transport::Tcp))
+        .unwrap();
+    https.fields[0] = "HTTP over TLS, as updated".to_owned();
+    let mut added = rows[0].clone();
+    added.name = "portdex-test".to_owned();
+    added.ports = Some(PortRange {
+        lo: 47001,
+        hi: 47003,
+    });
+    added.transport = Some(Transport::Udp);
+    added.status = Status::Assigned;
+    added.fields[0] = "A row only the update has".to_owned();
+    rows.push(added);
+    let removed = rows.iter().filter(|r| r.name == "kerberos").count();
+    assert!(removed > 0);
+    rows.retain(|r| r.name != "kerberos");
+    assert!(!installed());
+    install(rows).unwrap();
+    assert!(installed());
+    assert_eq!(install(Vec::new()), Err(InstallError::Already));
+
+    let https: Vec<_> = assignments_at(443)
+        .filter(|a| a.name() == "https" && a.transport() == Some(Transport::Tcp))
+        .collect();
+    assert_eq!(https[0].description(), "HTTP over TLS, as updated");
+    // A port inside the new range finds it, by port and by name.
+    assert!(assignments_at(47002).any(|a| a.name() == "portdex-test"));
+    assert_eq!(assignments_named("PORTDEX-TEST").count(), 1);
+    assert_eq!(assignments_named("kerberos").count(), 0);
+    let answer = lookup(&"47002".parse::<Query>().unwrap(), None);
+    assert!(!answer.is_empty());
+    // Search finds the new text, and curated entries still come.
+    let (hits, _) = search("only the update", 5);
+    assert!(hits.iter().any(
+        |h| matches!(h.kind, portdex_registry::HitKind::Assignment(a) if a.name() == "portdex-test")
+    ));
+    let (hits, _) = search("redis", 5);
+    assert!(hits
+        .iter()
+        .any(|h| matches!(h.kind, portdex_registry::HitKind::Knowledge(_))));
+    assert_eq!(all_assignments().len(), before + 1 - removed);
+}
