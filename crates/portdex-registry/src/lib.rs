@@ -30,7 +30,9 @@ mod services;
 mod table;
 mod types;
 
-pub use iana::{install, installed, InstallError, RowData};
+pub use iana::{
+    encode, install, install_compact, installed, CompactError, DecodeError, InstallError, RowData,
+};
 pub use json::{AnswerJson, AssignmentJson, HitJson, KnowledgeJson, ReportJson, SearchJson};
 pub use search::{search, search_transport, suggest, Hit, HitKind};
 pub use services::{write_services, write_services_rows};
