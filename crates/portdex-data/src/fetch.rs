@@ -169,7 +169,7 @@ pub enum FetchError {
         reason: String,
     },
     /// A proxy setting that is not a proxy URL.
-    #[error("proxy {proxy:?} is not a valid proxy URL; expected http://HOST:PORT")]
+    #[error("proxy {proxy:?} is not a valid proxy URL; expected http://HOST:PORT, https://HOST:PORT or socks5://HOST:PORT")]
     BadProxy {
         /// The proxy as set.
         proxy: String,
@@ -387,9 +387,6 @@ impl Ctx<'_> {
                 source_name: url,
                 limit: self.opts.max_bytes,
             },
-            ureq::Error::InvalidProxyUrl => FetchError::BadProxy {
-                proxy: format!("{:?}", self.opts.proxy),
-            },
             other => FetchError::Http {
                 url,
                 detail: Detail(other).to_string(),
@@ -420,6 +417,28 @@ impl fmt::Display for Detail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn socks_and_bad_proxies_are_errors_not_panics() {
+        // A port on 127.0.0.1 where nothing listens: the connection is refused.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let url = format!("http://{closed}/x.csv");
+        let mut opts = FetchOptions {
+            timeout: Duration::from_secs(5),
+            proxy: ProxySettings::none(),
+            ..FetchOptions::default()
+        };
+        opts.proxy.all = Some(format!("socks5h://{closed}"));
+        assert!(matches!(fetch(&url, &opts), Err(FetchError::Http { .. })));
+        opts.proxy.all = Some(format!("gopher://{closed}"));
+        assert!(matches!(
+            fetch(&url, &opts),
+            Err(FetchError::BadProxy { .. })
+        ));
+    }
 
     #[test]
     fn no_proxy_entries() {
