@@ -17,7 +17,8 @@
 //!     let changes = diff(&old, &registry);
 //!     assert!(!changes.is_suspicious(), "refuse without --force");
 //! }
-//! store.install(&bytes, &registry, IANA_CSV_URL)?;
+//! let compact = b""; // portdex_registry::encode(...) of the rows
+//! store.install(&bytes, &registry, IANA_CSV_URL, compact)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -6,11 +6,13 @@
 //! |---|---|
 //! | `meta.json` | the [`Meta`]: which CSV file is current, its SHA-256 and size, rows, newest dates, source, time |
 //! | `iana-<first 16 hex digits of its SHA-256>.csv` | IANA's CSV, byte for byte as fetched |
+//! | `registry-<the same 16 hex digits>.bin` | the registry built from it in portdex's compact form, which every start-up reads (`portdex_registry::install_compact`; it carries its own checksum) |
 //! | `lock` | held (`flock`, exclusive) by an install while it runs |
 //! | `.tmp-*` | a file being written; left over only by an interrupted install, removed by the next |
 //!
-//! Crash safety: `meta.json` is the one commit point. An install writes the new CSV under
-//! its own name (a temporary file, fsync, rename, fsync of the directory), then the new
+//! Crash safety: `meta.json` is the one commit point. An install writes the new CSV and
+//! its compact form under their own names (a temporary file, fsync, rename, fsync of the
+//! directory), then the new
 //! `meta.json` the same way, and only then removes the old CSV. Whenever it stops, the
 //! `meta.json` on disk names a CSV that is complete on disk: the old one before the
 //! rename of `meta.json`, the new one after it. Damage after the fact (a flipped byte, a
@@ -55,6 +57,10 @@ pub struct Meta {
     pub newest_registration: Option<IanaDate>,
     /// The newest Modification Date of any row.
     pub newest_modification: Option<IanaDate>,
+    /// The compact registry's file name in the data directory ("" when an older portdex
+    /// wrote this metadata).
+    #[serde(default)]
+    pub compact: String,
     /// Where the CSV came from: the URL, or the file given to `--from`.
     pub source: String,
     /// When it was installed, in seconds since 1970-01-01 UTC.
@@ -209,6 +215,7 @@ impl Store {
         csv: &[u8],
         registry: &Registry,
         source: &str,
+        compact: &[u8],
     ) -> Result<Meta, StoreError> {
         let io = |op, path: &Path| {
             let path = path.to_path_buf();
@@ -222,6 +229,7 @@ impl Store {
         let meta = Meta {
             format: META_FORMAT,
             csv: format!("iana-{}.csv", &sha256[..16]),
+            compact: format!("registry-{}.bin", &sha256[..16]),
             sha256,
             bytes: csv.len() as u64,
             rows: registry.len(),
@@ -233,11 +241,38 @@ impl Store {
                 .map_or(0, |d| d.as_secs()),
         };
         self.write_atomic(&meta.csv, csv)?;
+        self.write_atomic(&meta.compact, compact)?;
         let mut json = serde_json::to_vec_pretty(&meta).expect("Meta serializes");
         json.push(b'\n');
         self.write_atomic(META_FILE, &json)?;
         self.remove_leftovers(Some(&meta.csv));
         Ok(meta)
+    }
+
+    /// The stored registry's compact form, as [`Store::install`] wrote it, and its
+    /// metadata; `None` when nothing was installed. Its own checksum is checked by
+    /// whoever installs it (`portdex_registry::install_compact`). This is what every
+    /// start-up reads: no CSV parsing.
+    pub fn compact(&self) -> Result<Option<(Vec<u8>, Meta)>, LoadError> {
+        for attempt in 0..2 {
+            let Some(meta) = self.meta()? else {
+                return Ok(None);
+            };
+            let path = self.dir.join(&meta.compact);
+            if meta.compact.is_empty() {
+                return Err(LoadError::Missing { path });
+            }
+            match fs::read(&path) {
+                Ok(bytes) => return Ok(Some((bytes, meta))),
+                // An install may have replaced it between our two reads: look again.
+                Err(e) if e.kind() == io::ErrorKind::NotFound && attempt == 0 => continue,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    return Err(LoadError::Missing { path })
+                }
+                Err(source) => return Err(LoadError::Io { path, source }),
+            }
+        }
+        Ok(None)
     }
 
     /// The stored registry and its metadata; `None` when nothing was installed; an error
@@ -298,9 +333,19 @@ impl Store {
                 meta.format
             )));
         }
-        let plain = Path::new(&meta.csv).file_name() == Some(meta.csv.as_ref());
-        if !plain || !meta.csv.ends_with(".csv") || meta.csv.starts_with(TMP_PREFIX) {
+        let plain = |name: &str| Path::new(name).file_name() == Some(name.as_ref());
+        if !plain(&meta.csv) || !meta.csv.ends_with(".csv") || meta.csv.starts_with(TMP_PREFIX) {
             return Err(bad(format!("{:?} is not a CSV file name", meta.csv)));
+        }
+        let compact_ok = meta.compact.is_empty()
+            || (plain(&meta.compact)
+                && meta.compact.ends_with(".bin")
+                && !meta.compact.starts_with(TMP_PREFIX));
+        if !compact_ok {
+            return Err(bad(format!(
+                "{:?} is not a registry file name",
+                meta.compact
+            )));
         }
         Ok(Some(meta))
     }
@@ -389,6 +434,8 @@ impl Store {
 
     /// Removes temporary files and, when `keep` is given, every CSV but that one.
     /// Best effort: what stays is harmless and goes next time.
+    /// Removes temporary files, and with `keep` (the current CSV's name) the CSVs and
+    /// compact registries of earlier installs.
     fn remove_leftovers(&self, keep: Option<&str>) {
         let Ok(entries) = fs::read_dir(&self.dir) else {
             return;
@@ -396,8 +443,12 @@ impl Store {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            let old_csv = keep
-                .is_some_and(|k| name != k && name.starts_with("iana-") && name.ends_with(".csv"));
+            let old_csv = keep.is_some_and(|k| {
+                let compact = format!("registry-{}", &k["iana-".len().min(k.len())..])
+                    .replace(".csv", ".bin");
+                (name != k && name.starts_with("iana-") && name.ends_with(".csv"))
+                    || (name != compact && name.starts_with("registry-") && name.ends_with(".bin"))
+            });
             if name.starts_with(TMP_PREFIX) || old_csv {
                 let _ = fs::remove_file(entry.path());
             }

@@ -43,7 +43,7 @@ fn a_redirect_is_followed() {
     let (addr, _) = serve(|line, s| {
         if line.starts_with("GET /old ") {
             let _ =
-                s.write_all(b"HTTP/1.1 301 Moved\r\nLocation: /csv\r\nContent-Length: 0\r\n\r\n");
+                s.write_all(b"HTTP/1.1 301 Moved\r\nLocation: /csv\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         } else {
             reply(s, "200 OK", "text/csv", &bundled());
         }
@@ -214,7 +214,7 @@ fn a_server_that_stalls_hits_the_timeout() {
 #[test]
 fn a_redirect_loop_fails_clearly() {
     let (addr, seen) = serve(|_, s| {
-        let _ = s.write_all(b"HTTP/1.1 302 Found\r\nLocation: /csv\r\nContent-Length: 0\r\n\r\n");
+        let _ = s.write_all(b"HTTP/1.1 302 Found\r\nLocation: /csv\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     });
     let url = format!("http://{addr}/csv");
     let err = fetch(&url, &opts()).unwrap_err();

@@ -28,6 +28,7 @@ fn installed() -> (tempfile::TempDir, Store) {
             &bytes,
             &parse(&bytes).unwrap(),
             "https://example.test/iana.csv",
+            b"compact",
         )
         .unwrap();
     (tmp, store)
@@ -42,7 +43,9 @@ fn install_then_load_round_trips() {
 
     let bytes = bundled();
     let registry = parse(&bytes).unwrap();
-    let meta = store.install(&bytes, &registry, "/tmp/iana.csv").unwrap();
+    let meta = store
+        .install(&bytes, &registry, "/tmp/iana.csv", b"compact")
+        .unwrap();
     assert_eq!(meta.sha256, SHA256);
     assert_eq!(meta.csv, format!("iana-{}.csv", &SHA256[..16]));
     assert_eq!(meta.rows, 14_499);
@@ -58,7 +61,13 @@ fn install_then_load_round_trips() {
         bytes,
         "byte for byte"
     );
-    assert_eq!(names(store.dir()), [&meta.csv, LOCK_FILE, META_FILE]);
+    assert_eq!(
+        names(store.dir()),
+        [&meta.csv, LOCK_FILE, META_FILE, &meta.compact]
+    );
+    assert_eq!(meta.compact, format!("registry-{}.bin", &SHA256[..16]));
+    let (compact, _) = store.compact().unwrap().unwrap();
+    assert_eq!(compact, b"compact", "the compact registry as given");
 
     let info = store.info();
     assert!(matches!(info.status, StoreStatus::Intact));
@@ -139,7 +148,9 @@ fn a_leftover_temporary_file_is_ignored_then_cleaned() {
     assert_eq!(registry.len(), 14_499);
 
     let bytes = bundled();
-    store.install(&bytes, &registry, "again").unwrap();
+    store
+        .install(&bytes, &registry, "again", b"compact")
+        .unwrap();
     assert!(!leftover.exists(), "the next install removes it");
 }
 
@@ -153,11 +164,14 @@ fn an_install_interrupted_before_its_metadata_keeps_the_previous_data() {
     fs::write(store.dir().join("iana-00000000deadbeef.csv"), &newer).unwrap();
     assert_eq!(store.load().unwrap().unwrap(), before);
 
-    // The next install completes and removes every other CSV.
+    // The next install completes and removes every other CSV and compact registry.
     let meta = store
-        .install(&newer, &parse(&newer).unwrap(), "new")
+        .install(&newer, &parse(&newer).unwrap(), "new", b"compact")
         .unwrap();
-    assert_eq!(names(store.dir()), [&meta.csv, LOCK_FILE, META_FILE]);
+    assert_eq!(
+        names(store.dir()),
+        [&meta.csv, LOCK_FILE, META_FILE, &meta.compact]
+    );
     let (registry, _) = store.load().unwrap().unwrap();
     assert!(registry
         .rows()
@@ -173,7 +187,7 @@ fn a_failed_parse_leaves_the_store_untouched() {
 
     // What `portdex update` does: parse, and install only what parsed.
     let broken = bundled_with("\nhttp,80,tcp,", "\nhttp,80,tcp,\"");
-    let result = parse(&broken).map(|r| store.install(&broken, &r, "broken"));
+    let result = parse(&broken).map(|r| store.install(&broken, &r, "broken", b"compact"));
     assert!(result.is_err());
 
     assert_eq!(names(store.dir()), listing);
@@ -191,7 +205,7 @@ fn a_second_concurrent_install_fails_clearly() {
 
     let bytes = bundled();
     let err = store
-        .install(&bytes, &parse(&bytes).unwrap(), "second")
+        .install(&bytes, &parse(&bytes).unwrap(), "second", b"compact")
         .unwrap_err();
     assert!(matches!(err, StoreError::Busy { .. }), "{err}");
     assert!(
@@ -202,7 +216,7 @@ fn a_second_concurrent_install_fails_clearly() {
 
     drop(held);
     store
-        .install(&bytes, &parse(&bytes).unwrap(), "after")
+        .install(&bytes, &parse(&bytes).unwrap(), "after", b"compact")
         .unwrap();
     assert_eq!(store.load().unwrap().unwrap().1.source, "after");
 }
