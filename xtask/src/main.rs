@@ -1,8 +1,8 @@
 //! Developer tasks for portdex.
 //!
-//! `cargo xtask gen` regenerates the registry tables that `portdex-registry` embeds,
-//! from the registry packages in `data/sources/` and the curated knowledge in
-//! `data/knowledge/`. `cargo xtask check` fails when the committed tables are stale.
+//! `cargo xtask gen` regenerates the registry tables that `portdex-registry` embeds, from
+//! IANA's registry CSV and the 2015 snapshot (history only) in `data/sources/` and the
+//! curated knowledge in `data/knowledge/`. `cargo xtask check` fails when the committed tables are stale.
 //! The generated files are committed, so building portdex never needs this tool.
 
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! Curated knowledge is always the embedded one. This crate reads no files: whoever
 //! loads an updated registry hands its rows to [`install`].
 
-use crate::generated::tables::{BY_NAME, LINE_STARTS, PORTED, RANGES, ROWS, SEARCH};
+use crate::generated::tables::{BY_NAME, LINE_STARTS, PORTED, RANGES, RANGE_WIDEST, ROWS, SEARCH};
 use crate::table::{text, Row};
 use crate::types::{PortRange, Source, Status, Transport};
 use std::sync::OnceLock;
@@ -34,9 +34,23 @@ struct Installed {
     strings: String,
     ported: usize,
     ranges: Vec<u16>,
+    /// The most ports a range row spans, minus one.
+    range_widest: u16,
     by_name: Vec<u16>,
     search: String,
     line_starts: Vec<u32>,
+}
+
+/// The widest of the range rows `ranges` (indices into `rows`): hi - lo.
+fn widest(rows: &[Row], ranges: &[u16]) -> u16 {
+    ranges
+        .iter()
+        .map(|&i| {
+            let r = &rows[usize::from(i)];
+            r.hi - r.lo
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 static INSTALLED: OnceLock<Installed> = OnceLock::new();
@@ -115,10 +129,11 @@ fn build(mut rows: Vec<RowData>) -> Result<Installed, InstallError> {
     }
     line_starts.push(search.len() as u32);
     let ported = rows.iter().filter(|r| r.ports.is_some()).count();
-    let ranges = (0..ported)
+    let ranges: Vec<u16> = (0..ported)
         .filter(|&i| table[i].hi > table[i].lo)
         .map(|i| i as u16)
         .collect();
+    let range_widest = widest(&table, &ranges);
     let mut by_name: Vec<(String, u16)> = rows
         .iter()
         .enumerate()
@@ -132,6 +147,7 @@ fn build(mut rows: Vec<RowData>) -> Result<Installed, InstallError> {
         strings,
         ported,
         ranges,
+        range_widest,
         by_name: by_name.into_iter().map(|(_, i)| i).collect(),
         search,
         line_starts,
@@ -287,7 +303,7 @@ fn decode(bytes: &[u8]) -> Result<Installed, DecodeError> {
                 return Err(Bad("a string id out of range"));
             }
         }
-        if lo > hi || codes[0] > 4 || codes[1] > 3 || codes[2] > 2 {
+        if lo > hi || codes[0] > 4 || codes[1] > 3 || codes[2] > 1 {
             return Err(Bad("a row out of range"));
         }
         rows.push(Row {
@@ -332,12 +348,14 @@ fn decode(bytes: &[u8]) -> Result<Installed, DecodeError> {
     if rows[..ported].windows(2).any(|w| w[0].lo > w[1].lo) {
         return Err(Bad("rows out of order"));
     }
+    let range_widest = widest(&rows, &ranges);
     Ok(Installed {
         rows,
         spans,
         strings,
         ported,
         ranges,
+        range_widest,
         by_name,
         search,
         line_starts,
@@ -371,6 +389,11 @@ pub(crate) fn ported() -> usize {
 /// The indices of rows on a range of ports.
 pub(crate) fn ranges() -> &'static [u16] {
     INSTALLED.get().map_or(&RANGES[..], |i| &i.ranges)
+}
+
+/// The most ports a range row spans, minus one.
+pub(crate) fn range_widest() -> u16 {
+    INSTALLED.get().map_or(RANGE_WIDEST, |i| i.range_widest)
 }
 
 /// The indices of named rows, by lowercase name.

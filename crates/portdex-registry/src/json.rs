@@ -17,7 +17,7 @@ pub struct AssignmentJson {
     pub transport: Option<crate::Transport>,
     /// assigned, reserved, unassigned, de-assigned.
     pub status: crate::Status,
-    /// iana-2015, iana-current, both.
+    /// iana (IANA's current registry) or history (only in the 2015 snapshot).
     pub source: crate::Source,
     /// The registry's description.
     pub description: &'static str,

@@ -43,7 +43,7 @@ pub use types::{
 };
 
 use generated::tables::{KNOW, KNOW_NAMES, KNOW_RANGES};
-use iana::{by_name, ported, ranges, rows};
+use iana::{by_name, ported, range_widest, ranges, rows};
 
 /// Everything known about one port or one registered range.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,8 +61,16 @@ impl Report {
     pub fn category(&self) -> Category {
         Category::of(self.ports.lo)
     }
-    /// Whether nothing is known here (the port is unassigned and has no common use).
+    /// Whether nothing is known here: the port is unassigned (no rows, or only IANA's
+    /// Unassigned rows, such as the range 27011-27015) and has no common use.
     pub fn is_empty(&self) -> bool {
+        self.assignments
+            .iter()
+            .all(|a| a.status() == Status::Unassigned)
+            && self.knowledge.is_empty()
+    }
+    /// Whether the report holds no row and no curated entry at all.
+    fn has_nothing(&self) -> bool {
         self.assignments.is_empty() && self.knowledge.is_empty()
     }
     /// The most severe security note, if any.
@@ -100,13 +108,19 @@ fn single_rows(port: u16) -> std::ops::Range<usize> {
     start..end
 }
 
-/// Every IANA row that covers `port`: the port's own rows, then registered ranges
-/// that include it (x11 on 6000-6063).
+/// Every IANA row that covers `port`: the port's own rows, then the ranges that include
+/// it (x11 on 6000-6063, an Unassigned range such as 27011-27015).
 pub fn assignments_at(port: u16) -> impl Iterator<Item = Assignment> {
     let singles = single_rows(port)
         .filter(|&i| rows()[i].hi == rows()[i].lo)
         .map(|i| Assignment(i as u16));
-    let ranges = ranges()
+    // The ranges are by first port, and none is wider than range_widest(): only those
+    // that start between port - range_widest() and port can hold it.
+    let first = |i: &u16| rows()[usize::from(*i)].lo;
+    let all = ranges();
+    let start = all.partition_point(|i| first(i) < port.saturating_sub(range_widest()));
+    let end = all.partition_point(|i| first(i) <= port);
+    let ranges = all[start..end]
         .iter()
         .filter(move |&&i| {
             let r = &rows()[usize::from(i)];
@@ -181,7 +195,7 @@ pub fn range_reports_iter(
     .filter_map(move |mut r| match transport {
         Some(t) => {
             r.retain_transport(t);
-            (!r.is_empty()).then_some(r)
+            (!r.has_nothing()).then_some(r)
         }
         None => Some(r),
     })
@@ -342,7 +356,7 @@ pub fn lookup(query: &Query, transport: Option<Transport>) -> Answer {
             .portless
             .retain(|a| a.transport().is_none_or(|x| x == t));
         if !matches!(query, Query::Port(_)) {
-            answer.reports.retain(|r| !r.is_empty());
+            answer.reports.retain(|r| !r.has_nothing());
         }
     }
     answer
@@ -404,6 +418,7 @@ pub fn merge_transports(rows: &[Assignment]) -> Vec<(Vec<Option<Transport>>, Ass
             b.name() == a.name()
                 && b.description() == a.description()
                 && b.status() == a.status()
+                && b.source() == a.source()
                 && b.ports() == a.ports()
         };
         match out.iter_mut().find(|(_, b)| same(b)) {

@@ -373,9 +373,9 @@ pub enum Status {
     Assigned,
     /// Reserved by IANA.
     Reserved,
-    /// Unassigned, kept only where the registry notes something (e.g. known unauthorized use).
+    /// Unassigned: IANA's own Unassigned rows, often a range (27011-27015).
     Unassigned,
-    /// Once assigned, since withdrawn.
+    /// Once assigned, since withdrawn (IANA's de-registered rows, and every history row).
     DeAssigned,
 }
 
@@ -412,33 +412,35 @@ impl Status {
     }
 }
 
-/// Which registry snapshot a row comes from (see data/README.md for the merge rule).
+/// Where a row comes from (see data/README.md for the merge rule).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
-    /// Only the complete 2015 snapshot (all fields) has it.
-    // kebab-case alone would write "iana2015"; the documented spelling has the hyphen.
-    #[serde(rename = "iana-2015")]
-    Iana2015,
-    /// Only the current snapshot (name and description) has it.
-    IanaCurrent,
-    /// Both snapshots agree on it.
-    Both,
+    /// IANA's registry as it is now (its CSV): the row stands, every field as IANA has it.
+    Iana,
+    /// Only the 2015 snapshot has it: a name IANA has since de-assigned or replaced on
+    /// that port. Always with status de-assigned; never a current assignment.
+    History,
 }
 
 impl Source {
     pub(crate) fn from_code(code: u8) -> Source {
         match code {
-            0 => Source::Iana2015,
-            1 => Source::IanaCurrent,
-            _ => Source::Both,
+            0 => Source::Iana,
+            _ => Source::History,
+        }
+    }
+    /// The stable identifier (`iana`, `history`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Iana => "iana",
+            Source::History => "history",
         }
     }
     pub(crate) fn code(self) -> u8 {
         match self {
-            Source::Iana2015 => 0,
-            Source::IanaCurrent => 1,
-            Source::Both => 2,
+            Source::Iana => 0,
+            Source::History => 1,
         }
     }
 }

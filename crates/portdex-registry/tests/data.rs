@@ -1,10 +1,12 @@
-//! The embedded data: the merge rule of data/README.md holds, and the curated
-//! knowledge is complete (both languages, a reference for every fact).
+//! The embedded data: the merge rule of data/README.md holds (IANA's CSV, every row and
+//! field; the 2015 snapshot only as history), and the curated knowledge is complete (both
+//! languages, a reference for every fact).
 
 use portdex_registry::{
-    all_assignments, all_knowledge, assignments_at, lookup, name_answer, port_report, search, Lang,
-    Query, Source, Status, Transport,
+    all_assignments, all_knowledge, assignments_at, lookup, name_answer, port_report, port_summary,
+    search, Assignment, Lang, PortRange, Query, Source, Status, Transport,
 };
+use std::collections::HashMap;
 
 fn names_at(port: u16, t: Transport) -> Vec<&'static str> {
     assignments_at(port)
@@ -13,28 +15,354 @@ fn names_at(port: u16, t: Transport) -> Vec<&'static str> {
         .collect()
 }
 
+/// IANA's CSV as committed: the header, then one `Vec` of 12 fields per row.
+fn iana_csv() -> Vec<Vec<String>> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/sources/iana/service-names-port-numbers.csv"
+    );
+    read_csv(&std::fs::read_to_string(path).unwrap())
+}
+
+/// A tiny RFC 4180 reader (quoted fields, doubled quotes, line breaks inside quotes,
+/// CRLF or LF), independent of the generator's.
+fn read_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut rows, mut row, mut field) = (Vec::new(), Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+/// A row as the CSV writes it: its twelve fields.
+fn as_csv(a: Assignment) -> Vec<String> {
+    [
+        a.name().to_owned(),
+        a.ports().map(|p| p.to_string()).unwrap_or_default(),
+        a.transport()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
+        a.description().to_owned(),
+        a.assignee().to_owned(),
+        a.contact().to_owned(),
+        a.registration_date().to_owned(),
+        a.modification_date().to_owned(),
+        a.reference().to_owned(),
+        a.service_code().to_owned(),
+        a.known_unauthorized_uses().to_owned(),
+        a.assignment_notes().to_owned(),
+    ]
+    .to_vec()
+}
+
+#[test]
+fn every_csv_row_is_a_row_with_every_field() {
+    let csv = iana_csv();
+    assert_eq!(csv[0][0], "Service Name");
+    let csv = &csv[1..];
+    assert_eq!(csv.len(), 14_499, "rows in the committed CSV");
+    assert!(csv.iter().all(|r| r.len() == 12));
+    // IANA writes a few single ports as ranges of one ("4748-4748"): the same port.
+    let port = |s: &str| match s.split_once('-') {
+        Some((a, b)) if a == b => a.to_owned(),
+        _ => s.to_owned(),
+    };
+    let mut want: HashMap<Vec<String>, i32> = HashMap::new();
+    for r in csv {
+        let mut r = r.clone();
+        r[1] = port(&r[1]);
+        *want.entry(r).or_default() += 1;
+    }
+    let mut have: HashMap<Vec<String>, i32> = HashMap::new();
+    for a in all_assignments().filter(|a| a.source() == Source::Iana) {
+        *have.entry(as_csv(a)).or_default() += 1;
+    }
+    let missing: Vec<_> = want
+        .iter()
+        .filter(|(k, n)| have.get(*k) != Some(n))
+        .take(5)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "CSV rows not in the registry: {missing:?}"
+    );
+    assert_eq!(have.values().sum::<i32>(), 14_499);
+}
+
+#[test]
+fn csv_rows_by_status_and_transport_are_the_registry_s() {
+    // What IANA's rows say, counted from the CSV by the rule of data/README.md.
+    let status = |r: &[String]| {
+        let d = r[3].to_ascii_lowercase();
+        if !r[0].is_empty() {
+            if d.starts_with("de-registered") {
+                Status::DeAssigned
+            } else {
+                Status::Assigned
+            }
+        } else if d.starts_with("unassigned") || d.starts_with("(unassigned)") {
+            Status::Unassigned
+        } else if d.starts_with("reserved") {
+            Status::Reserved
+        } else if [
+            "de-registered",
+            "removed",
+            "deprecated",
+            "decomissioned",
+            "de-commissioned",
+        ]
+        .iter()
+        .any(|p| d.starts_with(p))
+        {
+            Status::DeAssigned
+        } else if r[4].is_empty() {
+            Status::Unassigned
+        } else {
+            Status::Assigned
+        }
+    };
+    let mut want: HashMap<(&str, String), usize> = HashMap::new();
+    let csv = iana_csv();
+    for r in &csv[1..] {
+        *want.entry((status(r).as_str(), r[2].clone())).or_default() += 1;
+    }
+    let mut have: HashMap<(&str, String), usize> = HashMap::new();
+    for a in all_assignments().filter(|a| a.source() == Source::Iana) {
+        let t = a.transport().map(|t| t.as_str()).unwrap_or_default();
+        *have.entry((a.status().as_str(), t.to_owned())).or_default() += 1;
+    }
+    assert_eq!(have, want);
+    // IANA's own words for the nameless rows.
+    let reserved = csv[1..]
+        .iter()
+        .filter(|r| r[0].is_empty() && r[3] == "Reserved");
+    assert!(reserved.count() > 700);
+    assert!(want[&("unassigned", String::new())] > 800);
+}
+
+#[test]
+fn history_is_never_a_current_assignment() {
+    let iana: std::collections::HashSet<_> = all_assignments()
+        .filter(|a| a.source() == Source::Iana && !a.name().is_empty())
+        .map(|a| (a.name().to_ascii_lowercase(), a.ports(), a.transport()))
+        .collect();
+    let history: Vec<_> = all_assignments()
+        .filter(|a| a.source() == Source::History)
+        .collect();
+    assert!(!history.is_empty());
+    for a in &history {
+        assert_eq!(a.status(), Status::DeAssigned, "{a:?}");
+        assert!(!a.name().is_empty(), "{a:?}");
+        let key = (a.name().to_ascii_lowercase(), a.ports(), a.transport());
+        assert!(!iana.contains(&key), "{a:?} is also IANA's current row");
+    }
+    // After IANA's rows of the same port and transport.
+    for p in [2, 143, 3283] {
+        for t in Transport::ALL {
+            let sources: Vec<_> = assignments_at(p)
+                .filter(|a| a.transport() == Some(t))
+                .map(|a| a.source())
+                .collect();
+            assert!(
+                sources.is_sorted_by_key(|s| *s == Source::History),
+                "{p}/{t}"
+            );
+        }
+    }
+}
+
+fn rows(port: u16, t: Transport) -> Vec<(&'static str, Status, Source)> {
+    assignments_at(port)
+        .filter(|a| a.transport() == Some(t))
+        .map(|a| (a.name(), a.status(), a.source()))
+        .collect()
+}
+
+#[test]
+fn display_strings_of_2015_are_history_not_services() {
+    for t in [Transport::Tcp, Transport::Udp] {
+        assert_eq!(names_at(3283, t), ["net-assistant"]);
+        assert_eq!(names_at(3679, t), ["newton-dock"]);
+        assert_eq!(
+            rows(3283, t)[1],
+            (
+                "Apple Remote Desktop (Net Assistant)",
+                Status::DeAssigned,
+                Source::History
+            )
+        );
+        assert_eq!(
+            rows(3679, t)[1],
+            ("Escale (Newton Dock)", Status::DeAssigned, Source::History)
+        );
+    }
+    let na = assignments_at(3283).next().unwrap();
+    assert_eq!(na.assignee(), "[Michael_Stein]");
+    assert_eq!(na.modification_date(), "2025-01-23");
+    assert_eq!(
+        port_summary(3283, Transport::Tcp).registry_service,
+        Some("net-assistant")
+    );
+}
+
+#[test]
+fn de_assigned_ports_are_reserved_with_iana_s_note() {
+    for t in [Transport::Tcp, Transport::Udp] {
+        assert_eq!(
+            rows(2, t),
+            [
+                ("", Status::Reserved, Source::Iana),
+                ("compressnet", Status::DeAssigned, Source::History)
+            ]
+        );
+        assert_eq!(
+            rows(831, t),
+            [
+                ("", Status::Reserved, Source::Iana),
+                ("netconf-beep", Status::DeAssigned, Source::History)
+            ]
+        );
+        assert_eq!(port_summary(2, t).registry_service, None);
+        assert_eq!(port_summary(831, t).registry_service, None);
+    }
+    let two = assignments_at(2).next().unwrap();
+    assert_eq!(
+        two.assignment_notes(),
+        "De-assigned on 2025-02-13, previously compressnet by [Bernie_Volz]"
+    );
+    assert!(assignments_at(831)
+        .next()
+        .unwrap()
+        .assignment_notes()
+        .contains("[RFC9900]"));
+    // IANA keeps the name, without a port.
+    let a = name_answer("compressnet");
+    assert!(a.portless.iter().all(|a| a.source() == Source::Iana));
+    assert_eq!(a.portless.len(), 2);
+}
+
+#[test]
+fn a_port_in_an_unassigned_range_says_which_range() {
+    // 27017 is mongodb on tcp, Reserved on udp: no Unassigned row.
+    assert_eq!(
+        rows(27017, Transport::Tcp),
+        [("mongodb", Status::Assigned, Source::Iana)]
+    );
+    assert_eq!(
+        rows(27017, Transport::Udp),
+        [("", Status::Reserved, Source::Iana)]
+    );
+    assert!(assignments_at(27017).all(|a| a.status() != Status::Unassigned));
+    // 27011 and 27018 lie in IANA's Unassigned ranges; the row keeps its range.
+    let r = port_report(27011);
+    assert_eq!(r.assignments.len(), 1);
+    assert_eq!(r.assignments[0].status(), Status::Unassigned);
+    assert_eq!(
+        r.assignments[0].ports(),
+        Some(PortRange {
+            lo: 27011,
+            hi: 27015
+        })
+    );
+    assert_eq!(r.assignments[0].transport(), None);
+    assert!(r.is_empty(), "an unassigned port is one with nothing known");
+    let u = assignments_at(27018)
+        .find(|a| a.status() == Status::Unassigned)
+        .unwrap();
+    assert_eq!(
+        u.ports(),
+        Some(PortRange {
+            lo: 27018,
+            hi: 27344
+        })
+    );
+    assert_eq!(
+        u.known_unauthorized_uses(),
+        "Unauthorized Use Known on ports 27018 and 27019"
+    );
+}
+
+#[test]
+fn x11_is_one_range_row_per_transport() {
+    let x11: Vec<_> = assignments_at(6010).collect();
+    assert_eq!(x11.len(), 2, "{x11:?}");
+    for (a, t) in x11.iter().zip([Transport::Tcp, Transport::Udp]) {
+        assert_eq!(a.name(), "x11");
+        assert_eq!(a.transport(), Some(t));
+        assert_eq!(a.ports(), Some(PortRange { lo: 6000, hi: 6063 }));
+        assert_eq!(a.source(), Source::Iana);
+        assert_eq!(
+            a.known_unauthorized_uses(),
+            "Known Unauthorized Use on port 6003"
+        );
+    }
+    let r = lookup(&"6000-6063".parse::<Query>().unwrap(), None);
+    let whole = r
+        .reports
+        .iter()
+        .find(|r| r.ports == PortRange { lo: 6000, hi: 6063 })
+        .unwrap();
+    assert_eq!(
+        whole
+            .assignments
+            .iter()
+            .map(|a| a.name())
+            .collect::<Vec<_>>(),
+        ["x11", "x11"]
+    );
+}
+
 #[test]
 fn aliases_on_one_port_are_all_kept() {
     assert_eq!(names_at(80, Transport::Tcp), ["http", "www", "www-http"]);
 }
 
 #[test]
-fn current_registry_adds_what_2015_lacked_and_keeps_what_it_had() {
+fn iana_s_rows_stand_with_their_fields() {
     let at465: Vec<_> = assignments_at(465)
         .filter(|a| a.transport() == Some(Transport::Tcp))
         .map(|a| (a.name(), a.source()))
         .collect();
-    assert!(at465.contains(&("urd", Source::Iana2015)), "{at465:?}");
-    assert!(
-        at465.contains(&("submissions", Source::IanaCurrent)),
-        "{at465:?}"
+    assert_eq!(
+        at465,
+        [("urd", Source::Iana), ("submissions", Source::Iana)]
     );
-    // Confirmed by both snapshots, with the 2015 fields.
     let ssh = assignments_at(22)
         .find(|a| a.transport() == Some(Transport::Tcp))
         .unwrap();
-    assert_eq!(ssh.source(), Source::Both);
+    assert_eq!(ssh.source(), Source::Iana);
     assert_eq!(ssh.reference(), "[RFC4251]");
+}
+
+#[test]
+fn grandfathered_names_are_found() {
+    for (name, port) in [("whois++", 63), ("sql*net", 66)] {
+        let q: Query = name.parse().unwrap();
+        let a = lookup(&q, None);
+        assert_eq!(a.reports.len(), 1, "{name}");
+        assert_eq!(a.reports[0].ports.lo, port, "{name}");
+        assert!(a.reports[0].assignments.iter().any(|x| x.name() == name));
+    }
 }
 
 #[test]
@@ -43,6 +371,7 @@ fn withdrawn_udp_assignments_are_marked_de_assigned() {
         .find(|a| a.transport() == Some(Transport::Udp) && a.name() == "imap")
         .unwrap();
     assert_eq!(imap_udp.status(), Status::DeAssigned);
+    assert_eq!(imap_udp.source(), Source::History);
 }
 
 #[test]
@@ -174,9 +503,10 @@ fn density_counts_match_lookups() {
 #[test]
 fn source_spellings_are_the_documented_ones() {
     let spell = |s: Source| serde_json::to_value(s).unwrap();
-    assert_eq!(spell(Source::Iana2015), "iana-2015");
-    assert_eq!(spell(Source::IanaCurrent), "iana-current");
-    assert_eq!(spell(Source::Both), "both");
+    assert_eq!(spell(Source::Iana), "iana");
+    assert_eq!(spell(Source::History), "history");
+    assert_eq!(Source::Iana.as_str(), "iana");
+    assert_eq!(Source::History.as_str(), "history");
 }
 
 #[test]

@@ -382,7 +382,8 @@ async fn the_words_are_served_as_a_script() {
         r#""portTitle":"Port {0}""#,
         r#""portTitle":"ポート {0}""#,
         r#""st.assigned":"割り当て済み""#,
-        r#""src.both":"#,
+        r#""src.iana":"#,
+        r#""src.history":"#,
     ] {
         assert!(js.contains(text), "{text} in {js}");
     }

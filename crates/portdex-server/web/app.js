@@ -271,7 +271,8 @@ function registryTable(rows) {
     h('tbody', {}, merged.map(a => h('tr', {},
       h('td', {}, a.service || '—'),
       h('td', {}, a.transports.join('/') || '—'),
-      h('td', {}, a.description),
+      // A range row (x11 6000-6063, an Unassigned range) says its range.
+      h('td', {}, a.port != null && a.port_end !== a.port ? `${a.description} (${a.port}-${a.port_end})` : a.description),
       h('td', {}, tv('st', a.status)),
       h('td', {}, a.sources.map(s => tv('src', s)).join(t('sep'))),
       h('td', {}, a.reference))))));

@@ -614,3 +614,176 @@ fn a_name_that_starts_with_a_digit_is_answered_as_a_name() {
         .success()
         .stdout(predicate::str::starts_with("port 106 ·"));
 }
+
+/// Registry rows of a lookup's first report, as (service, transport, status, source).
+fn rows_of(v: &Value) -> Vec<(String, String, String, String)> {
+    v[0]["reports"][0]["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let s = |k: &str| a[k].as_str().unwrap_or("").to_owned();
+            (s("service"), s("transport"), s("status"), s("source"))
+        })
+        .collect()
+}
+
+fn row(service: &str, t: &str, status: &str, source: &str) -> (String, String, String, String) {
+    (service.into(), t.into(), status.into(), source.into())
+}
+
+/// IANA's CSV says 3283 is net-assistant and 3679 newton-dock; the 2015 display strings
+/// are history, not services.
+#[test]
+fn renamed_services_answer_with_iana_s_names() {
+    for (port, now, then, desc) in [
+        (
+            "3283",
+            "net-assistant",
+            "Apple Remote Desktop (Net Assistant)",
+            "Net Assistant",
+        ),
+        ("3679", "newton-dock", "Escale (Newton Dock)", "Newton Dock"),
+    ] {
+        assert_eq!(
+            rows_of(&json(&[port])),
+            [
+                row(now, "tcp", "assigned", "iana"),
+                row(then, "tcp", "de-assigned", "history"),
+                row(now, "udp", "assigned", "iana"),
+                row(then, "udp", "de-assigned", "history"),
+            ]
+        );
+        let out = portdex().arg(port).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let line = |name: &str| text.lines().find(|l| l.contains(name)).unwrap().to_owned();
+        assert!(
+            line(now).contains(desc) && line(now).ends_with("assigned"),
+            "{text}"
+        );
+        assert!(line(then).ends_with("de-assigned"), "{text}");
+    }
+}
+
+#[test]
+fn de_assigned_ports_say_reserved_and_why() {
+    for (port, old, note) in [
+        (
+            "2",
+            "compressnet",
+            "De-assigned on 2025-02-13, previously compressnet by [Bernie_Volz]",
+        ),
+        (
+            "831",
+            "netconf-beep",
+            "Previously assigned to NETCONF over BEEP but released by [RFC9900]",
+        ),
+    ] {
+        let v = json(&[port]);
+        assert_eq!(
+            rows_of(&v),
+            [
+                row("", "tcp", "reserved", "iana"),
+                row(old, "tcp", "de-assigned", "history"),
+                row("", "udp", "reserved", "iana"),
+                row(old, "udp", "de-assigned", "history"),
+            ]
+        );
+        assert_eq!(
+            v[0]["reports"][0]["assignments"][0]["assignment_notes"],
+            note
+        );
+        portdex()
+            .arg(port)
+            .env("COLUMNS", "200")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!(
+                "Reserved [tcp,udp]: {note}"
+            )))
+            .stdout(predicate::str::is_match(format!(r"{old} +\S.* de-assigned\n")).unwrap());
+    }
+}
+
+#[test]
+fn mongodb_s_port_and_the_unassigned_ranges_around_it() {
+    // 27017: mongodb on tcp, Reserved on udp, and no Unassigned row.
+    assert_eq!(
+        rows_of(&json(&["27017"])),
+        [
+            row("mongodb", "tcp", "assigned", "iana"),
+            row("", "udp", "reserved", "iana")
+        ]
+    );
+    // 27011 lies in IANA's Unassigned range 27011-27015: the row says so, and the port
+    // is still one with nothing assigned (exit 1).
+    let v = json(&["27011"]);
+    let a = &v[0]["reports"][0]["assignments"][0];
+    assert_eq!(
+        (a["status"].as_str(), a["transport"].as_str()),
+        (Some("unassigned"), None)
+    );
+    assert_eq!(
+        (&a["port"], &a["port_end"]),
+        (&Value::from(27011), &Value::from(27015))
+    );
+    portdex()
+        .arg("27011")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("Unassigned (27011-27015)"));
+    portdex()
+        .arg("27018")
+        .env("COLUMNS", "200")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Unassigned (27018-27344)"))
+        .stdout(predicate::str::contains(
+            "Unassigned: Unauthorized Use Known on ports 27018 and 27019",
+        ));
+}
+
+#[test]
+fn x11_is_its_registered_range() {
+    let v = json(&["6000-6063"]);
+    let report = v[0]["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["port"] == 6000 && r["port_end"] == 6063)
+        .unwrap();
+    let x11: Vec<_> = report["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["service"].as_str(),
+                a["transport"].as_str(),
+                a["source"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        x11,
+        [
+            (Some("x11"), Some("tcp"), Some("iana")),
+            (Some("x11"), Some("udp"), Some("iana"))
+        ]
+    );
+    assert_eq!(
+        report["assignments"][0]["known_unauthorized_uses"],
+        "Known Unauthorized Use on port 6003"
+    );
+    portdex()
+        .arg("6000-6063")
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"6000-6063 +tcp,udp +x11 +X Window System").unwrap());
+    // One port of the range says the range.
+    portdex()
+        .arg("6010")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("X Window System (6000-6063)"));
+}

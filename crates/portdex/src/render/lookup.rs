@@ -2,6 +2,7 @@
 //! Lines, CSV or an /etc/services file.
 
 use super::*;
+use portdex_registry::PortRange;
 
 /// Answers to lookups, in the configured format: each with the text asked and the query it was read as.
 pub fn answers(out: &mut String, config: &Config, answers: &[(&str, &Query, Answer)]) {
@@ -82,21 +83,20 @@ fn heading(config: &Config, r: &Report) -> String {
 fn full_report(out: &mut String, config: &Config, r: &Report) {
     let l = labels(config.lang);
     crate::grid::write_wrapped(out, config.width, "", &heading(config, r));
-    if r.is_empty() {
+    if r.assignments.is_empty() && r.knowledge.is_empty() {
         let _ = writeln!(out, " {}", l.nothing);
         return;
     }
     if !r.assignments.is_empty() {
-        let rows = merge_transports(&r.assignments)
-            .into_iter()
-            .map(|(transports, a)| {
-                [
-                    plain(transports),
-                    plain(a.name()),
-                    plain(a.description()),
-                    plain(a.status().label(config.lang)),
-                ]
-            });
+        let merged = merge_transports(&r.assignments);
+        let rows = merged.iter().map(|(transports, a)| {
+            [
+                plain(transports.clone()),
+                plain(a.name()),
+                plain(described(*a, r.ports)),
+                plain(a.status().label(config.lang)),
+            ]
+        });
         table(
             out,
             config,
@@ -104,9 +104,41 @@ fn full_report(out: &mut String, config: &Config, r: &Report) {
             (2, &[3]),
             rows,
         );
+        // IANA's notes where they say why a port is not (or no longer) assigned, and
+        // any reported unauthorized use.
+        for (transports, a) in &merged {
+            let mut notes = Vec::new();
+            if a.status() != portdex_registry::Status::Assigned {
+                notes.push(a.assignment_notes());
+            }
+            notes.push(a.known_unauthorized_uses());
+            for note in notes.into_iter().filter(|n| !n.is_empty()) {
+                let who = if a.name().is_empty() {
+                    a.description()
+                } else {
+                    a.name()
+                };
+                let on = if transports == "-" {
+                    String::new()
+                } else {
+                    format!(" [{transports}]")
+                };
+                let note = note.split_whitespace().collect::<Vec<_>>().join(" ");
+                field(out, config, l.correction, &format!("{who}{on}: {note}"));
+            }
+        }
     }
     for &k in &r.knowledge {
         knowledge(out, config, l, k);
+    }
+}
+
+/// A row's description; for a range row in the report of one port, with its range
+/// (`Unassigned (27018-27344)`, `X Window System (6000-6063)`): which range the port is in.
+fn described(a: Assignment, here: PortRange) -> String {
+    match a.ports() {
+        Some(p) if p != here && p.lo != p.hi => format!("{} ({p})", a.description()),
+        _ => a.description().to_owned(),
     }
 }
 
@@ -298,7 +330,7 @@ fn csv_answers(out: &mut String, lang: Lang, answers: &[(&str, &Query, Answer)])
                 r.ports.hi.to_string(),
                 r.category().as_str(),
             );
-            if r.is_empty() {
+            if r.assignments.is_empty() && r.knowledge.is_empty() {
                 let _ = w.write_record([
                     *q,
                     "none",

@@ -158,11 +158,11 @@ try {
   await page.locator('h1', { hasText: 'ポート 443' }).waitFor();
   check(await page.getAttribute('html', 'lang') === 'ja', 'html lang is ja');
   await page.locator('#view td', { hasText: '割り当て済み' }).first().waitFor();
-  // The registry's source column in words, never its identifiers (both, iana-2015…).
+  // The registry's source column in words, never its identifiers (iana, history).
   const sourceCells = page.locator('#view table').first().locator('tbody td:nth-child(5)');
   const sources = await sourceCells.allInnerTexts();
   check(sources.length > 0, 'the registry table has rows');
-  check(sources.every(s => !/both|iana-/.test(s) && /レジストリ/.test(s)), `sources in Japanese words: ${sources.join(' | ')}`);
+  check(sources.every(s => !/^(iana|history)$/.test(s) && /レジストリ/.test(s)), `sources in Japanese words: ${sources.join(' | ')}`);
   await shot(page, '9-port-443-lang-ja');
 
   step = 'the next port keeps ?lang=ja';
