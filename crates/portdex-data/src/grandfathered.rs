@@ -1,6 +1,6 @@
 //! IANA's grandfathered service names: names in the registry that predate RFC 6335's
 //! syntax (underscores, dots, slashes, `+`, `*`). Taken from
-//! `tests/data/service-names-port-numbers.csv`; regenerate with
+//! `data/sources/iana/service-names-port-numbers.csv`; regenerate with
 //! `PORTDEX_BLESS=1 cargo test -p portdex-data grandfathered`, do not edit by hand.
 
 /// The names, sorted by bytes (for binary search).

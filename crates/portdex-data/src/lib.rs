@@ -28,6 +28,7 @@ mod diff;
 mod fetch;
 mod grandfathered;
 mod parse;
+mod rows;
 mod store;
 
 pub use diff::{diff, Change, Diff, Field, SUSPICIOUS_PERCENT};
@@ -36,6 +37,7 @@ pub use parse::{
     is_grandfathered, is_rfc6335_name, parse, CsvError, CsvErrorKind, DateError, IanaDate, IanaRow,
     Registry, FIELDS, HEADER, MIN_ROWS,
 };
+pub use rows::{in_use, rows_to_install, status_of};
 pub use store::{
     LoadError, Meta, Store, StoreError, StoreInfo, StoreStatus, LOCK_FILE, META_FILE, META_FORMAT,
 };

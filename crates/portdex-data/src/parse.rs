@@ -2,7 +2,7 @@
 //! says, with a line number, why they are not IANA's registry.
 //!
 //! The rules accept exactly what IANA publishes (checked against the copy in
-//! `tests/data/`) and nothing looser: a captive portal's HTML page, a file cut short, a
+//! `data/sources/iana/`) and nothing looser: a captive portal's HTML page, a file cut short, a
 //! row with a port of 70000 or a date of `2024/01/02` are refused before anything is
 //! stored.
 
@@ -506,7 +506,7 @@ pub fn is_rfc6335_name(name: &str) -> bool {
 
 /// Whether `name` is one of IANA's grandfathered names that predate RFC 6335's syntax
 /// (`whois++`, `sql*net`, `z39.50`…). The list was taken from IANA's CSV; a test keeps it
-/// equal to the names in the copy in `tests/data/`.
+/// equal to the names in the copy in `data/sources/iana/`.
 pub fn is_grandfathered(name: &str) -> bool {
     GRANDFATHERED.binary_search(&name).is_ok()
 }
@@ -598,9 +598,10 @@ mod tests {
     #[test]
     fn grandfathered_list_equals_the_bundled_csv() {
         let dir = env!("CARGO_MANIFEST_DIR");
-        let csv =
-            std::fs::read_to_string(format!("{dir}/tests/data/service-names-port-numbers.csv"))
-                .unwrap();
+        let csv = std::fs::read_to_string(format!(
+            "{dir}/../../data/sources/iana/service-names-port-numbers.csv"
+        ))
+        .unwrap();
         let mut reader = Reader {
             text: &csv,
             pos: 0,

@@ -7,11 +7,11 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
-/// IANA's CSV as published (see tests/data/README.md).
+/// IANA's CSV as published (data/sources/iana/, with its provenance).
 pub fn bundled() -> Vec<u8> {
     std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/service-names-port-numbers.csv"
+        "/../../data/sources/iana/service-names-port-numbers.csv"
     ))
     .expect("the bundled CSV")
 }
