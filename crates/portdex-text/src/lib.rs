@@ -729,6 +729,101 @@ impl Words {
     }
 }
 
+/// `portdex update` and `portdex data`.
+impl Words {
+    /// The registry a CSV holds: "IANA's registry of 2026-02-13 (14,499 rows)".
+    pub fn registry_of(self, date: &str, rows: usize) -> String {
+        self.say(
+            || format!("IANA's registry of {date} ({rows} rows)"),
+            || format!("{date} 版の IANA レジストリ（{rows} 行）"),
+        )
+    }
+
+    pub fn changes(self, what: &str, added: usize, changed: usize, removed: usize) -> String {
+        self.say(
+            || format!("{what}: {added} added, {changed} changed, {removed} removed"),
+            || format!("{what}：追加 {added}、変更 {changed}、削除 {removed}"),
+        )
+    }
+
+    pub fn up_to_date(self, what: &str) -> String {
+        self.say(
+            || format!("up to date: the registry in use is {what}"),
+            || format!("最新です。使用中のレジストリは{what}です"),
+        )
+    }
+
+    pub fn newer_available(self) -> &'static str {
+        self.pick(
+            "it differs from the registry in use: run portdex update to use it",
+            "使用中のレジストリと異なります。使うには portdex update を実行してください",
+        )
+    }
+
+    pub fn now_in_use(self, dir: &str) -> String {
+        self.say(
+            || format!("now in use; kept in {dir}"),
+            || format!("使用を開始しました。保存先：{dir}"),
+        )
+    }
+
+    pub fn more_changes(self, n: usize) -> String {
+        self.say(
+            || format!("… {n} more (--json lists them all)"),
+            || format!("… ほか {n} 件（--json ですべて表示）"),
+        )
+    }
+
+    /// `portdex data`: the registry in use.
+    pub fn in_use_embedded(self, what: &str) -> String {
+        self.say(
+            || format!("in use: the embedded registry, {what}"),
+            || format!("使用中：組み込みのレジストリ（{what}）"),
+        )
+    }
+
+    pub fn in_use_updated(self, what: &str, source: &str, when: &str) -> String {
+        self.say(
+            || format!("in use: an updated registry, {what}, from {source} on {when}"),
+            || format!("使用中：更新したレジストリ（{what}）、{when} に {source} から取得"),
+        )
+    }
+
+    pub fn embedded_is(self, what: &str) -> String {
+        self.say(
+            || format!("embedded: {what}"),
+            || format!("組み込み：{what}"),
+        )
+    }
+
+    pub fn kept_in(self, dir: &str, state: &str) -> String {
+        self.say(
+            || format!("kept in: {dir} ({state})"),
+            || format!("保存先：{dir}（{state}）"),
+        )
+    }
+
+    /// The state of the data directory: empty, intact, damaged.
+    pub fn store_state(self, id: &str) -> &'static str {
+        match (self.0, id) {
+            (Lang::En, "empty") => "nothing stored: run portdex update",
+            (Lang::En, "intact") => "intact",
+            (Lang::En, _) => "damaged",
+            (Lang::Ja, "empty") => "未保存。portdex update を実行してください",
+            (Lang::Ja, "intact") => "正常",
+            (Lang::Ja, _) => "破損",
+        }
+    }
+
+    /// One line to stderr when the stored registry cannot be used.
+    pub fn registry_damaged(self, why: &str) -> String {
+        self.say(
+            || format!("warning: {why}: using the embedded registry (portdex update stores a new copy)"),
+            || format!("警告: {why}: 組み込みのレジストリを使います（portdex update で新しいコピーを保存できます）"),
+        )
+    }
+}
+
 // ======================================================================================
 // The web page's words (`portdex serve`'s page, crates/portdex-server/web/app.js).
 // ======================================================================================

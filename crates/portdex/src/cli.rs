@@ -58,6 +58,8 @@ pub const SUBCOMMANDS: &[&str] = &[
     "firewall",
     "scan",
     "serve",
+    "update",
+    "data",
     "completions",
     "man",
     "help",
@@ -189,6 +191,34 @@ Examples:\n  portdex firewall --allow ssh,https\n  portdex firewall --allow ssh,
         /// Time a client has to send a request's headers, and the server to answer: 500ms, 10s.
         #[arg(long, default_value = "10s", value_name = "DURATION")]
         timeout: String,
+    },
+    /// Fetch IANA's current registry, check it, and use it from now on; says what changed.
+    #[command(
+        after_help = "The registry is IANA's CSV (https://www.iana.org/assignments/service-names-port-numbers/). It is checked whole before anything is replaced: IANA's header, every row, at least 10,000 rows, and a change of less than 10% of the rows unless --force. Stored in $XDG_DATA_HOME/portdex (or ~/.local/share/portdex, or --data-dir, or PORTDEX_DATA_DIR); an interrupted update leaves the previous data in use. HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are honoured.\n\n\
+Examples:\n  portdex update\n  portdex update --check            (exit 1 when a newer registry is available)\n  portdex update --from service-names-port-numbers.csv\n  portdex data"
+    )]
+    Update {
+        /// Where to get it: a file or an http(s) URL (default: IANA's CSV).
+        #[arg(long, value_name = "FILE|URL", value_hint = clap::ValueHint::AnyPath)]
+        from: Option<String>,
+        /// Only say whether it differs from the registry in use: exit 0 when not, 1 when it does.
+        #[arg(long)]
+        check: bool,
+        /// Use it even when it changes more than 10% of the rows in use.
+        #[arg(long)]
+        force: bool,
+        /// Keep the registry in DIR instead of $XDG_DATA_HOME/portdex.
+        #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+        data_dir: Option<std::path::PathBuf>,
+        /// Give up when the download takes longer: 30s, 2m.
+        #[arg(long, default_value = "120s", value_name = "DURATION")]
+        timeout: String,
+    },
+    /// Which registry is in use (embedded or updated), its date and rows, where it is kept.
+    Data {
+        /// Look in DIR instead of $XDG_DATA_HOME/portdex.
+        #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+        data_dir: Option<std::path::PathBuf>,
     },
     /// Print shell completions: subcommands, options and their values, listening ports.
     #[command(

@@ -5,6 +5,7 @@
 mod audit;
 mod cli;
 mod complete;
+mod data;
 mod grid;
 mod machine;
 mod manpage;
@@ -120,6 +121,8 @@ fn takes(command: &Option<Command>) -> Takes {
         Some(Command::Firewall(_)) => ("firewall", &[Table, Json, Jsonl, Csv], true, true, false),
         Some(Command::Scan(_)) => ("scan", &[Table, Json, Jsonl, Csv], true, true, true),
         Some(Command::Serve { .. }) => ("serve", &[Table], false, true, false),
+        Some(Command::Update { .. }) => ("update", &[Table, Json, Jsonl], false, true, false),
+        Some(Command::Data { .. }) => ("data", &[Table, Json, Jsonl], false, true, false),
         Some(Command::Completions { .. }) => ("completions", &[Table], false, false, false),
         Some(Command::Man { .. }) => ("man", &[Table], false, false, false),
     };
@@ -191,6 +194,14 @@ fn run(cli: Cli) -> Result<u8, String> {
     let config = resolve(&cli);
     refuse_unsupported(&cli, &config)?;
     let mut out = String::new();
+    // An updated registry (portdex update) answers from here on; `data` looks at it
+    // itself, and completions and man pages need no registry.
+    if !matches!(
+        cli.command,
+        Some(Command::Data { .. } | Command::Completions { .. } | Command::Man { .. })
+    ) {
+        data::activate(portdex_text::Words(config.lang));
+    }
     let code = match &cli.command {
         Some(Command::Completions { shell }) => {
             out = complete::script(*shell)?;
@@ -292,6 +303,24 @@ fn run(cli: Cli) -> Result<u8, String> {
                 limits,
             )?
         }
+        Some(Command::Update {
+            from,
+            check,
+            force,
+            data_dir,
+            timeout,
+        }) => data::update(
+            &mut out,
+            &config,
+            &data::UpdateArgs {
+                from: from.as_deref(),
+                check: *check,
+                force: *force,
+                data_dir: data_dir.as_deref(),
+                timeout: scan::parse_duration(timeout)?,
+            },
+        )?,
+        Some(Command::Data { data_dir }) => data::data(&mut out, &config, data_dir.as_deref())?,
         None => lookup(&mut out, &config, &cli.queries)?,
     };
     write_out(&out, config.color)?;

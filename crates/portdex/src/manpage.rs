@@ -220,6 +220,38 @@ fn extra(name: Option<&str>) -> Extra {
             ],
             ..none
         },
+        Some("update") => Extra {
+            exit: &[
+                ("0", "The registry was checked and is in use now, or was up to date already."),
+                ("1", "With --check: the registry fetched differs from the one in use."),
+                ("2", "Bad input, or the registry could not be fetched, is not IANA's CSV, fails a check (the line is named), changes more than 10% of the rows without --force, or could not be stored. The registry in use is unchanged."),
+            ],
+            env: &[
+                ("PORTDEX_DATA_DIR", "Where the registry is kept, instead of $XDG_DATA_HOME/portdex."),
+                ("XDG_DATA_HOME", "The registry is kept in its portdex folder (default ~/.local/share/portdex)."),
+                ("HTTPS_PROXY, HTTP_PROXY, ALL_PROXY", "The proxy for https, http, or both (lowercase names are read first)."),
+                ("NO_PROXY", "Hosts reached without the proxy: comma-separated names or suffixes, * for all."),
+            ],
+            files: &[
+                ("$XDG_DATA_HOME/portdex/meta.json", "Which CSV is in use, its SHA-256, rows, dates and source: written last, so an interrupted update leaves the previous registry in use."),
+                ("$XDG_DATA_HOME/portdex/iana-*.csv", "IANA's CSV, byte for byte as fetched."),
+                ("$XDG_DATA_HOME/portdex/registry-*.bin", "The same registry in the compact form every start-up reads (with its own checksum)."),
+            ],
+            examples: &[
+                ("portdex update", "Fetch IANA's CSV, check it, say what changed, and use it."),
+                ("portdex update --check", "Exit 1 when IANA's registry differs from the one in use (for cron)."),
+                ("portdex update --from service-names-port-numbers.csv", "The same from a file (an air-gapped machine) or another URL."),
+            ],
+        },
+        Some("data") => Extra {
+            exit: &[("0", "The state was written."), BAD_INPUT],
+            env: &[("PORTDEX_DATA_DIR", "Where the registry is kept, instead of $XDG_DATA_HOME/portdex.")],
+            files: &[("$XDG_DATA_HOME/portdex/", "The registry portdex update keeps (see portdex-update(1)).")],
+            examples: &[
+                ("portdex data", "Which registry is in use, its date and rows, and where it is kept."),
+                ("portdex data --json", "The same as JSON, with the stored registry's SHA-256 and source."),
+            ],
+        },
         Some("completions") => Extra {
             exit: &[("0", "The script was written."), BAD_INPUT],
             env: &[(

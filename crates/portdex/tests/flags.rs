@@ -14,6 +14,12 @@ fn quiet_port() -> String {
 #[test]
 fn every_command_honours_or_refuses_every_global_option() {
     let quiet = quiet_port();
+    // update and data keep their registry in a directory of the test's own.
+    let data_dir = std::env::temp_dir().join(format!("portdex-flags-{}", std::process::id()));
+    let csv = format!(
+        "{}/../../data/sources/iana/service-names-port-numbers.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
     // (name as messages give it, arguments, --proto value it can take)
     let commands: Vec<(&str, Vec<&str>, &str)> = vec![
         ("portdex QUERY", vec!["443"], "udp"),
@@ -33,6 +39,8 @@ fn every_command_honours_or_refuses_every_global_option() {
             vec!["scan", "127.0.0.1", "-p", &quiet, "--no-detect"],
             "tcp",
         ),
+        ("update", vec!["update", "--from", &csv, "--check"], "tcp"),
+        ("data", vec!["data"], "tcp"),
         ("completions", vec!["completions", "bash"], "tcp"),
         ("man", vec!["man"], "tcp"),
     ];
@@ -52,6 +60,7 @@ fn every_command_honours_or_refuses_every_global_option() {
                 .args(extra)
                 .env_remove("SSH_CONNECTION")
                 .env_remove("SSH_CLIENT")
+                .env("PORTDEX_DATA_DIR", &data_dir)
                 .timeout(std::time::Duration::from_secs(60))
                 .output()
                 .unwrap();
