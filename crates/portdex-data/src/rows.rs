@@ -3,9 +3,7 @@
 //! registry in use as IANA's rows, to compare an update with.
 
 use crate::parse::{IanaRow, Registry};
-use portdex_registry::{
-    all_assignments, Assignment, PortRange, RowData, Source, Status, Transport,
-};
+use portdex_registry::{all_assignments, PortRange, RowData, Source, Status, Transport};
 use std::collections::HashSet;
 
 /// The status of one of IANA's rows, by the rule the generator applies (data/README.md,
@@ -73,28 +71,6 @@ fn row_data(r: &IanaRow) -> RowData {
     }
 }
 
-fn assignment_data(a: Assignment, source: Source, status: Status) -> RowData {
-    RowData {
-        name: a.name().to_owned(),
-        ports: a.ports(),
-        transport: a.transport(),
-        status,
-        source,
-        fields: [
-            a.description(),
-            a.assignee(),
-            a.contact(),
-            a.registration_date(),
-            a.modification_date(),
-            a.reference(),
-            a.service_code(),
-            a.known_unauthorized_uses(),
-            a.assignment_notes(),
-        ]
-        .map(str::to_owned),
-    }
-}
-
 /// The rows an update installs: every row of `new`, as IANA has it; then, as history
 /// (de-assigned, never a current assignment), the named rows of the registry in use that
 /// `new` no longer lists: its history rows, and its IANA rows that `new` dropped.
@@ -112,7 +88,11 @@ pub fn rows_to_install(new: &Registry) -> Vec<RowData> {
         if listed.contains(&k) || !kept.insert(k) {
             continue;
         }
-        rows.push(assignment_data(a, Source::History, Status::DeAssigned));
+        rows.push(RowData {
+            source: Source::History,
+            status: Status::DeAssigned,
+            ..RowData::from(a)
+        });
     }
     rows
 }

@@ -16,27 +16,13 @@ fn sort_key(r: &RowData) -> String {
 fn installing_the_bundled_csv_reproduces_the_embedded_registry() {
     let bundled = parse(&bundled()).unwrap();
     let mut installed: Vec<RowData> = rows_to_install(&bundled);
-    let mut embedded: Vec<RowData> = all_assignments()
-        .map(|a| RowData {
-            name: a.name().to_owned(),
-            ports: a.ports(),
-            transport: a.transport(),
-            status: a.status(),
-            source: a.source(),
-            fields: [
-                a.description(),
-                a.assignee(),
-                a.contact(),
-                a.registration_date(),
-                a.modification_date(),
-                a.reference(),
-                a.service_code(),
-                a.known_unauthorized_uses(),
-                a.assignment_notes(),
-            ]
-            .map(|s| s.trim().to_owned()),
-        })
-        .collect();
+    let mut embedded: Vec<RowData> = all_assignments().map(RowData::from).collect();
+    for r in &mut embedded {
+        r.name = r.name.trim().to_owned();
+        for f in &mut r.fields {
+            *f = f.trim().to_owned();
+        }
+    }
     for r in &mut installed {
         r.name = r.name.trim().to_owned();
         for f in &mut r.fields {

@@ -27,6 +27,31 @@ pub struct RowData {
     pub fields: [String; 9],
 }
 
+impl From<crate::Assignment> for RowData {
+    /// A row of the registry in use, every field as it is.
+    fn from(a: crate::Assignment) -> Self {
+        RowData {
+            name: a.name().to_owned(),
+            ports: a.ports(),
+            transport: a.transport(),
+            status: a.status(),
+            source: a.source(),
+            fields: [
+                a.description(),
+                a.assignee(),
+                a.contact(),
+                a.registration_date(),
+                a.modification_date(),
+                a.reference(),
+                a.service_code(),
+                a.known_unauthorized_uses(),
+                a.assignment_notes(),
+            ]
+            .map(str::to_owned),
+        }
+    }
+}
+
 /// Installed rows, laid out like the embedded tables.
 struct Installed {
     rows: Vec<Row>,
@@ -432,27 +457,7 @@ mod tests {
     use super::*;
 
     fn embedded_rows() -> Vec<RowData> {
-        crate::all_assignments()
-            .map(|a| RowData {
-                name: a.name().to_owned(),
-                ports: a.ports(),
-                transport: a.transport(),
-                status: a.status(),
-                source: a.source(),
-                fields: [
-                    a.description(),
-                    a.assignee(),
-                    a.contact(),
-                    a.registration_date(),
-                    a.modification_date(),
-                    a.reference(),
-                    a.service_code(),
-                    a.known_unauthorized_uses(),
-                    a.assignment_notes(),
-                ]
-                .map(str::to_owned),
-            })
-            .collect()
+        crate::all_assignments().map(RowData::from).collect()
     }
 
     #[test]

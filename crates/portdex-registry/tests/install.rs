@@ -7,32 +7,10 @@ use portdex_registry::{
     InstallError, PortRange, Query, RowData, Status, Transport,
 };
 
-fn row_data(a: portdex_registry::Assignment) -> RowData {
-    RowData {
-        name: a.name().to_owned(),
-        ports: a.ports(),
-        transport: a.transport(),
-        status: a.status(),
-        source: a.source(),
-        fields: [
-            a.description(),
-            a.assignee(),
-            a.contact(),
-            a.registration_date(),
-            a.modification_date(),
-            a.reference(),
-            a.service_code(),
-            a.known_unauthorized_uses(),
-            a.assignment_notes(),
-        ]
-        .map(str::to_owned),
-    }
-}
-
 #[test]
 fn installed_rows_replace_the_embedded_ones() {
     let before = all_assignments().len();
-    let mut rows: Vec<RowData> = all_assignments().map(row_data).collect();
+    let mut rows: Vec<RowData> = all_assignments().map(RowData::from).collect();
     // One row changed, one added (on a new range), one removed.
     let https = rows
         .iter_mut()
