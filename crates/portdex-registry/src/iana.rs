@@ -1,12 +1,19 @@
 //! The IANA part of the registry: the tables embedded in the binary, or the rows of an
-//! updated registry (`portdex update`) installed once at start-up, before any lookup.
-//! Curated knowledge is always the embedded one. This crate reads no files: whoever
-//! loads an updated registry hands its rows to [`install`].
+//! updated registry (`portdex update`) installed at start-up, or later by a long-running
+//! process (`portdex serve`) that picks up an update. Curated knowledge is always the
+//! embedded one. This crate reads no files: whoever loads an updated registry hands its
+//! rows to [`install`] or [`install_compact`].
+//!
+//! An installed registry lives as long as the process (its text is `&'static`), and a
+//! newer one replaces it for what comes after. A row handle ([`crate::Assignment`]) is an
+//! index into the tables in use when it was made: a process that installs while others
+//! hold handles (a server) makes them wait first ([`generation`] tells caches apart).
 
 use crate::generated::tables::{BY_NAME, LINE_STARTS, PORTED, RANGES, RANGE_WIDEST, ROWS, SEARCH};
 use crate::table::{text, Row};
 use crate::types::{PortRange, Source, Status, Transport};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::RwLock;
 
 /// One registry row to install, every field as the registry has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,14 +85,39 @@ fn widest(rows: &[Row], ranges: &[u16]) -> u16 {
         .unwrap_or(0)
 }
 
-static INSTALLED: OnceLock<Installed> = OnceLock::new();
+/// The installed tables, once there are some (each version is kept for the process's
+/// life, so that the text handed out stays valid).
+static INSTALLED: RwLock<Option<&'static Installed>> = RwLock::new(None);
+/// Whether anything was installed: the embedded tables need no lock.
+static ANY: AtomicBool = AtomicBool::new(false);
+/// How many times tables were installed.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+fn set(tables: Installed) {
+    let tables: &'static Installed = Box::leak(Box::new(tables));
+    let mut current = INSTALLED.write().unwrap_or_else(|e| e.into_inner());
+    *current = Some(tables);
+    ANY.store(true, Ordering::Release);
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+/// The installed tables, if any.
+fn current() -> Option<&'static Installed> {
+    if !ANY.load(Ordering::Acquire) {
+        return None;
+    }
+    *INSTALLED.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How many times a registry was installed in this process (0: the embedded one is in
+/// use). Caches of answers compare it to know they are stale.
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
 
 /// Why rows could not be installed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum InstallError {
-    /// Rows were installed already (or a lookup ran first).
-    #[error("an updated registry is installed already")]
-    Already,
     /// More rows than the tables index.
     #[error("{0} rows are more than the registry's tables hold (65,535)")]
     TooMany(usize),
@@ -100,11 +132,12 @@ fn search_line(name: &str, description: &str) -> String {
     line
 }
 
-/// Uses `rows` instead of the embedded registry rows from now on, for the whole
-/// process. Call it once, before the first lookup.
+/// Uses `rows` instead of the registry rows in use, from now on. Row handles made
+/// before point into the tables they came from: install before the first lookup, or
+/// when no handle is held.
 pub fn install(rows: Vec<RowData>) -> Result<(), InstallError> {
-    let tables = build(rows)?;
-    INSTALLED.set(tables).map_err(|_| InstallError::Already)
+    set(build(rows)?);
+    Ok(())
 }
 
 /// The tables of `rows`, laid out like the embedded ones.
@@ -388,47 +421,44 @@ fn decode(bytes: &[u8]) -> Result<Installed, DecodeError> {
 }
 
 /// Uses the registry in `bytes` (the compact form [`encode`] writes) instead of the
-/// embedded rows from now on, after checking it whole. Call it once, before the first
-/// lookup.
+/// rows in use from now on, after checking it whole (see [`install`] on row handles).
 pub fn install_compact(bytes: &[u8]) -> Result<(), CompactError> {
-    let tables = decode(bytes)?;
-    INSTALLED
-        .set(tables)
-        .map_err(|_| CompactError::Install(InstallError::Already))
+    set(decode(bytes)?);
+    Ok(())
 }
 
 /// Whether an updated registry is in use.
 pub fn installed() -> bool {
-    INSTALLED.get().is_some()
+    current().is_some()
 }
 
 pub(crate) fn rows() -> &'static [Row] {
-    INSTALLED.get().map_or(&ROWS[..], |i| &i.rows)
+    current().map_or(&ROWS[..], |i| &i.rows)
 }
 
 /// Rows with a port come first in [`rows`]: how many.
 pub(crate) fn ported() -> usize {
-    INSTALLED.get().map_or(PORTED, |i| i.ported)
+    current().map_or(PORTED, |i| i.ported)
 }
 
 /// The indices of rows on a range of ports.
 pub(crate) fn ranges() -> &'static [u16] {
-    INSTALLED.get().map_or(&RANGES[..], |i| &i.ranges)
+    current().map_or(&RANGES[..], |i| &i.ranges)
 }
 
 /// The most ports a range row spans, minus one.
 pub(crate) fn range_widest() -> u16 {
-    INSTALLED.get().map_or(RANGE_WIDEST, |i| i.range_widest)
+    current().map_or(RANGE_WIDEST, |i| i.range_widest)
 }
 
 /// The indices of named rows, by lowercase name.
 pub(crate) fn by_name() -> &'static [u16] {
-    INSTALLED.get().map_or(&BY_NAME[..], |i| &i.by_name)
+    current().map_or(&BY_NAME[..], |i| &i.by_name)
 }
 
 /// The text of a row's string id.
 pub(crate) fn row_text(id: u32) -> &'static str {
-    match INSTALLED.get() {
+    match current() {
         None => text(id),
         Some(i) => {
             let (off, len) = i.spans[id as usize];
@@ -440,7 +470,7 @@ pub(crate) fn row_text(id: u32) -> &'static str {
 /// The search lines of the rows: the text and where each line starts (one more entry
 /// than rows: the end). Offsets are into the returned text.
 pub(crate) fn row_search() -> (&'static str, &'static [u32]) {
-    match INSTALLED.get() {
+    match current() {
         Some(i) => (&i.search, &i.line_starts),
         None => (SEARCH, &LINE_STARTS[..=ROWS.len()]),
     }

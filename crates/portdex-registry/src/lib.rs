@@ -31,7 +31,8 @@ mod table;
 mod types;
 
 pub use iana::{
-    encode, install, install_compact, installed, CompactError, DecodeError, InstallError, RowData,
+    encode, generation, install, install_compact, installed, CompactError, DecodeError,
+    InstallError, RowData,
 };
 pub use json::{AnswerJson, AssignmentJson, HitJson, KnowledgeJson, ReportJson, SearchJson};
 pub use search::{search, search_transport, suggest, Hit, HitKind};
@@ -477,7 +478,8 @@ pub struct Stretch {
 /// assert!(map.iter().all(|s| s.assigned <= 16));
 /// ```
 pub fn density(range: PortRange, cells: u32) -> Vec<Stretch> {
-    let (assigned, known) = port_bits();
+    let bits = port_bits();
+    let (assigned, known) = (&bits.0, &bits.1);
     let width = range.len().div_ceil(cells.clamp(1, range.len()));
     (u32::from(range.lo)..=u32::from(range.hi))
         .step_by(width as usize)
@@ -494,10 +496,26 @@ pub fn density(range: PortRange, cells: u32) -> Vec<Stretch> {
 }
 
 /// One bit per port: has an assigned IANA row; has a curated common use. Built once, on
-/// the first map asked for (about 13k rows), never at start-up.
-fn port_bits() -> &'static ([u64; 1024], [u64; 1024]) {
-    static BITS: std::sync::OnceLock<([u64; 1024], [u64; 1024])> = std::sync::OnceLock::new();
-    BITS.get_or_init(|| {
+/// the first map asked for (about 14k rows), never at start-up; again after an install.
+fn port_bits() -> std::sync::Arc<([u64; 1024], [u64; 1024])> {
+    type Bits = ([u64; 1024], [u64; 1024]);
+    // Built again when another registry was installed since.
+    static BITS: std::sync::Mutex<Option<(u64, std::sync::Arc<Bits>)>> =
+        std::sync::Mutex::new(None);
+    let generation = iana::generation();
+    let mut cache = BITS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((g, bits)) = cache.as_ref() {
+        if *g == generation {
+            return bits.clone();
+        }
+    }
+    let bits = std::sync::Arc::new(build_port_bits());
+    *cache = Some((generation, bits.clone()));
+    bits
+}
+
+fn build_port_bits() -> ([u64; 1024], [u64; 1024]) {
+    {
         let mut assigned = [0u64; 1024];
         let mut known = [0u64; 1024];
         let mark = |bits: &mut [u64; 1024], r: PortRange| {
@@ -518,7 +536,7 @@ fn port_bits() -> &'static ([u64; 1024], [u64; 1024]) {
             mark(&mut known, k.ports());
         }
         (assigned, known)
-    })
+    }
 }
 
 /// How many of the ports `lo..=hi` have their bit set: whole words at a time.

@@ -1,16 +1,17 @@
 //! An updated registry installed at start-up replaces the embedded rows everywhere:
 //! lookups, names, ranges, search and the services file. (Its own test binary: the
-//! installed rows are the process's for good.)
+//! installed rows are the process's from then on.)
 
 use portdex_registry::{
-    all_assignments, assignments_at, assignments_named, install, installed, lookup, search,
-    InstallError, PortRange, Query, RowData, Status, Transport,
+    all_assignments, assignments_at, assignments_named, generation, install, installed, lookup,
+    search, PortRange, Query, RowData, Status, Transport,
 };
 
 #[test]
 fn installed_rows_replace_the_embedded_ones() {
     let before = all_assignments().len();
     let mut rows: Vec<RowData> = all_assignments().map(RowData::from).collect();
+    let embedded = rows.clone();
     // One row changed, one added (on a new range), one removed.
     let https = rows
         .iter_mut()
@@ -31,9 +32,10 @@ fn installed_rows_replace_the_embedded_ones() {
     assert!(removed > 0);
     rows.retain(|r| r.name != "kerberos");
     assert!(!installed());
+    assert_eq!(generation(), 0);
     install(rows).unwrap();
     assert!(installed());
-    assert_eq!(install(Vec::new()), Err(InstallError::Already));
+    assert_eq!(generation(), 1);
 
     let https: Vec<_> = assignments_at(443)
         .filter(|a| a.name() == "https" && a.transport() == Some(Transport::Tcp))
@@ -55,4 +57,33 @@ fn installed_rows_replace_the_embedded_ones() {
         .iter()
         .any(|h| matches!(h.kind, portdex_registry::HitKind::Knowledge(_))));
     assert_eq!(all_assignments().len(), before + 1 - removed);
+
+    // A newer registry replaces it (a server picking up an update): the map and every
+    // lookup follow.
+    let map_before = portdex_registry::density(
+        PortRange {
+            lo: 47000,
+            hi: 47007,
+        },
+        1,
+    );
+    let mut newer = embedded;
+    newer.retain(|r| r.name != "https");
+    install(newer).unwrap();
+    assert_eq!(generation(), 2);
+    assert!(assignments_named("https").next().is_none());
+    assert!(assignments_at(47002).all(|a| a.name() != "portdex-test"));
+    let map_after = portdex_registry::density(
+        PortRange {
+            lo: 47000,
+            hi: 47007,
+        },
+        1,
+    );
+    // 47002 and 47003 were assigned only by the range the first install added.
+    assert_eq!(
+        map_before[0].assigned,
+        map_after[0].assigned + 2,
+        "{map_before:?} {map_after:?}"
+    );
 }
