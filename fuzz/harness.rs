@@ -129,6 +129,7 @@ pub fn http(data: &[u8]) {
             expose_local: false,
             source: std::sync::Arc::new(portdex_net::SystemSource),
             allowed_hosts: Vec::new(),
+            data_dir: None,
         })
     });
     let res = rt

@@ -31,6 +31,7 @@ mod host;
 mod local;
 mod openapi;
 mod range;
+mod reload;
 mod web;
 mod whatportis;
 
@@ -49,6 +50,9 @@ pub struct AppState {
     /// Host names (with or without :port) answered besides the loopback ones: the names
     /// a reverse proxy forwards (`--allowed-host`). See [`serve`].
     pub allowed_hosts: Vec<String>,
+    /// Where `portdex update` keeps the registry: a newer one stored there is used from
+    /// the next request on (and at SIGHUP). None: the registry never changes.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// The checks around every request, in one layer (each layer costs a boxed future per
@@ -56,13 +60,26 @@ pub struct AppState {
 async fn guard(
     hosts: Option<Arc<HostPolicy>>,
     large: Arc<tokio::sync::Semaphore>,
+    reload: Arc<(reload::Reloader, Arc<RangeCache>)>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     if let Some(refusal) = hosts.as_deref().and_then(|p| refused_host(p, &req)) {
         return refusal;
     }
+    let (reloader, ranges) = &*reload;
+    if reloader.changed() {
+        reloader.reload(|| ranges.clear()).await;
+    }
+    // The registry stays as it is while the answer is made, and while a streamed one is
+    // sent (an answer in memory holds no row of it).
+    let hold = reloader.hold().await;
     let res = next.run(req).await;
+    let res = if http_body::Body::size_hint(res.body()).exact().is_none() {
+        res.map(|body| axum::body::Body::new(reload::Held { body, _hold: hold }))
+    } else {
+        res
+    };
     conn::json_errors(conn::budget(&large, res)).await
 }
 
@@ -318,10 +335,19 @@ const MAX_HEADERS: usize = 64;
 /// The whole API and page, with its safety layers: a request timeout, a body limit, a
 /// concurrency limit, and a strict Content-Security-Policy.
 pub fn router(state: AppState) -> Router {
-    app(state, Limits::default(), None)
+    let reload = Arc::new((
+        reload::Reloader::new(state.data_dir.clone()),
+        Arc::new(RangeCache::default()),
+    ));
+    app(state, Limits::default(), None, reload)
 }
 
-fn app(state: AppState, limits: Limits, hosts: Option<HostPolicy>) -> Router {
+fn app(
+    state: AppState,
+    limits: Limits,
+    hosts: Option<HostPolicy>,
+    reload: Arc<(reload::Reloader, Arc<RangeCache>)>,
+) -> Router {
     let router = Router::new()
         .route("/api/v1/ports/{port}", get(port))
         .route("/api/v1/ports", get(ports))
@@ -344,7 +370,7 @@ fn app(state: AppState, limits: Limits, hosts: Option<HostPolicy>) -> Router {
         .with_state(Served {
             state,
             snapshots: Arc::new(SnapCache::default()),
-            ranges: Arc::new(RangeCache::default()),
+            ranges: Arc::clone(&reload.1),
         })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -369,7 +395,13 @@ fn app(state: AppState, limits: Limits, hosts: Option<HostPolicy>) -> Router {
     let large = Arc::new(tokio::sync::Semaphore::new(conn::LARGE_BUDGET / 1024));
     let hosts = hosts.map(Arc::new);
     router.layer(axum::middleware::from_fn(move |req, next| {
-        guard(hosts.clone(), Arc::clone(&large), req, next)
+        guard(
+            hosts.clone(),
+            Arc::clone(&large),
+            Arc::clone(&reload),
+            req,
+            next,
+        )
     }))
 }
 
@@ -415,7 +447,21 @@ pub async fn serve(
     // Room for --max-connections sockets and more, up to the hard limit.
     portdex_net::scan::raise_fd_limit();
     let hosts = HostPolicy::for_address(listener.local_addr()?, &state.allowed_hosts);
-    let app = app(state, limits, hosts)
+    let reload = Arc::new((
+        reload::Reloader::new(state.data_dir.clone()),
+        Arc::new(RangeCache::default()),
+    ));
+    // SIGHUP reloads the registry `portdex update` stored.
+    if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        let reload = Arc::clone(&reload);
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                let (reloader, ranges) = &*reload;
+                reloader.reload(|| ranges.clear()).await;
+            }
+        });
+    }
+    let app = app(state, limits, hosts, reload)
         .map_request(|r: axum::http::Request<hyper::body::Incoming>| r.map(axum::body::Body::new));
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     let table = Arc::new(conn::Table::default());

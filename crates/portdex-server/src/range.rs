@@ -61,6 +61,19 @@ pub(crate) struct RangeCache {
 
 type RangeKey = (String, Option<Transport>);
 
+impl RangeCache {
+    /// Forgets every answer (the registry they came from was replaced).
+    pub(crate) fn clear(&self) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.0 = 0;
+        held.1.clear();
+        self.making
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
 impl Default for RangeCache {
     fn default() -> Self {
         RangeCache {

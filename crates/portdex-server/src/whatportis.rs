@@ -34,9 +34,9 @@ pub(crate) struct WpDoc {
 }
 
 /// whatportis's database, in registry order (its file order is TinyDB's search order).
-pub(crate) fn wp_db() -> &'static [WpDoc] {
-    static DB: std::sync::OnceLock<Vec<WpDoc>> = std::sync::OnceLock::new();
-    DB.get_or_init(|| {
+pub(crate) fn wp_db() -> std::sync::Arc<Vec<WpDoc>> {
+    static DB: crate::reload::PerGeneration<Vec<WpDoc>> = crate::reload::PerGeneration::new();
+    DB.get(|| {
         let or_dashes = |s: &'static str| if s.is_empty() { "---" } else { s };
         all_assignments()
             .filter_map(|a| {
@@ -82,20 +82,23 @@ pub(crate) fn wp_rows<'a>(docs: impl Iterator<Item = &'a WpDoc>) -> Vec<[String;
 /// `/ports`: every document as stored, `{"ports": [{"name", "port", "protocol",
 /// "description"}, ...]}`, serialized once.
 pub(crate) async fn wp_all() -> Response {
-    static BODY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    let body = BODY.get_or_init(|| {
+    static BODY: crate::reload::PerGeneration<axum::body::Bytes> =
+        crate::reload::PerGeneration::new();
+    let body = BODY.get(|| {
         let docs: Vec<Value> = wp_db()
             .iter()
             .map(|d| json!({ "name": d.name, "port": d.port, "protocol": d.protocol, "description": d.description }))
             .collect();
-        serde_json::to_vec(&json!({ "ports": docs })).expect("JSON of strings")
+        serde_json::to_vec(&json!({ "ports": docs }))
+            .expect("JSON of strings")
+            .into()
     });
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        body.as_slice(),
+        axum::body::Bytes::clone(&body),
     )
         .into_response()
 }
@@ -152,20 +155,21 @@ pub(crate) async fn wp_pattern(
     // Python's str.isdigit() also takes other scripts' digits ("٣"); such a pattern
     // matches nothing in either field, so ASCII digits decide the same.
     let numeric = !pattern.is_empty() && pattern.bytes().all(|b| b.is_ascii_digit());
-    let field = |d: &'static WpDoc| -> &'static str {
+    fn field(d: &WpDoc, numeric: bool) -> &str {
         if numeric {
             &d.port
         } else {
             d.name
         }
-    };
+    }
+    let db = wp_db();
     let rows = if like {
         // whatportis answers an invalid regular expression with Flask's 500 HTML page
         // (re.error escapes the view); portdex answers 400 with its JSON error instead.
         let re = wp_regex(&pattern)?;
-        wp_rows(wp_db().iter().filter(|&d| re.is_match(field(d))))
+        wp_rows(db.iter().filter(|&d| re.is_match(field(d, numeric))))
     } else {
-        wp_rows(wp_db().iter().filter(|&d| field(d) == pattern))
+        wp_rows(db.iter().filter(|&d| field(d, numeric) == pattern))
     };
     Ok(Json(json!({ "ports": rows })))
 }

@@ -43,6 +43,7 @@ fn test_router(expose_local: bool) -> axum::Router {
         allowed_hosts: Vec::new(),
         expose_local,
         source: Arc::new(Fake),
+        data_dir: None,
     })
 }
 

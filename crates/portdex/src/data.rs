@@ -32,6 +32,12 @@ pub fn activate(words: Words) {
     };
     let why = match Store::new(&dir).compact() {
         Ok(None) => return,
+        // Another user's directory (a HOME kept across su or setpriv): as good as none.
+        Err(portdex_data::LoadError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::PermissionDenied =>
+        {
+            return
+        }
         Ok(Some((bytes, _))) => match portdex_registry::install_compact(&bytes) {
             Ok(()) => return,
             Err(e) => format!("{}: {e}", dir.display()),

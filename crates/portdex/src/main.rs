@@ -394,6 +394,8 @@ fn serve(
         expose_local,
         source: std::sync::Arc::new(portdex_net::SystemSource),
         allowed_hosts: allowed_hosts.to_vec(),
+        // A registry `portdex update` stores later is picked up without a restart.
+        data_dir: data::data_dir(None).ok(),
     };
     portdex_server::run(addr, state, limits, |bound| {
         eprintln!("{}", words.serve_listening(bound));

@@ -210,7 +210,7 @@ fn extra(name: Option<&str>) -> Extra {
         },
         Some("serve") => Extra {
             exit: &[
-                ("0", "Stopped by Ctrl-C or SIGTERM."),
+                ("0", "Stopped by Ctrl-C or SIGTERM (SIGHUP makes it use the registry portdex update stored, without a restart; so does the first request a second after one is stored)."),
                 ("2", "Bad input (--bind, --allowed-host, --timeout), or the address could not be bound."),
             ],
             env: &LANG,

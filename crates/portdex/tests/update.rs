@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::portdex;
+use common::{portdex, serve_env};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -348,6 +348,92 @@ fn an_update_killed_at_any_moment_leaves_a_working_registry() {
     }
     assert!(torn > 0, "no kill landed while a file was being written");
     eprintln!("{torn} of the kills hit a file being written");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&csv);
+}
+
+/// GET over plain HTTP/1.1 on 127.0.0.1; the body.
+fn http_get(addr: &str, path: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut s, &mut text).unwrap();
+    text.split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default()
+}
+
+fn served_description(addr: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(&http_get(addr, "/api/v1/ports/443")).unwrap();
+    v["reports"][0]["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["service"] == "https" && a["transport"] == "tcp")
+        .map(|a| a["description"].as_str().unwrap().to_owned())
+        .unwrap()
+}
+
+#[test]
+fn serve_picks_up_an_update_without_a_restart() {
+    let dir = temp_dir("serve");
+    let csv = dir.with_extension("csv");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (server, addr) = serve_env(&[], &[("PORTDEX_DATA_DIR", dir.as_os_str())]);
+    assert_eq!(served_description(&addr), "http protocol over TLS/SSL");
+    // An update stored while it serves: the next request after a second sees it.
+    std::fs::write(&csv, changed()).unwrap();
+    let (code, _, err) = run(&dir, &["update", "--from", csv.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while served_description(&addr) != "HTTP over TLS (as updated)" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve did not pick up the update"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The whatportis endpoints and ranges follow too.
+    assert!(http_get(&addr, "/ports/443").contains("HTTP over TLS (as updated)"));
+    assert!(http_get(&addr, "/api/v1/ports?range=440-445").contains("HTTP over TLS (as updated)"));
+    // SIGHUP reloads at once. So that only the signal can be what reloads, meta.json
+    // gets its old time back (its size stays: the same fields, the same lengths).
+    let meta = dir.join("meta.json");
+    let before = std::fs::metadata(&meta).unwrap();
+    std::fs::write(&csv, bundled()).unwrap();
+    let (code, _, err) = run(&dir, &["update", "--from", csv.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::fs::metadata(&meta).unwrap().len(), before.len());
+    std::fs::File::options()
+        .write(true)
+        .open(&meta)
+        .unwrap()
+        .set_modified(before.modified().unwrap())
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(
+        served_description(&addr),
+        "HTTP over TLS (as updated)",
+        "reloaded without the signal"
+    );
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(server.0.id() as i32).unwrap(),
+        rustix::process::Signal::HUP,
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while served_description(&addr) != "http protocol over TLS/SSL" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "SIGHUP did not reload"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_file(&csv);
 }

@@ -104,9 +104,15 @@ pub fn wait_for_port(port: u16) {
 
 /// `portdex serve --bind 127.0.0.1:0 ARGS`, and the address it says it bound.
 pub fn serve(args: &[&str]) -> (Server, String) {
+    serve_env(args, &[])
+}
+
+/// [`serve`] with environment variables set for it.
+pub fn serve_env(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> (Server, String) {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portdex"))
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(args)
+        .envs(env.iter().copied())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
