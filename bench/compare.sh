@@ -51,6 +51,15 @@ hyperfine -N --warmup 50 --runs "$runs" \
   "$bin 443" "getent services 443" \
   --export-markdown "$work/lookup.md" --export-json "$work/lookup.json" >/dev/null
 
+echo "1/8 (again) with an updated registry (portdex update), which every start-up reads" >&2
+mkdir -p "$work/updated"
+sed 's#^https,443,tcp,http protocol over TLS/SSL,#https,443,tcp,HTTP over TLS (bench copy),#' \
+  "$root/data/sources/iana/service-names-port-numbers.csv" > "$work/updated.csv"
+PORTDEX_DATA_DIR="$work/updated" "$bin" update --from "$work/updated.csv" >/dev/null
+PORTDEX_DATA_DIR="$work/updated" hyperfine -N --warmup 50 --runs "$runs" \
+  "$bin 443" "getent services 443" \
+  --export-markdown "$work/lookup-updated.md" --export-json "$work/lookup-updated.json" >/dev/null
+
 echo "2/8 portdex search mysql vs whatportis mysql --like" >&2
 hyperfine -N --warmup 3 --runs "$slow_runs" \
   "$bin search mysql" "$venv/bin/whatportis mysql --like" \
@@ -155,6 +164,7 @@ else
 fi
 
 lookup_ratio=$(ratio "$work/lookup.json" 0 1)
+lookup_updated_ratio=$(ratio "$work/lookup-updated.json" 0 1)
 search_speedup=$(ratio "$work/search.json" 1 0)
 
 criterion_table=$(python3 - <<'PY'
@@ -192,6 +202,12 @@ by up to ±0.1× (serve against nginx by more, ±0.2×). Read a ratio with its �
 portdex / getent: **${lookup_ratio}×** (mean over ${runs} runs each)
 
 $(md "$work/lookup.md")
+
+### The same with an updated registry (\`portdex update\`; start-up reads and checks its compact copy)
+
+portdex / getent: **${lookup_updated_ratio}×** (mean over ${runs} runs each)
+
+$(md "$work/lookup-updated.md")
 
 ## \`portdex search mysql\` against \`whatportis mysql --like\` (target: at least 100× faster)
 
