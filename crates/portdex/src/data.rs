@@ -128,8 +128,10 @@ pub fn update(out: &mut String, config: &Config, args: &UpdateArgs) -> Result<u8
         ..FetchOptions::default()
     };
     let unchanged = "the registry in use is unchanged";
-    let bytes = fetch(source, &opts).map_err(|e| format!("{e}; {unchanged}"))?;
-    let new = parse(&bytes).map_err(|e| format!("{source}: {e}; {unchanged}"))?;
+    // The messages quote what was fetched: nothing in it may steer the terminal.
+    let clean = |m: String| crate::text::clean(&m).into_owned();
+    let bytes = fetch(source, &opts).map_err(|e| clean(format!("{e}; {unchanged}")))?;
+    let new = parse(&bytes).map_err(|e| clean(format!("{source}: {e}; {unchanged}")))?;
     let current = in_use();
     let changes = diff(&current, &new);
     if changes.is_suspicious() && !args.force {

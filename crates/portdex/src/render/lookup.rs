@@ -124,7 +124,13 @@ fn full_report(out: &mut String, config: &Config, r: &Report) {
                     format!(" [{transports}]")
                 };
                 let note = note.split_whitespace().collect::<Vec<_>>().join(" ");
-                field(out, config, l.correction, &format!("{who}{on}: {note}"));
+                // Registry text (from an update too): nothing in it may steer the terminal.
+                field(
+                    out,
+                    config,
+                    l.correction,
+                    &clean(&format!("{who}{on}: {note}")),
+                );
             }
         }
     }
