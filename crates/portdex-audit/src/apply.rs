@@ -70,6 +70,28 @@ pub enum ApplyError {
     Busy(String),
 }
 
+impl ApplyError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`; both name the values.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        use portdex_text::errors_ja as ja;
+        if lang == portdex_text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            ApplyError::NotRoot => ja::not_root(),
+            ApplyError::Missing { backend, tool } => ja::tool_missing(backend, tool),
+            ApplyError::Check { tool, message } => ja::tool_check(tool, message),
+            ApplyError::Tool { tool, message } => ja::tool_failed(tool, message),
+            ApplyError::Unsupported => ja::apply_unsupported(),
+            ApplyError::State { path, source } => {
+                format!("{path}: {}", portdex_text::Words(lang).io_error(source))
+            }
+            ApplyError::Busy(who) => ja::apply_busy(who),
+        }
+    }
+}
+
 /// What portdex's part of the firewall held before [`apply`].
 #[derive(Debug, Clone)]
 enum Previous {

@@ -29,6 +29,21 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`. What the TOML parser says stays as it says it.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        use portdex_text::errors_ja as ja;
+        if lang == portdex_text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            ConfigError::Parse(m) => m.clone(),
+            ConfigError::Invalid { index, message } => ja::accept_entry(*index, message),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {

@@ -122,6 +122,34 @@ pub enum AllowError {
     Transport(Transport),
 }
 
+impl AllowError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`; both name the values.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        use portdex_text::errors_ja as ja;
+        if lang == portdex_text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            AllowError::Empty => ja::allow_empty(),
+            AllowError::BadPort { item, reason } => ja::allow_bad_port(item, reason),
+            AllowError::UnknownName { item, hint } => {
+                let close = hint
+                    .strip_prefix("; did you mean ")
+                    .and_then(|h| h.strip_suffix('?'))
+                    .unwrap_or_default();
+                ja::allow_unknown(item, close)
+            }
+            AllowError::NoSuchTransport {
+                item,
+                transport,
+                uses,
+            } => ja::allow_no_transport(item, transport, &uses.replace(" and ", "、")),
+            AllowError::Transport(t) => ja::firewall_transport(t),
+        }
+    }
+}
+
 /// One item of the allow list, read.
 #[derive(Debug, Clone)]
 struct Item {

@@ -116,6 +116,21 @@ pub enum ServicePortError {
     },
 }
 
+impl ServicePortError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`; both name the values.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        use portdex_text::errors_ja as ja;
+        if lang == portdex_text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            ServicePortError::Unknown(v) => ja::unknown_service(v),
+            ServicePortError::Several { name, ports } => ja::several_ports(name, ports),
+        }
+    }
+}
+
 /// The port a service name means on this machine: where its server process listens
 /// (sshd on 2222: ssh is 2222), else the registry's or the curated entry's one port.
 pub fn port_of_service(snapshot: &Snapshot, name: &str) -> Result<u16, ServicePortError> {

@@ -232,6 +232,37 @@ pub enum FetchError {
     },
 }
 
+impl FetchError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`; both name the values.
+    /// What the HTTP library says (host not found, TLS) stays as it says it.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        use portdex_text::errors_ja as ja;
+        if lang == portdex_text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            FetchError::UnsupportedScheme {
+                source_name,
+                scheme,
+            } => ja::unsupported_scheme(source_name, scheme),
+            FetchError::BadUrl { url, reason } => ja::bad_url(url, reason),
+            FetchError::BadProxy { proxy } => ja::bad_proxy(proxy),
+            FetchError::Status { url, status } => ja::http_status(url, *status),
+            FetchError::TooLarge { source_name, limit } => ja::too_large(source_name, *limit),
+            FetchError::Timeout { url, phase, after } => ja::timeout(url, phase, after),
+            FetchError::TooManyRedirects { url, limit } => ja::too_many_redirects(url, *limit),
+            FetchError::Http { .. } => self.to_string(),
+            FetchError::NotAFile { path } => ja::not_a_file(path.display()),
+            FetchError::Read { path, source } => format!(
+                "{}: {}",
+                path.display(),
+                portdex_text::Words(lang).io_error(source)
+            ),
+        }
+    }
+}
+
 /// Fetches the registry's bytes from `source`: an `http://` or `https://` URL, or else a
 /// path to a file (`portdex update --from FILE`).
 ///

@@ -51,6 +51,14 @@ impl fmt::Display for IanaDate {
 #[error("{0:?} is not a date of the form YYYY-MM-DD or YYYY-MM")]
 pub struct DateError(pub String);
 
+impl DateError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`; both name the values.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        lang.pick(self.to_string(), portdex_text::errors_ja::bad_date(&self.0))
+    }
+}
+
 impl FromStr for IanaDate {
     type Err = DateError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -272,6 +280,45 @@ pub enum CsvErrorKind {
 
 fn err(line: usize, kind: CsvErrorKind) -> CsvError {
     CsvError { line, kind }
+}
+
+impl CsvError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`; both name the values.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        lang.pick(
+            self.to_string(),
+            portdex_text::errors_ja::csv_line(self.line, &self.kind.message(lang)),
+        )
+    }
+}
+
+impl CsvErrorKind {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`; both name the values.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        use portdex_text::errors_ja as ja;
+        if lang == portdex_text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            CsvErrorKind::Empty => ja::csv_empty(),
+            CsvErrorKind::Html => ja::csv_html(),
+            CsvErrorKind::NotUtf8 { byte } => ja::csv_not_utf8(*byte),
+            CsvErrorKind::Header { found } => ja::csv_header(found, HEADER),
+            CsvErrorKind::UnclosedQuote => ja::csv_unclosed_quote(),
+            CsvErrorKind::StrayQuote => ja::csv_stray_quote(),
+            CsvErrorKind::AfterQuote { found } => ja::csv_after_quote(*found),
+            CsvErrorKind::BareCarriageReturn => ja::csv_bare_cr(),
+            CsvErrorKind::NoFinalNewline => ja::csv_no_final_newline(),
+            CsvErrorKind::FieldCount { found } => ja::csv_field_count(*found, FIELDS),
+            CsvErrorKind::Port(v) => ja::csv_port(v),
+            CsvErrorKind::Transport(v) => ja::csv_transport(v),
+            CsvErrorKind::Date { field, value } => ja::csv_date(field, value),
+            CsvErrorKind::ServiceName(v) => ja::csv_service_name(v),
+            CsvErrorKind::TooFewRows { found } => ja::csv_too_few_rows(*found, MIN_ROWS),
+        }
+    }
 }
 
 /// Parses and validates IANA's registry CSV.

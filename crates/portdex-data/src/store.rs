@@ -99,6 +99,26 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`; both name the values.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        use portdex_text::errors_ja as ja;
+        if lang == portdex_text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            StoreError::NoDataDir => ja::no_data_dir(),
+            StoreError::Busy { lock } => ja::store_busy(lock.display()),
+            StoreError::Io { op, path, source } => format!(
+                "{op} {}: {}",
+                path.display(),
+                portdex_text::Words(lang).io_error(source)
+            ),
+        }
+    }
+}
+
 /// Why [`Store::load`] could not give the stored registry. The caller falls back on the
 /// embedded data.
 #[derive(Debug, thiserror::Error)]
@@ -156,6 +176,39 @@ pub enum LoadError {
         /// The I/O error.
         source: io::Error,
     },
+}
+
+impl LoadError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`; both name the values.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        use portdex_text::errors_ja as ja;
+        if lang == portdex_text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            LoadError::BadMeta { path, detail } => ja::bad_meta(path.display(), detail),
+            LoadError::Missing { path } => ja::data_missing(path.display()),
+            LoadError::Size {
+                path,
+                expected,
+                found,
+            } => ja::data_size(path.display(), *found, *expected),
+            LoadError::Checksum {
+                path,
+                expected,
+                found,
+            } => ja::data_checksum(path.display(), found, expected),
+            LoadError::Invalid { path, source } => {
+                format!("{}: {}", path.display(), source.message(lang))
+            }
+            LoadError::Io { path, source } => format!(
+                "read {}: {}",
+                path.display(),
+                portdex_text::Words(lang).io_error(source)
+            ),
+        }
+    }
 }
 
 /// The state of a data directory, for `portdex data`.

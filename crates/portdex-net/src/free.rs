@@ -40,6 +40,26 @@ pub enum FreeError {
     Transport(Transport),
 }
 
+impl FreeError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`; both name the values.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        use portdex_text::errors_ja as ja;
+        if lang == portdex_text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            FreeError::NotEnough {
+                found,
+                wanted,
+                range,
+                transport,
+            } => ja::not_enough_free(*found, transport, range, *wanted),
+            FreeError::Transport(t) => ja::not_bindable(t),
+        }
+    }
+}
+
 /// The kernel's ephemeral port range (net.ipv4.ip_local_port_range), if readable.
 pub fn ephemeral_range() -> Option<PortRange> {
     let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;

@@ -98,6 +98,23 @@ pub enum KillError {
     Io(#[from] std::io::Error),
 }
 
+impl KillError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`; both name the values.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        use portdex_text::errors_ja as ja;
+        if lang == portdex_text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            KillError::NothingListens(port) => ja::nothing_listens(*port),
+            KillError::OwnerHidden(port) => ja::owner_hidden(*port),
+            KillError::Protected { port, what } => ja::protected(*port, what),
+            KillError::Io(e) => ja::list_sockets(&portdex_text::Words(lang).io_error(e)),
+        }
+    }
+}
+
 fn matches(l: &Listener, port: u16, transports: &[Transport]) -> bool {
     l.port == port && transports.contains(&l.transport)
 }

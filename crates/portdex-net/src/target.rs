@@ -35,6 +35,25 @@ pub enum TargetError {
     },
 }
 
+impl TargetError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`; both name the values.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        use portdex_text::errors_ja as ja;
+        if lang == portdex_text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            TargetError::Unknown(v) => ja::unknown_target(v),
+            TargetError::BadIpv4(v) => ja::bad_ipv4(v),
+            TargetError::BadPrefix(v) => ja::bad_prefix(v),
+            TargetError::TooMany { count } => ja::too_many_targets(*count),
+            TargetError::Brackets(v) => ja::brackets(v),
+            TargetError::BadPorts { spec, reason } => ja::bad_ports(spec, reason),
+        }
+    }
+}
+
 /// The addresses of a target: a list (an address, a name's addresses), or a network
 /// whose addresses are made one at a time as the scan goes (a /8 takes no memory).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -248,6 +248,46 @@ pub enum CompactError {
     Install(#[from] InstallError),
 }
 
+impl CompactError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        match self {
+            CompactError::Decode(e) => e.message(lang),
+            CompactError::Install(e) => e.message(lang),
+        }
+    }
+}
+
+impl DecodeError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        use portdex_text::errors_ja as ja;
+        if lang == portdex_text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            DecodeError::NotOne => ja::not_a_registry(),
+            DecodeError::Checksum => ja::registry_checksum(),
+            DecodeError::Inconsistent(what) => ja::registry_inconsistent(what),
+        }
+    }
+}
+
+impl InstallError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        match (lang, self) {
+            (portdex_text::Lang::En, _) => self.to_string(),
+            (portdex_text::Lang::Ja, InstallError::TooMany(n)) => {
+                portdex_text::errors_ja::too_many_rows(*n)
+            }
+        }
+    }
+}
+
 /// The compact form of `rows`, which [`install_compact`] reads.
 pub fn encode(rows: Vec<RowData>) -> Result<Vec<u8>, InstallError> {
     let t = build(rows)?;

@@ -67,6 +67,29 @@ pub enum ParseError {
     SearchTooLong(Shown),
 }
 
+impl ParseError {
+    /// The message in `lang`: the English is the `Display` text, the Japanese comes
+    /// from `portdex-text`; both name the value and what is valid.
+    pub fn message(&self, lang: portdex_text::Lang) -> String {
+        use portdex_text::errors_ja as ja;
+        if lang == portdex_text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            ParseError::Empty => ja::empty_query(),
+            ParseError::OutOfRange(v) => ja::out_of_range(v),
+            ParseError::NotAPort(v) => ja::not_a_port(v),
+            ParseError::Reversed(v) => ja::reversed(v),
+            ParseError::BadRange(v) => ja::bad_range(v),
+            ParseError::BadName(v) => ja::bad_name(v),
+            ParseError::BadTransport(v) => ja::bad_transport(v),
+            ParseError::BadCategory(v) => ja::bad_category(v),
+            ParseError::NameTooLong(v) => ja::name_too_long(v, MAX_NAME),
+            ParseError::SearchTooLong(v) => ja::search_too_long(v, MAX_SEARCH_WORDS, MAX_SEARCH),
+        }
+    }
+}
+
 /// The longest name a query may hold (IANA's service names have at most 15 characters;
 /// curated names are longer, none near this).
 pub const MAX_NAME: usize = 64;

@@ -170,8 +170,7 @@ pub fn exposure(id: &'static str, lang: Lang) -> &'static str {
 }
 
 /// The words of the commands about this machine and the network (ls, who, kill, scan,
-/// firewall).
-/// Errors stay in English, like the argument parser's.
+/// firewall), and the error messages.
 #[derive(Clone, Copy)]
 pub struct Words(pub Lang);
 
@@ -821,6 +820,762 @@ impl Words {
             || format!("warning: {why}: using the embedded registry (portdex update stores a new copy)"),
             || format!("警告: {why}: 組み込みのレジストリを使います（portdex update で新しいコピーを保存できます）"),
         )
+    }
+}
+
+// ======================================================================================
+// Error messages (exit 2).
+// ======================================================================================
+/// Error messages (exit 2).
+/// `main()` writes each after `error: `. The English is what portdex always said (tests
+/// and scripts read it); the libraries' typed errors keep their English `Display` and
+/// take their Japanese from [`errors_ja`].
+impl Words {
+    /// An operating system error (`No such file or directory (os error 2)`): the
+    /// common kinds in Japanese, with the error number; any other as the system says.
+    pub fn io_error(self, e: &std::io::Error) -> String {
+        use std::io::ErrorKind as K;
+        if self.0 == Lang::En || e.get_ref().is_some() {
+            return e.to_string();
+        }
+        let ja = match e.kind() {
+            K::NotFound => "ファイルまたはディレクトリがありません",
+            K::PermissionDenied => "権限がありません",
+            K::AlreadyExists => "既に存在します",
+            K::ConnectionRefused => "接続を拒否されました",
+            K::ConnectionReset => "接続がリセットされました",
+            K::AddrInUse => "アドレスは使用中です",
+            K::AddrNotAvailable => "そのアドレスは割り当てられません",
+            K::TimedOut => "タイムアウトしました",
+            K::IsADirectory => "ディレクトリです",
+            K::NotADirectory => "ディレクトリではありません",
+            K::ReadOnlyFilesystem => "読み取り専用のファイルシステムです",
+            K::StorageFull => "デバイスに空きがありません",
+            K::Interrupted => "割り込まれました",
+            _ => return e.to_string(),
+        };
+        match e.raw_os_error() {
+            Some(code) => format!("{ja} (os error {code})"),
+            None => ja.to_owned(),
+        }
+    }
+
+    // main.rs
+
+    pub fn err_format_not_for(self, given: &str, command: &str, offered: &str) -> String {
+        self.say(
+            || format!("{given} does not apply to `{command}`: it writes {offered}"),
+            || format!("{given} は `{command}` には使えません。出力できる形式: {offered}"),
+        )
+    }
+
+    pub fn err_proto_not_for(self, command: &str) -> String {
+        self.say(
+            || format!("--proto does not apply to `{command}`"),
+            || format!("--proto は `{command}` には使えません"),
+        )
+    }
+
+    pub fn err_lang_not_for(self, command: &str) -> String {
+        self.say(
+            || format!("--lang does not apply to `{command}`: it writes no text to translate"),
+            || format!("--lang は `{command}` には使えません。翻訳するテキストを出力しません"),
+        )
+    }
+
+    pub fn err_color_not_for(self, command: &str) -> String {
+        self.say(
+            || format!("--color always does not apply to `{command}`: it writes no colour"),
+            || format!("--color always は `{command}` には使えません。色を出力しません"),
+        )
+    }
+
+    pub fn err_empty_search(self) -> &'static str {
+        self.pick(
+            "empty search: give one or more words, e.g. portdex search mail",
+            "検索語が空です。1 語以上を指定してください（例: portdex search mail）",
+        )
+    }
+
+    pub fn err_search_services(self) -> &'static str {
+        self.pick(
+            "--format services writes the whole registry: use it without search",
+            "--format services はレジストリ全体を出力します。search なしで使ってください",
+        )
+    }
+
+    pub fn err_limit_zero(self) -> &'static str {
+        self.pick(
+            "-n 0: give how many results to show, 1 or more",
+            "-n 0: 表示する件数を 1 以上で指定してください",
+        )
+    }
+
+    pub fn err_nothing_to_look_up(self) -> &'static str {
+        self.pick(
+            "nothing to look up: give a port (443), a range (8000-8100) or a name (ssh); see --help",
+            "調べる対象がありません。ポート (443)、範囲 (8000-8100) または名前 (ssh) を指定してください。詳しくは --help",
+        )
+    }
+
+    pub fn err_allowed_host(self, host: &str) -> String {
+        self.say(
+            || format!("--allowed-host '{host}': give a host name or address, optionally with :PORT (ports.example.org, proxy:8443)"),
+            || format!("--allowed-host '{host}': ホスト名またはアドレスを指定してください。:PORT も付けられます（ports.example.org、proxy:8443）"),
+        )
+    }
+
+    pub fn err_bind(self, bind: &str) -> String {
+        self.say(
+            || format!("--bind '{bind}': give ADDRESS:PORT, e.g. 127.0.0.1:7878 or [::1]:7878"),
+            || format!("--bind '{bind}': ADDRESS:PORT の形で指定してください（例: 127.0.0.1:7878、[::1]:7878）"),
+        )
+    }
+
+    pub fn err_serve(self, addr: &str, why: &str) -> String {
+        self.say(
+            || format!("serve on {addr}: {why}"),
+            || format!("{addr} で待ち受けられません: {why}"),
+        )
+    }
+
+    pub fn err_write_output(self, why: &str) -> String {
+        self.say(
+            || format!("cannot write the output: {why}"),
+            || format!("出力を書き込めません: {why}"),
+        )
+    }
+
+    // machine.rs
+
+    pub fn err_list_sockets(self, why: &str) -> String {
+        self.say(
+            || format!("cannot list sockets: {why}"),
+            || format!("ソケットを一覧できません: {why}"),
+        )
+    }
+
+    pub fn err_port_zero(self) -> &'static str {
+        self.pick(
+            "port 0 is not a port a process listens on (binding 0 asks the kernel for any port): give 1-65535",
+            "ポート 0 はプロセスが待ち受けるポートではありません（0 への bind はカーネルに任意のポートを求めます）。1-65535 を指定してください",
+        )
+    }
+
+    pub fn err_sockets_not_listed(self, transport: &str) -> String {
+        self.say(
+            || format!("'{transport}' sockets are not listed: use --proto tcp or udp"),
+            || format!("'{transport}' のソケットは一覧できません。--proto tcp または udp を指定してください"),
+        )
+    }
+
+    pub fn err_no_pid(self, pid: u32) -> String {
+        self.say(
+            || format!("no process with pid {pid} exists"),
+            || format!("pid {pid} のプロセスは存在しません"),
+        )
+    }
+
+    pub fn err_signal(self, signal: &str) -> String {
+        self.say(
+            || format!("'{signal}' is not a signal portdex sends: use TERM, INT, HUP, QUIT or KILL"),
+            || format!("'{signal}' は portdex が送るシグナルではありません。TERM、INT、HUP、QUIT、KILL のいずれかを指定してください"),
+        )
+    }
+
+    pub fn err_wait(self, wait: f64) -> String {
+        self.say(
+            || format!("--wait {wait}: give seconds from 0 to 3600"),
+            || format!("--wait {wait}: 0 から 3600 までの秒数を指定してください"),
+        )
+    }
+
+    pub fn err_not_confirmed(self, signal: &str) -> String {
+        self.say(
+            || format!("refusing to send {signal} without confirmation: standard input is not a terminal; pass --yes"),
+            || format!("確認なしに {signal} は送りません。標準入力が端末ではありません。--yes を付けてください"),
+        )
+    }
+
+    /// Not an error (exit 1): nothing listens, or only where this user cannot see.
+    pub fn kill_nothing_sent(self, why: &str) -> String {
+        self.say(
+            || format!("portdex: {why}; nothing sent"),
+            || format!("portdex: {why}。何も送っていません"),
+        )
+    }
+
+    pub fn err_count(self, count: usize) -> String {
+        self.say(
+            || format!("--count {count}: give 1 to 10000"),
+            || format!("--count {count}: 1 から 10000 までを指定してください"),
+        )
+    }
+
+    pub fn err_udp_and_tcp(self) -> &'static str {
+        self.pick(
+            "--udp and --proto tcp ask for different transports: give one",
+            "--udp と --proto tcp は異なるトランスポートの指定です。どちらか一方にしてください",
+        )
+    }
+
+    pub fn err_not_bindable(self, transport: &str) -> String {
+        self.say(
+            || format!("'{transport}' ports cannot be tested by binding: use tcp or udp"),
+            || format!("'{transport}' のポートは bind で確かめられません。tcp または udp を指定してください"),
+        )
+    }
+
+    pub fn err_range_zero(self) -> &'static str {
+        self.pick(
+            "--range 0: port 0 is not a port a process listens on",
+            "--range 0: ポート 0 はプロセスが待ち受けるポートではありません",
+        )
+    }
+
+    pub fn err_near_outside(self, near: u16, range: &str) -> String {
+        self.say(
+            || format!("--near {near} is outside --range {range}"),
+            || format!("--near {near} は --range {range} の範囲外です"),
+        )
+    }
+
+    pub fn err_range(self, why: &str) -> String {
+        self.say(
+            || format!("--range: {why}; or use well-known, registered, dynamic"),
+            || format!("--range: {why}。または well-known、registered、dynamic を指定してください"),
+        )
+    }
+
+    // audit.rs
+
+    pub fn err_fail_on(self, given: &str) -> String {
+        self.say(
+            || format!("--fail-on '{given}': use info, low, medium, high or critical"),
+            || format!("--fail-on '{given}': info、low、medium、high、critical のいずれかを指定してください"),
+        )
+    }
+
+    pub fn err_config_not_file(self, path: &str) -> String {
+        self.say(
+            || format!("--config {path}: not a regular file: give a TOML file ([[accept]] port = 22, process = \"sshd\")"),
+            || format!("--config {path}: 通常のファイルではありません。TOML ファイルを指定してください（[[accept]] port = 22, process = \"sshd\"）"),
+        )
+    }
+
+    pub fn err_config_too_large(self, path: &str) -> String {
+        self.say(
+            || format!("--config {path}: larger than 1 MiB; an audit configuration is a short TOML file"),
+            || format!("--config {path}: 1 MiB を超えています。監査の設定は短い TOML ファイルです"),
+        )
+    }
+
+    pub fn err_audit_proto(self, transport: &str) -> String {
+        self.say(
+            || format!("--proto {transport}: audit looks at tcp and udp listeners"),
+            || format!("--proto {transport}: audit が調べるのは tcp と udp の待ち受けです"),
+        )
+    }
+
+    pub fn err_confirm_alone(self, flag: &str) -> String {
+        self.say(
+            || format!("--confirm alone keeps the rules a waiting --apply put in place: {flag} has no meaning there"),
+            || format!("--confirm 単独では、確認を待っている --apply が適用したルールを確定します。{flag} はそこでは意味を持ちません"),
+        )
+    }
+
+    pub fn err_confirm_needs_apply(self) -> &'static str {
+        self.pick(
+            "--confirm DURATION goes with --apply (--apply --confirm 60s); to keep rules that a waiting --apply put in place, run portdex firewall --confirm alone",
+            "--confirm DURATION は --apply と一緒に使います（--apply --confirm 60s）。確認を待っている --apply のルールを確定するには、portdex firewall --confirm を単独で実行してください",
+        )
+    }
+
+    pub fn err_firewall_services(self) -> &'static str {
+        self.pick(
+            "--format services writes the registry as an /etc/services file: firewall rules are table (the rules), json, jsonl or csv",
+            "--format services はレジストリを /etc/services 形式で出力します。ファイアウォールのルールは table（ルールそのもの）、json、jsonl、csv で出力します",
+        )
+    }
+
+    pub fn err_family_backend(self, family: &str, backend: &str) -> String {
+        self.say(
+            || format!("--family {family} is for --backend iptables: the {backend} rules cover IPv4 and IPv6 at once"),
+            || format!("--family {family} は --backend iptables 用です。{backend} のルールは IPv4 と IPv6 を一度に扱います"),
+        )
+    }
+
+    pub fn err_output_dir_backend(self, backend: &str) -> String {
+        self.say(
+            || format!("--output-dir is for --backend iptables (rules.v4 and rules.v6); redirect the {backend} rules instead: > FILE"),
+            || format!("--output-dir は --backend iptables 用です（rules.v4 と rules.v6）。{backend} のルールは代わりにリダイレクトしてください: > FILE"),
+        )
+    }
+
+    pub fn err_apply_format(self) -> &'static str {
+        self.pick(
+            "--apply prints what it does, not the rules: leave out --json, --csv and --format",
+            "--apply が表示するのはルールではなく実行内容です。--json、--csv、--format は外してください",
+        )
+    }
+
+    pub fn err_apply_output_dir(self) -> &'static str {
+        self.pick(
+            "--apply and --output-dir: choose one (apply now, or write the files)",
+            "--apply と --output-dir: どちらか一方を選んでください（今すぐ適用するか、ファイルに書き出すか）",
+        )
+    }
+
+    pub fn err_output_dir_format(self) -> &'static str {
+        self.pick(
+            "--output-dir writes the rules themselves: leave out --json, --csv and --format",
+            "--output-dir はルールそのものを書き出します。--json、--csv、--format は外してください",
+        )
+    }
+
+    pub fn err_output_dir_family(self) -> &'static str {
+        self.pick(
+            "--output-dir writes both families (rules.v4 and rules.v6): leave out --family",
+            "--output-dir は両方のファミリー（rules.v4 と rules.v6）を書き出します。--family は外してください",
+        )
+    }
+
+    /// `written`: the files written before this one, comma-separated, or empty.
+    pub fn err_output_exists(self, path: &str, written: &str) -> String {
+        match (self.0, written.is_empty()) {
+            (Lang::En, true) => format!("--output-dir: {path} exists: portdex does not write over it; move it away or choose another directory"),
+            (Lang::En, false) => format!("--output-dir: {path} exists: portdex does not write over it; move it away or choose another directory ({written} was written)"),
+            (Lang::Ja, true) => format!("--output-dir: {path} は既にあります。portdex は上書きしません。移動するか、別のディレクトリを指定してください"),
+            (Lang::Ja, false) => format!("--output-dir: {path} は既にあります。portdex は上書きしません。移動するか、別のディレクトリを指定してください（{written} は書き込み済み）"),
+        }
+    }
+
+    pub fn err_confirm_duration(self, given: &str) -> String {
+        self.say(
+            || format!("--confirm '{given}': give the time to confirm in, from 1s to 1h, with its unit: 30s, 2m"),
+            || format!("--confirm '{given}': 確認を待つ時間を 1s から 1h まで、単位を付けて指定してください: 30s、2m"),
+        )
+    }
+
+    pub fn err_signals(self, why: &str) -> String {
+        self.say(
+            || format!("cannot handle signals: {why}"),
+            || format!("シグナルを扱えません: {why}"),
+        )
+    }
+
+    pub fn err_rolled_back(self, why: &str) -> String {
+        self.say(
+            || format!("{why}; the previous rules are back"),
+            || format!("{why}。以前のルールに戻しました"),
+        )
+    }
+
+    pub fn err_rollback_failed_too(self, why: &str, rollback: &str) -> String {
+        self.say(
+            || format!("{why}; rolling back failed too: {rollback}"),
+            || format!("{why}。ロールバックも失敗しました: {rollback}"),
+        )
+    }
+
+    pub fn err_rollback_failed(self, why: &str) -> String {
+        self.say(
+            || format!("rolling back failed: {why}; the new rules may still be in place (see the backend's own listing: nft list ruleset, iptables -S, ufw status)"),
+            || format!("ロールバックに失敗しました: {why}。新しいルールがまだ有効かもしれません（バックエンド自身の一覧で確認してください: nft list ruleset, iptables -S, ufw status）"),
+        )
+    }
+
+    // scan.rs
+
+    pub fn err_duration(self, flag: &str, given: &str) -> String {
+        self.say(
+            || format!("{flag} '{given}': give a duration from 1ms to 1 hour, such as 500ms, 2s or 1m"),
+            || format!("{flag} '{given}': 1ms から 1 時間までの長さを指定してください（500ms、2s、1m など）"),
+        )
+    }
+
+    pub fn err_concurrency_zero(self) -> &'static str {
+        self.pick(
+            "--concurrency 0: give at least 1",
+            "--concurrency 0: 1 以上を指定してください",
+        )
+    }
+
+    pub fn err_rate_zero(self) -> &'static str {
+        self.pick(
+            "--rate 0: give at least 1 connect per second",
+            "--rate 0: 毎秒 1 接続以上を指定してください",
+        )
+    }
+
+    pub fn err_top_zero(self) -> &'static str {
+        self.pick(
+            "--top 0: give at least 1",
+            "--top 0: 1 以上を指定してください",
+        )
+    }
+
+    pub fn err_scan_tcp_only(self) -> &'static str {
+        self.pick(
+            "scan is a TCP connect scan: --proto tcp only",
+            "scan は TCP の connect スキャンです。--proto は tcp のみ指定できます",
+        )
+    }
+
+    pub fn err_scanning(self, host: &str, why: &str) -> String {
+        self.say(
+            || format!("scanning {host}: {why}"),
+            || format!("{host} をスキャンできません: {why}"),
+        )
+    }
+
+    // data.rs
+
+    /// An update that failed: nothing was changed.
+    pub fn err_registry_unchanged(self, why: &str) -> String {
+        self.say(
+            || format!("{why}; the registry in use is unchanged"),
+            || format!("{why}。使用中のレジストリは変わっていません"),
+        )
+    }
+
+    pub fn err_suspicious(
+        self,
+        source: &str,
+        changed: usize,
+        removed: usize,
+        rows: usize,
+        percent: impl std::fmt::Display,
+    ) -> String {
+        self.say(
+            || format!("{source} would change {changed} and remove {removed} of the {rows} rows in use (more than {percent}%): not used; check that it is IANA's registry, or pass --force"),
+            || format!("{source} は使用中の {rows} 行のうち {changed} 行を変更し {removed} 行を削除します（{percent}% 超）。使いません。IANA のレジストリか確認するか、--force を付けてください"),
+        )
+    }
+}
+
+/// The libraries' typed errors in Japanese. Their English is each error's `Display`
+/// (`#[error("…")]` next to the type), which code and tests read; each type's
+/// `message(lang)` gives that English or this Japanese, with the same values.
+pub mod errors_ja {
+    use std::fmt::Display;
+
+    // portdex-registry: ParseError
+
+    pub fn empty_query() -> String {
+        "クエリが空です。ポート (0-65535)、範囲 (8000-8100) またはサービス名 (ssh) を指定してください".into()
+    }
+
+    pub fn out_of_range(v: impl Display) -> String {
+        format!("'{v}' は範囲外です。ポートは 0-65535 です")
+    }
+
+    pub fn not_a_port(v: impl Display) -> String {
+        format!("'{v}' はポートではありません。ポートは ASCII 数字で書いた 0-65535 の整数です")
+    }
+
+    pub fn reversed(v: impl Display) -> String {
+        format!("'{v}' は範囲ではありません。始まりが終わりより大きいです（小-大 の順に、例: 3-9）")
+    }
+
+    pub fn bad_range(v: impl Display) -> String {
+        format!(
+            "'{v}' は範囲ではありません。2 つのポートを 小-大 で書いてください（例: 8000-8100）"
+        )
+    }
+
+    pub fn bad_name(v: impl Display) -> String {
+        format!("'{v}' はポート、範囲、サービス名のどれでもありません。名前に使えるのは英字、数字と - _ . + / です")
+    }
+
+    pub fn bad_transport(v: impl Display) -> String {
+        format!("'{v}' はトランスポートではありません。tcp、udp、sctp、dccp のいずれかを指定してください")
+    }
+
+    pub fn bad_category(v: impl Display) -> String {
+        format!("'{v}' はポートのカテゴリではありません。well-known、registered、dynamic のいずれかを指定してください")
+    }
+
+    pub fn name_too_long(v: impl Display, max: usize) -> String {
+        format!("'{v}' はサービス名として長すぎます。名前は最大 {max} 文字です")
+    }
+
+    pub fn search_too_long(v: impl Display, words: usize, chars: usize) -> String {
+        format!("'{v}' は検索として長すぎます。{words} 語、{chars} 文字までにしてください")
+    }
+
+    // portdex-registry: InstallError, DecodeError
+
+    pub fn too_many_rows(n: usize) -> String {
+        format!("{n} 行はレジストリの表に収まりません（最大 65,535 行）")
+    }
+
+    pub fn not_a_registry() -> String {
+        "portdex のレジストリファイルではありません（または新しい portdex が書いたものです）".into()
+    }
+
+    pub fn registry_checksum() -> String {
+        "レジストリファイルが壊れています（チェックサムが一致しません）".into()
+    }
+
+    pub fn registry_inconsistent(what: &str) -> String {
+        format!("レジストリファイルの内容が矛盾しています: {what}")
+    }
+
+    // portdex-net: TargetError
+
+    pub fn unknown_target(v: &str) -> String {
+        format!("'{v}' は IP アドレス、ネットワーク (10.0.0.0/28)、名前解決できるホスト名のどれでもありません")
+    }
+
+    pub fn bad_ipv4(v: &str) -> String {
+        format!("'{v}' は正しい IPv4 アドレスではありません。4 つの部分はそれぞれ 0-255 です")
+    }
+
+    pub fn bad_prefix(v: &str) -> String {
+        format!("'{v}': プレフィックス長は IPv4 で 0-32、IPv6 で 0-128 です")
+    }
+
+    pub fn too_many_targets(count: u128) -> String {
+        format!("対象のアドレスは合計 {count} 個です。--force なしで最大 65536 (/16)、--force 付きで 16777216 (/8) までです")
+    }
+
+    pub fn brackets(v: &str) -> String {
+        format!("'{v}': 角括弧は IPv6 アドレスを 1 回だけ囲みます: [::1]")
+    }
+
+    pub fn bad_ports(spec: &str, reason: &str) -> String {
+        format!("ポートリスト '{spec}': {reason}")
+    }
+
+    // portdex-net: KillError, FreeError
+
+    pub fn nothing_listens(port: u16) -> String {
+        format!("ポート {port} で待ち受けているものはありません")
+    }
+
+    pub fn owner_hidden(port: u16) -> String {
+        format!("ポート {port} は使用中ですが、このユーザーからは見えないプロセスです。root で実行してください")
+    }
+
+    pub fn protected(port: u16, what: &str) -> String {
+        format!("ポート {port} は {what} が保持しています。portdex はこれらにシグナルを送りません")
+    }
+
+    pub fn list_sockets(why: &str) -> String {
+        format!("ソケットを一覧できません: {why}")
+    }
+
+    pub fn not_enough_free(
+        found: usize,
+        transport: impl Display,
+        range: impl Display,
+        wanted: usize,
+    ) -> String {
+        format!("{range} で空いている {transport} ポートは {found} 個でした（{wanted} 個を要求）")
+    }
+
+    pub fn not_bindable(transport: impl Display) -> String {
+        format!("{transport} のポートは bind で確かめられません。tcp または udp を指定してください")
+    }
+
+    // portdex-audit: ApplyError, ConfigError, AllowError, ServicePortError
+
+    pub fn not_root() -> String {
+        "--apply はファイアウォールを変更するため root が必要です。sudo で実行してください（何も適用していません）".into()
+    }
+
+    pub fn tool_missing(backend: &str, tool: &str) -> String {
+        format!("--apply で {backend} を使うには {tool} が必要ですが、インストールされていません（何も適用していません）")
+    }
+
+    pub fn tool_check(tool: &str, message: &str) -> String {
+        format!("{tool} がドライランでルールを拒否しました（何も適用していません）: {message}")
+    }
+
+    pub fn tool_failed(tool: &str, message: &str) -> String {
+        format!("{tool} が失敗しました: {message}")
+    }
+
+    pub fn apply_unsupported() -> String {
+        "firewalld では --apply を使えません。firewall-cmd は動作中のファイアウォールをコマンドごとに変更し、portdex が全体として復元できる状態がありません。出力したスクリプトを実行してください (sh FILE)。永続化していない変更は firewalld 自身の `firewall-cmd --reload` で取り消せます".into()
+    }
+
+    pub fn apply_busy(who: &str) -> String {
+        format!("別の `portdex firewall --apply` ({who}) が適用中か、確認を待っています。先にそれを確定する (portdex firewall --confirm) か、ロールバックさせてください")
+    }
+
+    pub fn accept_entry(index: usize, message: &str) -> String {
+        format!("accept の {index} 番目の項目: {message}")
+    }
+
+    pub fn allow_empty() -> String {
+        "許可リストに空の項目があります。名前 (ssh)、ポート (443)、範囲 (8000-8100) を指定してください。/tcp や /udp も付けられます".into()
+    }
+
+    pub fn allow_bad_port(item: &str, reason: &str) -> String {
+        format!("--allow の項目 '{item}': {reason}")
+    }
+
+    /// `close`: names close to the unknown one, comma-separated, or empty.
+    pub fn allow_unknown(item: &str, close: &str) -> String {
+        if close.is_empty() {
+            format!("--allow の項目 '{item}': その名前のサービスはありません")
+        } else {
+            format!("--allow の項目 '{item}': その名前のサービスはありません。もしかして: {close}")
+        }
+    }
+
+    pub fn allow_no_transport(item: &str, transport: impl Display, uses: &str) -> String {
+        format!("--allow の項目 '{item}': {transport} のポートがありません (--proto {transport})。使うのは {uses} です")
+    }
+
+    pub fn firewall_transport(transport: impl Display) -> String {
+        format!("--proto {transport}: ファイアウォールのルールは tcp と udp についてのみ書きます")
+    }
+
+    pub fn unknown_service(v: &str) -> String {
+        format!("'{v}' はポートではなく、その名前のサービスも知られていません")
+    }
+
+    pub fn several_ports(name: &str, ports: &str) -> String {
+        format!("{name} はこのマシンでは複数のポートを指します ({ports})。ポートを指定してください")
+    }
+
+    // portdex-data: FetchError
+
+    pub fn unsupported_scheme(source: &str, scheme: &str) -> String {
+        format!("{source:?}: スキーム {scheme:?} には対応していません。http:// か https:// の URL、またはファイルのパスを指定してください")
+    }
+
+    pub fn bad_url(url: &str, reason: &str) -> String {
+        format!("{url:?} は正しい URL ではありません: {reason}")
+    }
+
+    pub fn bad_proxy(proxy: &str) -> String {
+        format!("プロキシ {proxy:?} は正しいプロキシの URL ではありません。http://HOST:PORT、https://HOST:PORT、socks5://HOST:PORT のいずれかの形です")
+    }
+
+    pub fn http_status(url: &str, status: u16) -> String {
+        format!("{url} が HTTP {status} を返しました（200 OK のはずです）")
+    }
+
+    pub fn too_large(source: &str, limit: u64) -> String {
+        format!("{source} は {limit} バイトを超えています（IANA の CSV は約 1.2 MB）。読み込みを中止しました")
+    }
+
+    /// `phase`: `connection` or `complete response`.
+    pub fn timeout(url: &str, phase: &str, after: impl std::fmt::Debug) -> String {
+        let phase = match phase {
+            "connection" => "接続できません",
+            "complete response" => "応答を受け取り終えられません",
+            other => other,
+        };
+        format!("{url}: {after:?} 以内に{phase}でした")
+    }
+
+    pub fn too_many_redirects(url: &str, limit: u32) -> String {
+        format!("{url}: リダイレクトが {limit} 回を超えました（リダイレクトのループ?）")
+    }
+
+    pub fn not_a_file(path: impl Display) -> String {
+        format!("{path}: 通常のファイルではありません。CSV ファイルのパスを指定してください")
+    }
+
+    // portdex-data: CsvError, DateError
+
+    pub fn csv_line(line: usize, what: &str) -> String {
+        format!("{line} 行目: {what}")
+    }
+
+    pub fn csv_empty() -> String {
+        "ファイルが空です。IANA のレジストリの CSV のはずです".into()
+    }
+
+    pub fn csv_html() -> String {
+        "これは HTML のページで、IANA の CSV ではありません（キャプティブポータル、プロキシのログインページ、エラーページ?）".into()
+    }
+
+    pub fn csv_not_utf8(byte: u8) -> String {
+        format!("バイト 0x{byte:02x} は UTF-8 ではありません。IANA の CSV は UTF-8 のテキストです")
+    }
+
+    pub fn csv_header(found: &str, expected: &str) -> String {
+        format!("ヘッダーが IANA のものではありません: {found:?}（期待: {expected:?}）")
+    }
+
+    pub fn csv_unclosed_quote() -> String {
+        "引用符で囲んだフィールドがファイルの終わりまでに閉じていません（ファイルが途中で切れている?）".into()
+    }
+
+    pub fn csv_stray_quote() -> String {
+        "引用符で囲まれていないフィールドの中に引用符 (\") があります。引用符はフィールド全体を囲む場合にだけ使えます".into()
+    }
+
+    pub fn csv_after_quote(found: char) -> String {
+        format!("閉じ引用符の後に {found:?} があります。カンマか行末のはずです")
+    }
+
+    pub fn csv_bare_cr() -> String {
+        "引用符の外に、改行 (LF) が続かない復帰文字 (\\r) があります".into()
+    }
+
+    pub fn csv_no_final_newline() -> String {
+        "最後の行が改行で終わっていません（ファイルが途中で切れている?）".into()
+    }
+
+    pub fn csv_field_count(found: usize, fields: usize) -> String {
+        format!("この行のフィールドは {found} 個です。IANA の行は {fields} 個です")
+    }
+
+    pub fn csv_port(v: &str) -> String {
+        format!("ポート {v:?} は 0-65535 のポート、lo <= hi の範囲 lo-hi、空欄のどれでもありません")
+    }
+
+    pub fn csv_transport(v: &str) -> String {
+        format!("トランスポート {v:?} は tcp、udp、sctp、dccp、空欄のどれでもありません")
+    }
+
+    pub fn csv_date(field: &str, v: &str) -> String {
+        format!("{field} {v:?} は YYYY-MM-DD か YYYY-MM の日付、または空欄のはずです")
+    }
+
+    pub fn csv_service_name(v: &str) -> String {
+        format!("サービス名 {v:?} は RFC 6335 に反しており（英数字とハイフンで 1-15 文字、英字を 1 文字以上含み、両端にハイフンなし、\"--\" なし）、IANA が例外として認めた名前でもありません")
+    }
+
+    pub fn csv_too_few_rows(found: usize, min: usize) -> String {
+        format!("{found} 行しかありません。IANA のレジストリは 14,000 行を超えます。少なくとも {min} 行が必要です（ファイルが途中で切れている?）")
+    }
+
+    pub fn bad_date(v: &str) -> String {
+        format!("{v:?} は YYYY-MM-DD か YYYY-MM の形の日付ではありません")
+    }
+
+    // portdex-data: StoreError, LoadError
+
+    pub fn no_data_dir() -> String {
+        "データディレクトリがありません。XDG_DATA_HOME（絶対パス）も HOME も設定されていません。どちらかを設定してください".into()
+    }
+
+    pub fn store_busy(lock: impl Display) -> String {
+        format!("{lock}: 別の `portdex update` が実行中です。終わってからもう一度実行してください")
+    }
+
+    pub fn bad_meta(path: impl Display, detail: &str) -> String {
+        format!("{path}: メタデータが壊れています ({detail})。`portdex update` をもう一度実行してください")
+    }
+
+    pub fn data_missing(path: impl Display) -> String {
+        format!("{path} がありません。`portdex update` をもう一度実行してください")
+    }
+
+    pub fn data_size(path: impl Display, found: u64, expected: u64) -> String {
+        format!("{path} は {found} バイトですが、{expected} バイトのはずです（途中で切れている?）。`portdex update` をもう一度実行してください")
+    }
+
+    pub fn data_checksum(path: impl Display, found: &str, expected: &str) -> String {
+        format!("{path} は壊れています: SHA-256 が {found} ですが、{expected} のはずです。`portdex update` をもう一度実行してください")
     }
 }
 

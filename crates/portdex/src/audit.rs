@@ -16,19 +16,14 @@ use std::fmt::Write;
 use std::io::Write as _;
 use std::path::Path;
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
+fn parse_severity(s: &str, w: Words) -> Result<Severity, String> {
     Ok(match s.to_ascii_lowercase().as_str() {
         "info" => Severity::Info,
         "low" => Severity::Low,
         "medium" => Severity::Medium,
         "high" => Severity::High,
         "critical" => Severity::Critical,
-        _ => {
-            return Err(format!(
-                "--fail-on '{}': use info, low, medium, high or critical",
-                clean(s)
-            ))
-        }
+        _ => return Err(w.err_fail_on(&clean(s))),
     })
 }
 
@@ -37,23 +32,20 @@ const MAX_CONFIG: u64 = 1024 * 1024;
 
 /// Reads `--config`: a regular file (a FIFO would block, /dev/zero never ends) of at
 /// most 1 MiB, in UTF-8.
-fn read_config(path: &Path) -> Result<String, String> {
+fn read_config(path: &Path, w: Words) -> Result<String, String> {
     use std::io::Read;
     let shown = path.display();
-    let meta = std::fs::metadata(path).map_err(|e| format!("--config {shown}: {e}"))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("--config {shown}: {}", w.io_error(&e)))?;
     if !meta.is_file() {
-        return Err(format!(
-            "--config {shown}: not a regular file: give a TOML file ([[accept]] port = 22, process = \"sshd\")"
-        ));
+        return Err(w.err_config_not_file(&shown.to_string()));
     }
     let mut text = String::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_CONFIG + 1).read_to_string(&mut text))
-        .map_err(|e| format!("--config {shown}: {e}"))?;
+        .map_err(|e| format!("--config {shown}: {}", w.io_error(&e)))?;
     if text.len() as u64 > MAX_CONFIG {
-        return Err(format!(
-            "--config {shown}: larger than 1 MiB; an audit configuration is a short TOML file"
-        ));
+        return Err(w.err_config_too_large(&shown.to_string()));
     }
     Ok(text)
 }
@@ -66,12 +58,14 @@ pub fn audit(
     file: Option<&Path>,
     source: &dyn SocketSource,
 ) -> Result<u8, String> {
-    let fail_on = fail_on.map(parse_severity).transpose()?;
+    let w = Words(config.lang);
+    let fail_on = fail_on.map(|s| parse_severity(s, w)).transpose()?;
     let accepted = match file {
         None => AuditConfig::default(),
         Some(path) => {
-            let text = read_config(path)?;
-            AuditConfig::parse(&text).map_err(|e| format!("--config {}: {e}", path.display()))?
+            let text = read_config(path, w)?;
+            AuditConfig::parse(&text)
+                .map_err(|e| format!("--config {}: {}", path.display(), e.message(w.0)))?
         }
     };
     // --proto audits the listeners of one transport.
@@ -85,9 +79,9 @@ pub fn audit(
             tcp: false,
             ..ListOptions::default()
         },
-        Some(t) => return Err(format!("--proto {t}: audit looks at tcp and udp listeners")),
+        Some(t) => return Err(w.err_audit_proto(t.as_str())),
     };
-    let snap = listeners(source, opts).map_err(|e| format!("cannot list sockets: {e}"))?;
+    let snap = listeners(source, opts).map_err(|e| w.err_list_sockets(&w.io_error(&e)))?;
     let report = portdex_audit::audit(&snap, &accepted, config.lang);
     match config.format {
         Format::Json => {
@@ -248,58 +242,46 @@ pub fn firewall(
                 (config.format != Format::Table, "--json, --csv and --format"),
             ];
             if let Some((_, flag)) = extra.iter().find(|(given, _)| *given) {
-                return Err(format!("--confirm alone keeps the rules a waiting --apply put in place: {flag} has no meaning there"));
+                return Err(words.err_confirm_alone(flag));
             }
             return confirm(out, words);
         }
-        (Some(_), false) => {
-            return Err("--confirm DURATION goes with --apply (--apply --confirm 60s); to keep rules that a waiting --apply put in place, run portdex firewall --confirm alone".into())
-        }
+        (Some(_), false) => return Err(words.err_confirm_needs_apply().into()),
         _ => {}
     }
     if config.format == Format::Services {
-        return Err("--format services writes the registry as an /etc/services file: firewall rules are table (the rules), json, jsonl or csv".into());
+        return Err(words.err_firewall_services().into());
     }
     if backend != Backend::Iptables {
         if let Some(f) = &args.family {
-            return Err(format!(
-                "--family {f} is for --backend iptables: the {} rules cover IPv4 and IPv6 at once",
-                backend.as_str()
-            ));
+            return Err(words.err_family_backend(&f.to_string(), backend.as_str()));
         }
         if args.output_dir.is_some() {
-            return Err(format!("--output-dir is for --backend iptables (rules.v4 and rules.v6); redirect the {} rules instead: > FILE", backend.as_str()));
+            return Err(words.err_output_dir_backend(backend.as_str()));
         }
     }
     if args.apply && config.format != Format::Table {
-        return Err(
-            "--apply prints what it does, not the rules: leave out --json, --csv and --format"
-                .into(),
-        );
+        return Err(words.err_apply_format().into());
     }
     if args.apply && backend == Backend::Firewalld {
-        return Err(fa::ApplyError::Unsupported.to_string());
+        return Err(fa::ApplyError::Unsupported.message(words.0));
     }
     if args.apply && args.output_dir.is_some() {
-        return Err("--apply and --output-dir: choose one (apply now, or write the files)".into());
+        return Err(words.err_apply_output_dir().into());
     }
     if args.output_dir.is_some() && config.format != Format::Table {
-        return Err(
-            "--output-dir writes the rules themselves: leave out --json, --csv and --format".into(),
-        );
+        return Err(words.err_output_dir_format().into());
     }
     if args.output_dir.is_some() && args.family.is_some() {
-        return Err(
-            "--output-dir writes both families (rules.v4 and rules.v6): leave out --family".into(),
-        );
+        return Err(words.err_output_dir_family().into());
     }
     let timeout = match &args.confirm {
-        Some(Some(d)) => confirm_duration(d)?,
+        Some(Some(d)) => confirm_duration(d, words)?,
         _ => std::time::Duration::from_secs(60),
     };
 
     let snap = listeners(source, ListOptions::default())
-        .map_err(|e| format!("cannot list sockets: {e}"))?;
+        .map_err(|e| words.err_list_sockets(&words.io_error(&e)))?;
     let plan = fw::plan(
         &snap,
         PlanOptions {
@@ -309,7 +291,7 @@ pub fn firewall(
             lang: config.lang,
         },
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.message(words.0))?;
 
     // What the user hears before anything is written.
     let pt = |t: portdex_registry::Transport, p: &dyn std::fmt::Display| format!("{p}/{t}");
@@ -400,11 +382,13 @@ pub fn firewall(
         for (f, name) in [(Family::V4, "rules.v4"), (Family::V6, "rules.v6")] {
             let path = dir.join(name);
             if path.exists() {
-                return Err(format!("--output-dir: {} exists: portdex does not write over it; move it away or choose another directory{}", path.display(), if written.is_empty() { String::new() } else { format!(" ({} was written)", written.join(", ")) }));
+                return Err(
+                    words.err_output_exists(&path.display().to_string(), &written.join(", "))
+                );
             }
             let text = fw::render(backend, &plan.allow, RenderOptions { family: f, ..opts });
             write_new(&path, &text)
-                .map_err(|e| format!("--output-dir: {}: {e}", path.display()))?;
+                .map_err(|e| format!("--output-dir: {}: {}", path.display(), words.io_error(&e)))?;
             written.push(path.display().to_string());
         }
         for w in &written {
@@ -461,17 +445,12 @@ pub fn firewall(
 }
 
 /// `--confirm DURATION`: with a unit (a bare 60 would be 60 ms elsewhere), 1s to 1h.
-fn confirm_duration(d: &str) -> Result<std::time::Duration, String> {
-    let err = || {
-        format!(
-            "--confirm '{}': give the time to confirm in, from 1s to 1h, with its unit: 30s, 2m",
-            clean(d)
-        )
-    };
+fn confirm_duration(d: &str, w: Words) -> Result<std::time::Duration, String> {
+    let err = || w.err_confirm_duration(&clean(d));
     if !d.trim().ends_with(|c: char| c.is_ascii_alphabetic()) {
         return Err(err());
     }
-    let t = parse_duration_of("--confirm", d)?;
+    let t = parse_duration_of("--confirm", d, w)?;
     if t < std::time::Duration::from_secs(1) {
         return Err(err());
     }
@@ -508,18 +487,19 @@ fn apply(
         signal_hook::consts::SIGHUP,
     ] {
         signal_hook::flag::register(sig, Arc::clone(&stop))
-            .map_err(|e| format!("cannot handle signals: {e}"))?;
+            .map_err(|e| words.err_signals(&words.io_error(&e)))?;
     }
-    fa::require_root().map_err(|e| e.to_string())?;
-    let lock = fa::lock().map_err(|e| e.to_string())?;
-    let applied = fa::apply(&lock, backend, allow, opts, families).map_err(|e| e.to_string())?;
+    let lang = words.0;
+    fa::require_root().map_err(|e| e.message(lang))?;
+    let lock = fa::lock().map_err(|e| e.message(lang))?;
+    let applied = fa::apply(&lock, backend, allow, opts, families).map_err(|e| e.message(lang))?;
     // From here on, nothing may end the process before the rules are kept or rolled
     // back: messages are written without panicking on a closed terminal.
     let say = |text: &str| {
         let _ = writeln!(std::io::stderr(), "{text}");
     };
     let result = (|| {
-        fa::publish_pending(&lock).map_err(|e| e.to_string())?;
+        fa::publish_pending(&lock).map_err(|e| e.message(lang))?;
         let secs = timeout.as_secs_f64();
         say(&words.applied(backend.as_str(), secs));
         for rule in &applied.input_accepts {
@@ -532,8 +512,8 @@ fn apply(
         Err(e) => {
             let back = fa::rollback(&applied);
             return Err(match back {
-                Ok(()) => format!("{e}; the previous rules are back"),
-                Err(b) => format!("{e}; rolling back failed too: {b}"),
+                Ok(()) => words.err_rolled_back(&e),
+                Err(b) => words.err_rollback_failed_too(&e, &b.message(lang)),
             });
         }
     };
@@ -541,9 +521,7 @@ fn apply(
         let _ = writeln!(std::io::stdout(), "{}", words.kept());
         return Ok(FOUND);
     }
-    fa::rollback(&applied).map_err(|e| {
-        format!("rolling back failed: {e}; the new rules may still be in place (see the backend's own listing: nft list ruleset, iptables -S, ufw status)")
-    })?;
+    fa::rollback(&applied).map_err(|e| words.err_rollback_failed(&e.message(lang)))?;
     let _ = writeln!(
         std::io::stdout(),
         "{}",
@@ -554,7 +532,7 @@ fn apply(
 
 /// `--confirm` alone.
 fn confirm(out: &mut String, words: Words) -> Result<u8, String> {
-    match fa::confirm().map_err(|e| e.to_string())? {
+    match fa::confirm().map_err(|e| e.message(words.0))? {
         fa::Confirmation::Kept(pid) => {
             let _ = writeln!(out, "{}", words.confirmed(pid));
             Ok(FOUND)

@@ -13,21 +13,21 @@ use std::path::{Path, PathBuf};
 
 /// The data directory: `--data-dir`, else PORTDEX_DATA_DIR, else $XDG_DATA_HOME/portdex
 /// (or ~/.local/share/portdex).
-pub fn data_dir(flag: Option<&Path>) -> Result<PathBuf, String> {
+pub fn data_dir(flag: Option<&Path>, lang: portdex_text::Lang) -> Result<PathBuf, String> {
     if let Some(dir) = flag {
         return Ok(dir.to_path_buf());
     }
     if let Some(dir) = std::env::var_os("PORTDEX_DATA_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
-    Store::default_dir().map_err(|e| e.to_string())
+    Store::default_dir().map_err(|e| e.message(lang))
 }
 
 /// Uses the registry `portdex update` stored, when there is one, for the rest of the
 /// process. A damaged one is skipped with one line on stderr: the embedded registry
 /// answers. Costs one failed open when nothing is stored.
 pub fn activate(words: Words) {
-    let Ok(dir) = data_dir(None) else {
+    let Ok(dir) = data_dir(None, words.0) else {
         return;
     };
     let why = match Store::new(&dir).compact() {
@@ -40,9 +40,9 @@ pub fn activate(words: Words) {
         }
         Ok(Some((bytes, _))) => match portdex_registry::install_compact(&bytes) {
             Ok(()) => return,
-            Err(e) => format!("{}: {e}", dir.display()),
+            Err(e) => format!("{}: {}", dir.display(), e.message(words.0)),
         },
-        Err(e) => e.to_string(),
+        Err(e) => e.message(words.0),
     };
     eprintln!("{}", words.registry_damaged(&why));
 }
@@ -121,36 +121,38 @@ pub struct UpdateArgs<'a> {
 /// `portdex update`: fetch, check whole, compare, and (unless --check) store and use.
 pub fn update(out: &mut String, config: &Config, args: &UpdateArgs) -> Result<u8, String> {
     let words = Words(config.lang);
-    let dir = data_dir(args.data_dir)?;
+    let dir = data_dir(args.data_dir, words.0)?;
     let source = args.from.unwrap_or(IANA_CSV_URL);
     let opts = FetchOptions {
         timeout: args.timeout,
         ..FetchOptions::default()
     };
-    let unchanged = "the registry in use is unchanged";
+    let lang = words.0;
+    let unchanged = |why: String| words.err_registry_unchanged(&why);
     // The messages quote what was fetched: nothing in it may steer the terminal.
     let clean = |m: String| crate::text::clean(&m).into_owned();
-    let bytes = fetch(source, &opts).map_err(|e| clean(format!("{e}; {unchanged}")))?;
-    let new = parse(&bytes).map_err(|e| clean(format!("{source}: {e}; {unchanged}")))?;
+    let bytes = fetch(source, &opts).map_err(|e| clean(unchanged(e.message(lang))))?;
+    let new =
+        parse(&bytes).map_err(|e| clean(unchanged(format!("{source}: {}", e.message(lang)))))?;
     let current = in_use();
     let changes = diff(&current, &new);
     if changes.is_suspicious() && !args.force {
-        return Err(format!(
-            "{source} would change {} and remove {} of the {} rows in use (more than {}%): not used; check that it is IANA's registry, or pass --force",
+        return Err(words.err_suspicious(
+            source,
             changes.changed.len(),
             changes.removed.len(),
             changes.old_rows,
-            portdex_data::SUSPICIOUS_PERCENT
+            portdex_data::SUSPICIOUS_PERCENT,
         ));
     }
     let what = describe(words, &new);
     let install = !args.check && !changes.is_empty();
     if install {
         let compact = portdex_registry::encode(rows_to_install(&new))
-            .map_err(|e| format!("{source}: {e}; {unchanged}"))?;
+            .map_err(|e| unchanged(format!("{source}: {}", e.message(lang))))?;
         Store::new(&dir)
             .install(&bytes, &new, source, &compact)
-            .map_err(|e| format!("{e}; {unchanged}"))?;
+            .map_err(|e| unchanged(e.message(lang)))?;
     }
     match config.format {
         Format::Json | Format::Jsonl => {
@@ -198,12 +200,12 @@ pub fn update(out: &mut String, config: &Config, args: &UpdateArgs) -> Result<u8
 pub fn data(out: &mut String, config: &Config, flag: Option<&Path>) -> Result<u8, String> {
     let words = Words(config.lang);
     let embedded = in_use();
-    let dir = data_dir(flag)?;
+    let dir = data_dir(flag, words.0)?;
     let store = Store::new(&dir);
     let info = store.info();
     let updated = match (&info.status, store.compact()) {
         (StoreStatus::Intact, Ok(Some((bytes, meta)))) => {
-            portdex_registry::install_compact(&bytes).map_err(|e| e.to_string())?;
+            portdex_registry::install_compact(&bytes).map_err(|e| e.message(words.0))?;
             Some(meta)
         }
         _ => None,

@@ -17,36 +17,33 @@ use std::time::Duration;
 /// A port a process can listen on: 1-65535.
 /// A port for `who` and `kill`: a number, or a service's name (the port its server
 /// listens on here, else the registry's).
-fn port_or_service(s: &str, source: &dyn SocketSource) -> Result<u16, String> {
+fn port_or_service(s: &str, source: &dyn SocketSource, w: Words) -> Result<u16, String> {
     // The query parser decides what the text is (3com-tsmux is a name).
     let Ok(portdex_registry::Query::Name(name)) = s.parse::<portdex_registry::Query>() else {
-        return listen_port(s);
+        return listen_port(s, w);
     };
     let snap = listeners(source, ListOptions::default())
-        .map_err(|e| format!("cannot list sockets: {e}"))?;
-    portdex_audit::port_of_service(&snap, &name).map_err(|e| e.to_string())
+        .map_err(|e| w.err_list_sockets(&w.io_error(&e)))?;
+    portdex_audit::port_of_service(&snap, &name).map_err(|e| e.message(w.0))
 }
 
-fn listen_port(s: &str) -> Result<u16, String> {
+fn listen_port(s: &str, w: Words) -> Result<u16, String> {
     let p = s
         .parse::<portdex_registry::Port>()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.message(w.0))?;
     if p.0 == 0 {
-        return Err("port 0 is not a port a process listens on (binding 0 asks the kernel for any port): give 1-65535".into());
+        return Err(w.err_port_zero().into());
     }
     Ok(p.0)
 }
 
 fn transports(config: &Config, tcp: bool, udp: bool) -> Result<Vec<Transport>, String> {
+    let w = Words(config.lang);
     let mut t = Vec::new();
     match config.transport {
         Some(Transport::Tcp) => t.push(Transport::Tcp),
         Some(Transport::Udp) => t.push(Transport::Udp),
-        Some(other) => {
-            return Err(format!(
-                "'{other}' sockets are not listed: use --proto tcp or udp"
-            ))
-        }
+        Some(other) => return Err(w.err_sockets_not_listed(other.as_str())),
         None => {
             if tcp || !udp {
                 t.push(Transport::Tcp);
@@ -78,10 +75,14 @@ pub fn ls(
 ) -> Result<u8, String> {
     let w = Words(config.lang);
     let t = transports(config, args.tcp, args.udp)?;
-    let port = args.port.as_deref().map(listen_port).transpose()?;
+    let port = args
+        .port
+        .as_deref()
+        .map(|p| listen_port(p, w))
+        .transpose()?;
     if let Some(pid) = args.pid {
         if !process_exists(pid) {
-            return Err(format!("no process with pid {pid} exists"));
+            return Err(w.err_no_pid(pid));
         }
     }
     let opts = ListOptions {
@@ -90,7 +91,7 @@ pub fn ls(
         owners: !args.no_owners || args.pid.is_some() || args.process.is_some(),
         cmdline: false,
     };
-    let snap = listeners(source, opts).map_err(|e| format!("cannot list sockets: {e}"))?;
+    let snap = listeners(source, opts).map_err(|e| w.err_list_sockets(&w.io_error(&e)))?;
     let rows: Vec<&Listener> = snap
         .listeners
         .iter()
@@ -231,9 +232,10 @@ pub fn who(
     port: &str,
     source: &dyn SocketSource,
 ) -> Result<u8, String> {
-    let port = port_or_service(port, source)?;
+    let w = Words(config.lang);
+    let port = port_or_service(port, source, w)?;
     let t = transports(config, false, false)?;
-    let d = diagnose(source, port, &t).map_err(|e| format!("cannot list sockets: {e}"))?;
+    let d = diagnose(source, port, &t).map_err(|e| w.err_list_sockets(&w.io_error(&e)))?;
     if matches!(config.format, Format::Json | Format::Jsonl) {
         crate::render::object(out, config.format, &d);
         return Ok(if d.listeners.is_empty() {
@@ -242,7 +244,6 @@ pub fn who(
             FOUND
         });
     }
-    let w = Words(config.lang);
     // The same rule as ls and scan, on the first transport asked for that names it.
     let summaries: Vec<_> = t
         .iter()
@@ -324,21 +325,16 @@ pub fn kill(
     source: &dyn SocketSource,
 ) -> Result<u8, String> {
     let w = Words(config.lang);
-    let port = port_or_service(port, source)?;
-    let signal = KillSignal::parse(signal).ok_or_else(|| {
-        format!(
-            "'{}' is not a signal portdex sends: use TERM, INT, HUP, QUIT or KILL",
-            clean(signal)
-        )
-    })?;
+    let port = port_or_service(port, source, w)?;
+    let signal = KillSignal::parse(signal).ok_or_else(|| w.err_signal(&clean(signal)))?;
     if !(0.0..=3600.0).contains(&wait) || wait.is_nan() {
-        return Err(format!("--wait {wait}: give seconds from 0 to 3600"));
+        return Err(w.err_wait(wait));
     }
     let t = transports(config, false, false)?;
     let procs = match holders(source, port, &t) {
         Ok((procs, _)) => procs,
         Err(e @ (KillError::NothingListens(_) | KillError::OwnerHidden(_))) => {
-            eprintln!("portdex: {e}; nothing sent");
+            eprintln!("{}", w.kill_nothing_sent(&e.message(w.0)));
             if matches!(config.format, Format::Json | Format::Jsonl) {
                 let v = serde_json::json!({
                     "port": port,
@@ -349,14 +345,11 @@ pub fn kill(
             }
             return Ok(NOT_FOUND);
         }
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.message(w.0)),
     };
     if !yes {
         if !std::io::stdin().is_terminal() {
-            return Err(format!(
-                "refusing to send {} without confirmation: standard input is not a terminal; pass --yes",
-                signal.name()
-            ));
+            return Err(w.err_not_confirmed(signal.name()));
         }
         let who: Vec<String> = procs
             .iter()
@@ -372,7 +365,7 @@ pub fn kill(
     }
     // Looked up again after the prompt, and signalled through pidfds: a listener that
     // exited meanwhile, and whoever got its pid, are left alone.
-    let sent = signal_holders(source, port, &t, &procs, signal).map_err(|e| e.to_string())?;
+    let sent = signal_holders(source, port, &t, &procs, signal).map_err(|e| e.message(w.0))?;
     let delivered = sent.iter().any(|s| s.error.is_none());
     // portdex holding the socket itself (inherited) would keep it busy for any wait.
     let holds_it_itself = sent.iter().any(|s| s.process.pid == std::process::id());
@@ -419,12 +412,12 @@ fn covers(outer: PortRange, inner: PortRange) -> bool {
     outer.lo <= inner.lo && inner.hi <= outer.hi
 }
 
-fn parse_range(s: &str) -> Result<PortRange, String> {
+fn parse_range(s: &str, w: Words) -> Result<PortRange, String> {
     if let Ok(c) = s.parse::<Category>() {
         return Ok(c.range());
     }
     s.parse::<PortRange>()
-        .map_err(|e| format!("--range: {e}; or use well-known, registered, dynamic"))
+        .map_err(|e| w.err_range(&e.message(w.0)))
 }
 
 /// `portdex free`
@@ -437,24 +430,19 @@ pub fn free(
     udp: bool,
     allow_ephemeral: bool,
 ) -> Result<u8, String> {
+    let w = Words(config.lang);
     if count == 0 || count > 10_000 {
-        return Err(format!("--count {count}: give 1 to 10000"));
+        return Err(w.err_count(count));
     }
     let transport = match (config.transport, udp) {
         (Some(Transport::Udp), _) | (None, true) => Transport::Udp,
         (Some(Transport::Tcp), false) | (None, false) => Transport::Tcp,
-        (Some(Transport::Tcp), true) => {
-            return Err("--udp and --proto tcp ask for different transports: give one".into())
-        }
-        (Some(t), _) => {
-            return Err(format!(
-                "'{t}' ports cannot be tested by binding: use tcp or udp"
-            ))
-        }
+        (Some(Transport::Tcp), true) => return Err(w.err_udp_and_tcp().into()),
+        (Some(t), _) => return Err(w.err_not_bindable(t.as_str())),
     };
-    let near = near.map(listen_port).transpose()?;
+    let near = near.map(|n| listen_port(n, w)).transpose()?;
     let range = match (range, near) {
-        (Some(r), _) => parse_range(r)?,
+        (Some(r), _) => parse_range(r, w)?,
         (None, Some(n)) => PortRange {
             lo: n,
             hi: u16::MAX,
@@ -462,7 +450,7 @@ pub fn free(
         (None, None) => Category::Dynamic.range(),
     };
     if range.lo == 0 && range.hi == 0 {
-        return Err("--range 0: port 0 is not a port a process listens on".into());
+        return Err(w.err_range_zero().into());
     }
     let range = PortRange {
         lo: range.lo.max(1),
@@ -470,7 +458,7 @@ pub fn free(
     };
     if let Some(n) = near {
         if !range.contains(n) {
-            return Err(format!("--near {n} is outside --range {range}"));
+            return Err(w.err_near_outside(n, &range.to_string()));
         }
     }
     let eph = ephemeral_range();
@@ -490,10 +478,10 @@ pub fn free(
         Ok(p) => p,
         // Valid input, not enough free ports: "nothing found", exit 1.
         Err(e @ portdex_net::FreeError::NotEnough { .. }) => {
-            eprintln!("portdex: {e}");
+            eprintln!("portdex: {}", e.message(w.0));
             return Ok(NOT_FOUND);
         }
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.message(w.0)),
     };
     match config.format {
         Format::Json | Format::Jsonl => {

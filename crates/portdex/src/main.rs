@@ -138,6 +138,7 @@ fn takes(command: &Option<Command>) -> Takes {
 /// Refuses (exit 2) a global option the command does not honour: nothing a user asks for
 /// is silently ignored.
 fn refuse_unsupported(cli: &Cli, config: &Config) -> Result<(), String> {
+    let words = portdex_text::Words(config.lang);
     let t = takes(&cli.command);
     let o = &cli.output;
     let format_name = match config.format {
@@ -166,26 +167,16 @@ fn refuse_unsupported(cli: &Cli, config: &Config) -> Result<(), String> {
         } else {
             format!("--format {format_name}")
         };
-        return Err(format!(
-            "{given} does not apply to `{}`: it writes {}",
-            t.name,
-            offered.join(", ")
-        ));
+        return Err(words.err_format_not_for(&given, t.name, &offered.join(", ")));
     }
     if o.proto.is_some() && !t.proto {
-        return Err(format!("--proto does not apply to `{}`", t.name));
+        return Err(words.err_proto_not_for(t.name));
     }
     if o.lang.is_some() && !t.lang {
-        return Err(format!(
-            "--lang does not apply to `{}`: it writes no text to translate",
-            t.name
-        ));
+        return Err(words.err_lang_not_for(t.name));
     }
     if matches!(o.color, ColorArg::Always) && !t.color {
-        return Err(format!(
-            "--color always does not apply to `{}`: it writes no colour",
-            t.name
-        ));
+        return Err(words.err_color_not_for(t.name));
     }
     Ok(())
 }
@@ -193,6 +184,7 @@ fn refuse_unsupported(cli: &Cli, config: &Config) -> Result<(), String> {
 fn run(cli: Cli) -> Result<u8, String> {
     let config = resolve(&cli);
     refuse_unsupported(&cli, &config)?;
+    let w = portdex_text::Words(config.lang);
     let mut out = String::new();
     // An updated registry (portdex update) answers from here on; `data` looks at it
     // itself, and completions and man pages need no registry.
@@ -200,7 +192,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         cli.command,
         Some(Command::Data { .. } | Command::Completions { .. } | Command::Man { .. })
     ) {
-        data::activate(portdex_text::Words(config.lang));
+        data::activate(w);
     }
     let code = match &cli.command {
         Some(Command::Completions { shell }) => {
@@ -213,18 +205,14 @@ fn run(cli: Cli) -> Result<u8, String> {
         Some(Command::Search { words, limit }) => {
             let query = words.join(" ");
             if query.trim().is_empty() {
-                return Err(
-                    "empty search: give one or more words, e.g. portdex search mail".into(),
-                );
+                return Err(w.err_empty_search().into());
             }
             if config.format == Format::Services {
-                return Err(
-                    "--format services writes the whole registry: use it without search".into(),
-                );
+                return Err(w.err_search_services().into());
             }
-            portdex_registry::check_search(&query).map_err(|e| e.to_string())?;
+            portdex_registry::check_search(&query).map_err(|e| e.message(config.lang))?;
             if *limit == 0 {
-                return Err("-n 0: give how many results to show, 1 or more".into());
+                return Err(w.err_limit_zero().into());
             }
             let (hits, total) =
                 portdex_registry::search_transport(&query, *limit, config.transport);
@@ -293,15 +281,9 @@ fn run(cli: Cli) -> Result<u8, String> {
         }) => {
             let limits = portdex_server::Limits {
                 max_connections: *max_connections as usize,
-                timeout: scan::parse_duration(timeout)?,
+                timeout: scan::parse_duration(timeout, w)?,
             };
-            serve(
-                portdex_text::Words(config.lang),
-                bind,
-                *expose_local,
-                allowed_host,
-                limits,
-            )?
+            serve(w, bind, *expose_local, allowed_host, limits)?
         }
         Some(Command::Update {
             from,
@@ -317,23 +299,24 @@ fn run(cli: Cli) -> Result<u8, String> {
                 check: *check,
                 force: *force,
                 data_dir: data_dir.as_deref(),
-                timeout: scan::parse_duration(timeout)?,
+                timeout: scan::parse_duration(timeout, w)?,
             },
         )?,
         Some(Command::Data { data_dir }) => data::data(&mut out, &config, data_dir.as_deref())?,
         None => lookup(&mut out, &config, &cli.queries)?,
     };
-    write_out(&out, config.color)?;
+    write_out(&out, config.color, w)?;
     Ok(code)
 }
 
 fn lookup(out: &mut String, config: &Config, queries: &[String]) -> Result<u8, String> {
+    let words = portdex_text::Words(config.lang);
     if queries.is_empty() {
         if config.format == Format::Services {
             portdex_registry::write_services(out).map_err(|e| e.to_string())?;
             return Ok(FOUND);
         }
-        return Err("nothing to look up: give a port (443), a range (8000-8100) or a name (ssh); see --help".into());
+        return Err(words.err_nothing_to_look_up().into());
     }
     // Read every query before answering any: bad input prints nothing to stdout.
     let mut parsed = Vec::with_capacity(queries.len());
@@ -341,7 +324,7 @@ fn lookup(out: &mut String, config: &Config, queries: &[String]) -> Result<u8, S
     for q in queries {
         match q.parse::<Query>() {
             Ok(p) => parsed.push((q.as_str(), p)),
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.message(config.lang)),
         }
     }
     if !errors.is_empty() {
@@ -378,24 +361,18 @@ fn serve(
             && h.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
         if !ok {
-            return Err(format!(
-                "--allowed-host '{}': give a host name or address, optionally with :PORT (ports.example.org, proxy:8443)",
-                text::clean(h)
-            ));
+            return Err(words.err_allowed_host(&text::clean(h)));
         }
     }
-    let addr: std::net::SocketAddr = bind.parse().map_err(|_| {
-        format!(
-            "--bind '{}': give ADDRESS:PORT, e.g. 127.0.0.1:7878 or [::1]:7878",
-            text::clean(bind)
-        )
-    })?;
+    let addr: std::net::SocketAddr = bind
+        .parse()
+        .map_err(|_| words.err_bind(&text::clean(bind)))?;
     let state = portdex_server::AppState {
         expose_local,
         source: std::sync::Arc::new(portdex_net::SystemSource),
         allowed_hosts: allowed_hosts.to_vec(),
         // A registry `portdex update` stores later is picked up without a restart.
-        data_dir: data::data_dir(None).ok(),
+        data_dir: data::data_dir(None, words.0).ok(),
     };
     portdex_server::run(addr, state, limits, |bound| {
         eprintln!("{}", words.serve_listening(bound));
@@ -406,7 +383,7 @@ fn serve(
             }
         }
     })
-    .map_err(|e| format!("serve on {addr}: {e}"))?;
+    .map_err(|e| words.err_serve(&addr.to_string(), &words.io_error(&e)))?;
     Ok(FOUND)
 }
 
@@ -433,10 +410,10 @@ fn hint_for_name(config: &Config, query: &str, name: &str) {
 /// other failure (a full disk) is: the answer did not arrive.
 /// Without colour the text goes straight out: nothing to strip, and long listings
 /// (`ls` with 10,000 sockets) do not pay for a scan of every byte.
-fn write_out(out: &str, color: bool) -> Result<(), String> {
+fn write_out(out: &str, color: bool, words: portdex_text::Words) -> Result<(), String> {
     match write_stdout(out, color) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(format!("cannot write the output: {e}"))
+            Err(words.err_write_output(&words.io_error(&e)))
         }
         _ => Ok(()),
     }

@@ -10,6 +10,7 @@ use portdex_net::scan::{
     ScanOptions,
 };
 use portdex_registry::{Category, Severity, Transport};
+use portdex_text::Words;
 use serde::Serialize;
 use std::fmt::Write;
 use std::io::IsTerminal;
@@ -18,18 +19,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Reads 500ms, 2s, 1.5s, 1m (for `--timeout`).
-pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
-    parse_duration_of("--timeout", s)
+pub(crate) fn parse_duration(s: &str, w: Words) -> Result<Duration, String> {
+    parse_duration_of("--timeout", s, w)
 }
 
 /// Reads 500ms, 2s, 1.5s, 1m (up to an hour) for the option `flag`.
-pub(crate) fn parse_duration_of(flag: &str, s: &str) -> Result<Duration, String> {
-    portdex_net::scan::parse_duration(s).ok_or_else(|| {
-        format!(
-            "{flag} '{}': give a duration from 1ms to 1 hour, such as 500ms, 2s or 1m",
-            clean(s)
-        )
-    })
+pub(crate) fn parse_duration_of(flag: &str, s: &str, w: Words) -> Result<Duration, String> {
+    portdex_net::scan::parse_duration(s).ok_or_else(|| w.err_duration(flag, &clean(s)))
 }
 
 #[derive(Serialize)]
@@ -145,21 +141,22 @@ fn progress(host: &str, total: usize, done: &AtomicUsize, running: &AtomicBool) 
 
 /// `portdex scan`
 pub fn scan(out: &mut String, config: &Config, args: &ScanArgs) -> Result<u8, String> {
-    let timeout = parse_duration(&args.timeout)?;
+    let w = Words(config.lang);
+    let timeout = parse_duration(&args.timeout, w)?;
     if args.concurrency == Some(0) {
-        return Err("--concurrency 0: give at least 1".into());
+        return Err(w.err_concurrency_zero().into());
     }
     if args.rate == Some(0) {
-        return Err("--rate 0: give at least 1 connect per second".into());
+        return Err(w.err_rate_zero().into());
     }
     if args.top == Some(0) {
-        return Err("--top 0: give at least 1".into());
+        return Err(w.err_top_zero().into());
     }
     if config.transport.is_some_and(|t| t != Transport::Tcp) {
-        return Err("scan is a TCP connect scan: --proto tcp only".into());
+        return Err(w.err_scan_tcp_only().into());
     }
     let ports = match &args.ports {
-        Some(spec) => parse_ports(spec).map_err(|e| e.to_string())?,
+        Some(spec) => parse_ports(spec).map_err(|e| e.message(w.0))?,
         None => {
             let mut p = top_ports(args.top.unwrap_or(1000));
             p.sort_unstable();
@@ -171,8 +168,8 @@ pub fn scan(out: &mut String, config: &Config, args: &ScanArgs) -> Result<u8, St
         .iter()
         .map(|t| resolve_target(t))
         .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())?;
-    check_hosts(&targets, args.force).map_err(|e| e.to_string())?;
+        .map_err(|e| e.message(w.0))?;
+    check_hosts(&targets, args.force).map_err(|e| e.message(w.0))?;
     let total_hosts: u128 = targets.iter().map(Hosts::len).sum();
     // Addresses are made as the scan goes: a /8 with --force takes no memory up front.
     let hosts = args
@@ -209,7 +206,7 @@ pub fn scan(out: &mut String, config: &Config, args: &ScanArgs) -> Result<u8, St
             running.store(false, Ordering::Relaxed);
             r
         })
-        .map_err(|e| format!("scanning {label}: {e}"))?;
+        .map_err(|e| w.err_scanning(&label, &w.io_error(&e)))?;
         let detected = if args.no_detect {
             vec![None; scanned.open.len()]
         } else {
@@ -253,7 +250,7 @@ pub fn scan(out: &mut String, config: &Config, args: &ScanArgs) -> Result<u8, St
             Some(Ok(())) => {}
             // The reader is gone (| head): scanning on would be wasted.
             Some(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
-            Some(Err(e)) => return Err(format!("cannot write the output: {e}")),
+            Some(Err(e)) => return Err(w.err_write_output(&w.io_error(&e))),
             None => results.push(h),
         }
     }
