@@ -96,6 +96,8 @@ pub enum AllowError {
         item: String,
         /// Why.
         reason: String,
+        /// Why, in Japanese (for [`AllowError::message`]).
+        reason_ja: String,
     },
     /// A name nobody knows.
     #[error("--allow item '{item}': no service of that name{hint}")]
@@ -132,7 +134,9 @@ impl AllowError {
         }
         match self {
             AllowError::Empty => ja::allow_empty(),
-            AllowError::BadPort { item, reason } => ja::allow_bad_port(item, reason),
+            AllowError::BadPort {
+                item, reason_ja, ..
+            } => ja::allow_bad_port(item, reason_ja),
             AllowError::UnknownName { item, hint } => {
                 let close = hint
                     .strip_prefix("; did you mean ")
@@ -179,6 +183,7 @@ fn parse_item(item: &str, proto: Option<Transport>) -> Result<Item, AllowError> 
                 return Err(AllowError::BadPort {
                     item: shown(item),
                     reason: format!("it says /{t} but --proto says {}", proto.unwrap_or(t)),
+                    reason_ja: portdex_text::errors_ja::proto_conflict(t, proto.unwrap_or(t)),
                 });
             }
             (b, Some(t))
@@ -192,11 +197,13 @@ fn parse_item(item: &str, proto: Option<Transport>) -> Result<Item, AllowError> 
                 .map_err(|e: portdex_registry::ParseError| AllowError::BadPort {
                     item: shown(item),
                     reason: e.to_string(),
+                    reason_ja: e.message(portdex_text::Lang::Ja),
                 })?;
         if ports.lo == 0 {
             return Err(AllowError::BadPort {
                 item: shown(item),
                 reason: "port 0 is not a port a process listens on".into(),
+                reason_ja: portdex_text::errors_ja::allow_port_zero(),
             });
         }
         return Ok(Item {

@@ -32,6 +32,8 @@ pub enum TargetError {
         spec: String,
         /// Why.
         reason: String,
+        /// Why, in Japanese (for [`TargetError::message`]).
+        reason_ja: String,
     },
 }
 
@@ -49,7 +51,9 @@ impl TargetError {
             TargetError::BadPrefix(v) => ja::bad_prefix(v),
             TargetError::TooMany { count } => ja::too_many_targets(*count),
             TargetError::Brackets(v) => ja::brackets(v),
-            TargetError::BadPorts { spec, reason } => ja::bad_ports(spec, reason),
+            TargetError::BadPorts {
+                spec, reason_ja, ..
+            } => ja::bad_ports(spec, reason_ja),
         }
     }
 }
@@ -238,14 +242,17 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
 
 /// Reads a port list: `22,80,443,8000-8100`, or `-` for all of 1-65535.
 pub fn parse_ports(spec: &str) -> Result<Vec<u16>, TargetError> {
-    let bad = |reason: String| TargetError::BadPorts {
+    use portdex_text::errors_ja as ja;
+    let bad = |reason: String, reason_ja: String| TargetError::BadPorts {
         spec: spec.into(),
         reason,
+        reason_ja,
     };
     let s = spec.trim();
     if s.is_empty() {
         return Err(bad(
             "it is empty: give ports (22,80), ranges (8000-8100) or - for all".into(),
+            ja::ports_empty(),
         ));
     }
     if s == "-" {
@@ -255,13 +262,17 @@ pub fn parse_ports(spec: &str) -> Result<Vec<u16>, TargetError> {
     for item in s.split(',') {
         let r: portdex_registry::PortRange = item.trim().parse().map_err(|e| match e {
             // Port 0 cannot be scanned: the range to name is 1-65535.
-            portdex_registry::ParseError::OutOfRange(v) => {
-                bad(format!("'{v}' is out of range: scanned ports are 1-65535"))
-            }
-            e => bad(e.to_string()),
+            portdex_registry::ParseError::OutOfRange(v) => bad(
+                format!("'{v}' is out of range: scanned ports are 1-65535"),
+                ja::scan_out_of_range(&v),
+            ),
+            e => bad(e.to_string(), e.message(portdex_text::Lang::Ja)),
         })?;
         if r.lo == 0 {
-            return Err(bad("port 0 cannot be scanned: ports are 1-65535".into()));
+            return Err(bad(
+                "port 0 cannot be scanned: ports are 1-65535".into(),
+                ja::scan_port_zero(),
+            ));
         }
         for p in r.lo..=r.hi {
             seen[usize::from(p)] = true;

@@ -1318,7 +1318,14 @@ pub mod errors_ja {
         "レジストリファイルが壊れています（チェックサムが一致しません）".into()
     }
 
+    /// `what`: one of the English details `DecodeError::Inconsistent` holds.
     pub fn registry_inconsistent(what: &str) -> String {
+        let what = match what {
+            "an index out of range" => "範囲外のインデックスがあります",
+            "shorter than its counts say" => "件数から見て短すぎます",
+            "text that is not UTF-8" => "UTF-8 でないテキストがあります",
+            other => other,
+        };
         format!("レジストリファイルの内容が矛盾しています: {what}")
     }
 
@@ -1342,6 +1349,18 @@ pub mod errors_ja {
 
     pub fn brackets(v: &str) -> String {
         format!("'{v}': 角括弧は IPv6 アドレスを 1 回だけ囲みます: [::1]")
+    }
+
+    pub fn ports_empty() -> String {
+        "空です。ポート (22,80)、範囲 (8000-8100)、またはすべてを表す - を指定してください".into()
+    }
+
+    pub fn scan_out_of_range(v: impl Display) -> String {
+        format!("'{v}' は範囲外です。スキャンできるポートは 1-65535 です")
+    }
+
+    pub fn scan_port_zero() -> String {
+        "ポート 0 はスキャンできません。ポートは 1-65535 です".into()
     }
 
     pub fn bad_ports(spec: &str, reason: &str) -> String {
@@ -1411,6 +1430,14 @@ pub mod errors_ja {
 
     pub fn allow_empty() -> String {
         "許可リストに空の項目があります。名前 (ssh)、ポート (443)、範囲 (8000-8100) を指定してください。/tcp や /udp も付けられます".into()
+    }
+
+    pub fn proto_conflict(given: impl Display, proto: impl Display) -> String {
+        format!("/{given} と書かれていますが、--proto は {proto} です")
+    }
+
+    pub fn allow_port_zero() -> String {
+        "ポート 0 はプロセスが待ち受けるポートではありません".into()
     }
 
     pub fn allow_bad_port(item: &str, reason: &str) -> String {

@@ -2,7 +2,8 @@
 //! names, values and commands. Names and values are what the command's own JSON answer
 //! holds (registry descriptions, process names, command lines, addresses); curated text
 //! and the audit's reasons are not taken from there, so that an English sentence in
-//! them is caught. Errors stay in English, like the argument parser's.
+//! them is caught. Error messages (exit 2) are Japanese too, except the argument
+//! parser's own (clap has no translations).
 
 mod common;
 
@@ -250,6 +251,201 @@ fn every_command_speaks_japanese() {
     assert!(
         problems.is_empty(),
         "English under --lang ja:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Bad input under Japanese: every error message portdex writes itself (exit 2) is
+/// Japanese, values, flags and commands aside. clap's own parse errors (an unknown
+/// option, a missing value, a value outside a fixed list) stay English: clap has no
+/// translations, so no case here is one of them.
+#[test]
+fn errors_speak_japanese() {
+    let dir = std::env::temp_dir().join(format!("portdex-lang-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A CSV that is not the registry, and an --output-dir that holds rules.v4 already.
+    std::fs::write(dir.join("registry.csv"), "not,the,registry\n").unwrap();
+    std::fs::write(dir.join("rules.v4"), "").unwrap();
+    let csv = dir.join("registry.csv").to_str().unwrap().to_owned();
+    let full = dir.to_str().unwrap().to_owned();
+    let absent = "/nonexistent/portdex-lang";
+    // Every case fails before anything is done: none applies rules, signals or writes.
+    // `free` and `completions` take no --lang: the locale makes them Japanese.
+    let by_locale: &[&[&str]] = &[
+        &["free", "--range", "5-1"],
+        &["free", "--range", "0"],
+        &["free", "--count", "0"],
+        &["free", "--udp", "--proto", "tcp"],
+        &["free", "--proto", "sctp"],
+        &["free", "--near", "80", "--range", "1000-2000"],
+        &["free", "--near", "0"],
+        &["completions", "bash", "--proto", "tcp"],
+        &["completions", "bash", "--lang", "ja"],
+    ];
+    let by_flag: &[&[&str]] = &[
+        // lookups and search
+        &[],
+        &["70000"],
+        &["abc%%"],
+        &["5-1"],
+        &["8000-"],
+        &["443", "99999", "x%"],
+        &["search", ""],
+        &["search", "mail", "-n", "0"],
+        &["search", &"word ".repeat(60)],
+        &["who", "443", "--csv"],
+        // ls, who, kill
+        &["ls", "--port", "99999"],
+        &["ls", "--port", "0"],
+        &["ls", "--proto", "sctp"],
+        &["ls", "--pid", "4000000000"],
+        &["ls", "--format", "services"],
+        &["who", "0"],
+        &["who", "nosuchservicezz"],
+        &["kill", "9999", "--signal", "FOO", "--yes"],
+        &["kill", "9999", "--wait", "5000", "--yes"],
+        // audit, firewall
+        &["audit", "--fail-on", "extreme"],
+        &["audit", "--config", absent],
+        &["audit", "--config", "/"],
+        &["audit", "--proto", "sctp"],
+        &["firewall", "--allow", "nosuchservice"],
+        &["firewall", "--allow", "ssh/udp", "--proto", "tcp"],
+        &["firewall", "--allow", "70000"],
+        &["firewall", "--allow", "0"],
+        &["firewall", "--allow", "ssh,"],
+        &["firewall", "--allow", "ssh", "--proto", "sctp"],
+        &[
+            "firewall",
+            "--allow",
+            "ssh",
+            "--backend",
+            "ufw",
+            "--family",
+            "4",
+        ],
+        &[
+            "firewall",
+            "--allow",
+            "ssh",
+            "--backend",
+            "ufw",
+            "--output-dir",
+            "/tmp",
+        ],
+        &["firewall", "--allow", "ssh", "--apply", "--json"],
+        &[
+            "firewall",
+            "--allow",
+            "ssh",
+            "--backend",
+            "firewalld",
+            "--apply",
+        ],
+        &[
+            "firewall",
+            "--allow",
+            "ssh",
+            "--backend",
+            "iptables",
+            "--apply",
+            "--output-dir",
+            "/tmp",
+        ],
+        &[
+            "firewall",
+            "--allow",
+            "ssh",
+            "--backend",
+            "iptables",
+            "--output-dir",
+            "/tmp",
+            "--json",
+        ],
+        &[
+            "firewall",
+            "--allow",
+            "ssh",
+            "--backend",
+            "iptables",
+            "--output-dir",
+            "/tmp",
+            "--family",
+            "4",
+        ],
+        &[
+            "firewall",
+            "--allow",
+            "ssh",
+            "--backend",
+            "iptables",
+            "--output-dir",
+            &full,
+        ],
+        &["firewall", "--allow", "ssh", "--apply", "--confirm", "5"],
+        &["firewall", "--confirm", "60s"],
+        &["firewall", "--confirm", "--backend", "ufw"],
+        // scan
+        &["scan", "999.1.1.1"],
+        &["scan", "10.0.0.0/33"],
+        &["scan", "10.0.0.0/8"],
+        &["scan", "[::1"],
+        &["scan", "nosuchhost.invalid"],
+        &["scan", "127.0.0.1", "-p", "70000"],
+        &["scan", "127.0.0.1", "-p", "0"],
+        &["scan", "127.0.0.1", "-p", ""],
+        &["scan", "127.0.0.1", "-p", "9-1"],
+        &["scan", "127.0.0.1", "--timeout", "5y"],
+        &["scan", "127.0.0.1", "--rate", "0"],
+        &["scan", "127.0.0.1", "--concurrency", "0"],
+        &["scan", "127.0.0.1", "--top", "0"],
+        &["scan", "127.0.0.1", "--proto", "udp"],
+        // serve, update, data
+        &["serve", "--bind", "nowhere"],
+        &["serve", "--allowed-host", "a b"],
+        &["serve", "--timeout", "forever"],
+        &["update", "--from", absent],
+        &["update", "--from", "/"],
+        &["update", "--from", "ftp://example.org/x.csv"],
+        &["update", "--from", &csv],
+        &["data", "--color", "always"],
+        &["data", "--proto", "tcp"],
+    ];
+    let runs = by_locale
+        .iter()
+        .map(|args| (*args, false))
+        .chain(by_flag.iter().map(|args| (*args, true)));
+    let mut problems = Vec::new();
+    for (args, flag) in runs {
+        let mut cmd = portdex();
+        cmd.args(args)
+            .env("PORTDEX_DATA_DIR", absent)
+            .timeout(std::time::Duration::from_secs(60));
+        if flag {
+            cmd.args(["--lang", "ja"]);
+        } else {
+            cmd.env("LANG", "ja_JP.UTF-8");
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() != Some(2) {
+            problems.push(format!("{args:?}: exit {:?}: {stderr}", out.status.code()));
+            continue;
+        }
+        if !stderr
+            .chars()
+            .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c))
+        {
+            problems.push(format!("{args:?}: no Japanese: {stderr}"));
+        }
+        for e in english(&stderr) {
+            problems.push(format!("{args:?}: {e}"));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        problems.is_empty(),
+        "errors not in Japanese:\n{}",
         problems.join("\n")
     );
 }
