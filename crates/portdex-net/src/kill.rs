@@ -166,6 +166,11 @@ pub fn signal_port(
     signal_holders(source, port, transports, &procs, signal)
 }
 
+/// Why a process was not signalled: it no longer holds the port.
+const GONE: &str = "it no longer listens on this port (it exited, or its pid now belongs to another process): not signalled";
+/// Why a process was not signalled: it exited first.
+const EXITED: &str = "it exited before the signal";
+
 /// Why a process is never signalled, if it is one of those: pid 1, portdex, or one of
 /// the processes portdex runs under.
 fn protected(pid: u32, ancestors: &[u32]) -> Option<&'static str> {
@@ -211,7 +216,7 @@ pub fn signal_holders(
             out.push(skip(why));
             continue;
         }
-        let gone = "it no longer listens on this port (it exited, or its pid now belongs to another process): not signalled";
+        let gone = GONE;
         let still = on_port
             .iter()
             .any(|l| l.processes.iter().any(|p| p.pid == process.pid));
@@ -257,7 +262,7 @@ pub fn signal_holders(
         let error = rustix::process::pidfd_send_signal(&pidfd, signal.raw())
             .err()
             .map(|e| match e {
-                rustix::io::Errno::SRCH => "it exited before the signal".to_owned(),
+                rustix::io::Errno::SRCH => EXITED.to_owned(),
                 e => std::io::Error::from(e).to_string(),
             });
         out.push(Sent {
@@ -351,6 +356,24 @@ pub fn wait_until_free(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each reason a process is left alone has its Japanese in portdex-text, which
+    /// finds it by this English.
+    #[test]
+    fn every_reason_not_to_signal_is_translated() {
+        let ours = std::process::id();
+        let reasons = [
+            protected(1, &[]),
+            protected(ours, &[]),
+            protected(ours + 1, &[ours + 1]),
+        ];
+        for why in reasons.into_iter().flatten() {
+            assert_ne!(portdex_text::errors_ja::not_signalled(why), why);
+        }
+        for why in [GONE, EXITED] {
+            assert_ne!(portdex_text::errors_ja::not_signalled(why), why);
+        }
+    }
 
     #[test]
     fn signal_names() {

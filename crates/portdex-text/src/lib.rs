@@ -1378,7 +1378,38 @@ pub mod errors_ja {
     }
 
     pub fn protected(port: u16, what: &str) -> String {
+        let mut what = what.to_owned();
+        for (en, _) in NOT_SIGNALLED {
+            what = what.replace(en, &not_signalled(en));
+        }
         format!("ポート {port} は {what} が保持しています。portdex はこれらにシグナルを送りません")
+    }
+
+    /// Why `kill` left a process alone, by portdex-net's English reason.
+    const NOT_SIGNALLED: [(&str, &str); 5] = [
+        ("pid 1 is never signalled", "pid 1 にはシグナルを送りません"),
+        (
+            "portdex itself holds this socket (it inherited it from the process that started it)",
+            "portdex 自身がこのソケットを保持しています（起動したプロセスから引き継いだもの）",
+        ),
+        (
+            "portdex runs under this process (it started portdex, directly or not), and never signals it; it holds the socket too, probably inherited",
+            "portdex はこのプロセスの下で動いているため（直接または間接に portdex を起動したプロセス）、シグナルを送りません。ソケットもおそらく引き継がれて保持されています",
+        ),
+        (
+            "it no longer listens on this port (it exited, or its pid now belongs to another process): not signalled",
+            "もうこのポートで待ち受けていません（終了したか、pid が別のプロセスのものになっています）。シグナルは送っていません",
+        ),
+        ("it exited before the signal", "シグナルの前に終了しました"),
+    ];
+
+    /// Why `kill` left a process alone (`Sent::error`), in Japanese; an operating
+    /// system's message stays as it is.
+    pub fn not_signalled(why: &str) -> String {
+        NOT_SIGNALLED
+            .iter()
+            .find(|(en, _)| *en == why)
+            .map_or_else(|| why.to_owned(), |(_, ja)| (*ja).to_owned())
     }
 
     pub fn list_sockets(why: &str) -> String {

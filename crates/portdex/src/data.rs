@@ -213,7 +213,7 @@ pub fn data(out: &mut String, config: &Config, flag: Option<&Path>) -> Result<u8
     let (state, damage) = match &info.status {
         StoreStatus::Empty => ("empty", None),
         StoreStatus::Intact => ("intact", None),
-        StoreStatus::Damaged(e) => ("damaged", Some(e.to_string())),
+        StoreStatus::Damaged(e) => ("damaged", Some(e.message(words.0))),
     };
     match config.format {
         Format::Json | Format::Jsonl => {

@@ -390,7 +390,13 @@ pub fn kill(
         crate::render::object(out, config.format, &v);
     } else {
         for s in &sent {
-            let why = s.error.as_ref().map_or(String::new(), |e| format!(": {e}"));
+            let why = s.error.as_ref().map_or(String::new(), |e| {
+                let e = match w.0 {
+                    portdex_text::Lang::En => e.clone(),
+                    portdex_text::Lang::Ja => portdex_text::errors_ja::not_signalled(e),
+                };
+                format!(": {e}")
+            });
             let (sig, pid, name) = (s.signal.name(), s.process.pid, clean(&s.process.name));
             let _ = writeln!(out, "{}", w.sent(s.error.is_none(), sig, pid, &name, &why));
         }
