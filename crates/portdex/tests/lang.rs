@@ -310,6 +310,8 @@ fn errors_speak_japanese() {
         &["audit", "--config", "/"],
         &["audit", "--proto", "sctp"],
         &["firewall", "--allow", "nosuchservice"],
+        &["firewall", "--allow", "sshh"],
+        &["firewall", "--allow", "tftp", "--proto", "tcp"],
         &["firewall", "--allow", "ssh/udp", "--proto", "tcp"],
         &["firewall", "--allow", "70000"],
         &["firewall", "--allow", "0"],
