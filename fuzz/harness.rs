@@ -145,7 +145,7 @@ pub type Body = fn(&[u8]);
 pub const TARGETS: &[(&str, Body)] = &[
     ("query", query),
     ("ports", ports),
-    ("target", target),
+    ("scan_target", target),
     ("duration", duration),
     ("audit_config", audit_config),
     ("allow_list", allow_list),

@@ -1,5 +1,5 @@
 #![no_main]
-//! cargo +nightly fuzz run target (see fuzz/README.md)
+//! cargo +nightly fuzz run scan_target (see fuzz/README.md)
 
 #[path = "../harness.rs"]
 #[allow(dead_code)]
