@@ -74,7 +74,9 @@ struct OldRow {
 
 // Status codes, as in portdex-registry's `Status`.
 const ASSIGNED: u8 = 0;
+#[cfg(test)]
 const RESERVED: u8 = 1;
+#[cfg(test)]
 const UNASSIGNED: u8 = 2;
 const DEASSIGNED: u8 = 3;
 // Source codes, as in portdex-registry's `Source`.
@@ -116,33 +118,12 @@ fn transport_code(t: &str) -> Result<u8, Error> {
     })
 }
 
-/// The status of a CSV row (rule 1 above).
+/// The status of a CSV row (rule 1 above): the registry's own rule, shared as source.
 fn status_of(name: &str, desc: &str, assignee: &str) -> u8 {
-    let d = desc.trim().to_ascii_lowercase();
-    if !name.is_empty() {
-        return if d.starts_with("de-registered") {
-            DEASSIGNED
-        } else {
-            ASSIGNED
-        };
-    }
-    if d.starts_with("unassigned") || d.starts_with("(unassigned)") {
-        UNASSIGNED
-    } else if d.starts_with("reserved") {
-        RESERVED
-    } else if d.starts_with("de-registered")
-        || d.starts_with("removed")
-        || d.starts_with("deprecated")
-        || d.starts_with("decomissioned")
-        || d.starts_with("de-commissioned")
-    {
-        DEASSIGNED
-    } else if assignee.is_empty() {
-        UNASSIGNED
-    } else {
-        ASSIGNED
-    }
+    iana_status_code(name, desc, assignee)
 }
+
+include!("../../crates/portdex-registry/src/status_rule.rs");
 
 /// A port (`443`) or a range (`6000-6063`): ASCII digits only, 0-65535, low to high.
 fn parse_ports(s: &str) -> Result<(u16, u16), Error> {

@@ -6,39 +6,10 @@ use crate::parse::{IanaRow, Registry};
 use portdex_registry::{all_assignments, PortRange, RowData, Source, Status, Transport};
 use std::collections::HashSet;
 
-/// The status of one of IANA's rows, by the rule the generator applies (data/README.md,
-/// rule 1): a named row is assigned unless "De-Registered"; a nameless one is what its
-/// description's first word says, else assigned when it has an assignee. A test holds
-/// this and the embedded registry in agreement row by row.
+/// The status of one of IANA's rows, by the rule the generator applies
+/// ([`Status::of_iana_row`]).
 pub fn status_of(row: &IanaRow) -> Status {
-    let d = row.description.trim().to_ascii_lowercase();
-    if !row.service_name.is_empty() {
-        return if d.starts_with("de-registered") {
-            Status::DeAssigned
-        } else {
-            Status::Assigned
-        };
-    }
-    if d.starts_with("unassigned") || d.starts_with("(unassigned)") {
-        Status::Unassigned
-    } else if d.starts_with("reserved") {
-        Status::Reserved
-    } else if [
-        "de-registered",
-        "removed",
-        "deprecated",
-        "decomissioned",
-        "de-commissioned",
-    ]
-    .iter()
-    .any(|w| d.starts_with(w))
-    {
-        Status::DeAssigned
-    } else if row.assignee.is_empty() {
-        Status::Unassigned
-    } else {
-        Status::Assigned
-    }
+    Status::of_iana_row(&row.service_name, &row.description, &row.assignee)
 }
 
 /// What matches a row across registries: its name (ignoring ASCII case), its port field

@@ -27,6 +27,7 @@ mod iana;
 mod json;
 mod search;
 mod services;
+mod status_rule;
 mod table;
 mod types;
 

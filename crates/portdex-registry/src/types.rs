@@ -411,6 +411,15 @@ impl Status {
             _ => Status::DeAssigned,
         }
     }
+    /// The status of a row of IANA's CSV with this service name, description and
+    /// assignee (data/README.md, rule 1; the generator applies the same rule).
+    pub fn of_iana_row(name: &str, description: &str, assignee: &str) -> Status {
+        Status::from_code(crate::status_rule::iana_status_code(
+            name,
+            description,
+            assignee,
+        ))
+    }
     pub(crate) fn code(self) -> u8 {
         match self {
             Status::Assigned => 0,
