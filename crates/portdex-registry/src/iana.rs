@@ -101,12 +101,28 @@ fn set(tables: Installed) {
     GENERATION.fetch_add(1, Ordering::AcqRel);
 }
 
+thread_local! {
+    /// The installed tables this thread last saw, and their generation: every row access
+    /// asks for them, and the lock is taken only after an install.
+    static SEEN: std::cell::Cell<Option<(u64, &'static Installed)>> =
+        const { std::cell::Cell::new(None) };
+}
+
 /// The installed tables, if any.
 fn current() -> Option<&'static Installed> {
     if !ANY.load(Ordering::Acquire) {
         return None;
     }
-    *INSTALLED.read().unwrap_or_else(|e| e.into_inner())
+    let generation = GENERATION.load(Ordering::Acquire);
+    SEEN.with(|seen| match seen.get() {
+        Some((g, tables)) if g == generation => Some(tables),
+        _ => {
+            let tables = *INSTALLED.read().unwrap_or_else(|e| e.into_inner());
+            // An install between the two loads is seen again on the next access.
+            seen.set(tables.map(|t| (generation, t)));
+            tables
+        }
+    })
 }
 
 /// How many times a registry was installed in this process (0: the embedded one is in
