@@ -60,22 +60,21 @@ pub struct AppState {
 async fn guard(
     hosts: Option<Arc<HostPolicy>>,
     large: Arc<tokio::sync::Semaphore>,
-    reload: Arc<(reload::Reloader, Arc<RangeCache>)>,
+    reloader: Arc<reload::Reloader>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     if let Some(refusal) = hosts.as_deref().and_then(|p| refused_host(p, &req)) {
         return refusal;
     }
-    let (reloader, ranges) = &*reload;
     if reloader.changed() {
-        reloader.reload(|| ranges.clear()).await;
+        reloader.reload().await;
     }
     // The registry stays as it is while the answer is made, and while a streamed one is
     // sent (an answer in memory holds no row of it).
     let hold = reloader.hold().await;
     let res = next.run(req).await;
-    let res = if http_body::Body::size_hint(res.body()).exact().is_none() {
+    let res = if hold.is_some() && http_body::Body::size_hint(res.body()).exact().is_none() {
         res.map(|body| axum::body::Body::new(reload::Held { body, _hold: hold }))
     } else {
         res
@@ -335,18 +334,15 @@ const MAX_HEADERS: usize = 64;
 /// The whole API and page, with its safety layers: a request timeout, a body limit, a
 /// concurrency limit, and a strict Content-Security-Policy.
 pub fn router(state: AppState) -> Router {
-    let reload = Arc::new((
-        reload::Reloader::new(state.data_dir.clone()),
-        Arc::new(RangeCache::default()),
-    ));
-    app(state, Limits::default(), None, reload)
+    let reloader = Arc::new(reload::Reloader::new(state.data_dir.clone()));
+    app(state, Limits::default(), None, reloader)
 }
 
 fn app(
     state: AppState,
     limits: Limits,
     hosts: Option<HostPolicy>,
-    reload: Arc<(reload::Reloader, Arc<RangeCache>)>,
+    reloader: Arc<reload::Reloader>,
 ) -> Router {
     let router = Router::new()
         .route("/api/v1/ports/{port}", get(port))
@@ -370,7 +366,7 @@ fn app(
         .with_state(Served {
             state,
             snapshots: Arc::new(SnapCache::default()),
-            ranges: Arc::clone(&reload.1),
+            ranges: Arc::clone(&reloader.ranges),
         })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -398,7 +394,7 @@ fn app(
         guard(
             hosts.clone(),
             Arc::clone(&large),
-            Arc::clone(&reload),
+            Arc::clone(&reloader),
             req,
             next,
         )
@@ -447,21 +443,17 @@ pub async fn serve(
     // Room for --max-connections sockets and more, up to the hard limit.
     portdex_net::scan::raise_fd_limit();
     let hosts = HostPolicy::for_address(listener.local_addr()?, &state.allowed_hosts);
-    let reload = Arc::new((
-        reload::Reloader::new(state.data_dir.clone()),
-        Arc::new(RangeCache::default()),
-    ));
+    let reloader = Arc::new(reload::Reloader::new(state.data_dir.clone()));
     // SIGHUP reloads the registry `portdex update` stored.
     if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-        let reload = Arc::clone(&reload);
+        let reloader = Arc::clone(&reloader);
         tokio::spawn(async move {
             while hup.recv().await.is_some() {
-                let (reloader, ranges) = &*reload;
-                reloader.reload(|| ranges.clear()).await;
+                reloader.reload().await;
             }
         });
     }
-    let app = app(state, limits, hosts, reload)
+    let app = app(state, limits, hosts, reloader)
         .map_request(|r: axum::http::Request<hyper::body::Incoming>| r.map(axum::body::Body::new));
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     let table = Arc::new(conn::Table::default());

@@ -41,6 +41,11 @@ pub(crate) struct Reloader {
     lock: Arc<RwLock<()>>,
     /// When `meta.json` was last looked at, and what it was.
     seen: Mutex<(Instant, Stamp)>,
+    /// The SHA-256 of the stored registry in use, if one is: storing the same again
+    /// (or a SIGHUP without an update) installs nothing.
+    in_use: Mutex<Option<String>>,
+    /// The answers made from the registry, emptied when it is replaced.
+    pub(crate) ranges: Arc<crate::RangeCache>,
 }
 
 const LOOK_EVERY: Duration = Duration::from_secs(1);
@@ -48,16 +53,29 @@ const LOOK_EVERY: Duration = Duration::from_secs(1);
 impl Reloader {
     pub(crate) fn new(dir: Option<PathBuf>) -> Self {
         let stamp = dir.as_ref().and_then(|d| stamp(d));
+        // The process installed the stored registry at start-up, if it installed one.
+        let in_use = match &dir {
+            Some(d) if portdex_registry::generation() > 0 => portdex_data::Store::new(d)
+                .compact()
+                .ok()
+                .flatten()
+                .map(|(_, meta)| meta.sha256),
+            _ => None,
+        };
         Reloader {
             dir,
             lock: Arc::new(RwLock::new(())),
             seen: Mutex::new((Instant::now(), stamp)),
+            in_use: Mutex::new(in_use),
+            ranges: Arc::default(),
         }
     }
 
-    /// A request's hold on the registry: while it lives, no reload happens.
-    pub(crate) async fn hold(&self) -> OwnedRwLockReadGuard<()> {
-        Arc::clone(&self.lock).read_owned().await
+    /// A request's hold on the registry: while it lives, no reload happens. None when
+    /// there is nothing to reload from.
+    pub(crate) async fn hold(&self) -> Option<OwnedRwLockReadGuard<()>> {
+        self.dir.as_ref()?;
+        Some(Arc::clone(&self.lock).read_owned().await)
     }
 
     /// Whether `meta.json` changed since last looked at (at most once a second).
@@ -75,19 +93,29 @@ impl Reloader {
         changed
     }
 
-    /// Installs the stored registry, once no request holds the one in use, and calls
-    /// `clear` for the caches. Returns whether a registry was installed.
-    pub(crate) async fn reload(&self, clear: impl FnOnce()) -> bool {
+    /// Installs the stored registry, once no request holds the one in use, and empties
+    /// the answer caches; nothing when it is the one in use already. Returns whether a
+    /// registry was installed.
+    pub(crate) async fn reload(&self) -> bool {
         let Some(dir) = &self.dir else {
             return false;
         };
         let _all = self.lock.write().await;
+        let mut in_use = self.in_use.lock().unwrap_or_else(|e| e.into_inner());
         let installed = match portdex_data::Store::new(dir).compact() {
-            Ok(Some((bytes, _))) => portdex_registry::install_compact(&bytes).is_ok(),
+            Ok(Some((_, meta))) if in_use.as_deref() == Some(meta.sha256.as_str()) => false,
+            Ok(Some((bytes, meta))) => {
+                let ok = portdex_registry::install_compact(&bytes).is_ok();
+                if ok {
+                    *in_use = Some(meta.sha256);
+                }
+                ok
+            }
             _ => false,
         };
+        drop(in_use);
         if installed {
-            clear();
+            self.ranges.clear();
         }
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         *seen = (Instant::now(), stamp(dir));
@@ -103,7 +131,7 @@ fn stamp(dir: &std::path::Path) -> Stamp {
 /// A response body that keeps the request's hold on the registry until it is sent.
 pub(crate) struct Held<B> {
     pub(crate) body: B,
-    pub(crate) _hold: OwnedRwLockReadGuard<()>,
+    pub(crate) _hold: Option<OwnedRwLockReadGuard<()>>,
 }
 
 impl<B: http_body::Body + Unpin> http_body::Body for Held<B> {
