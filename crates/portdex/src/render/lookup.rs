@@ -271,13 +271,7 @@ fn compact_table(out: &mut String, config: &Config, a: &Answer) {
     if a.reports.is_empty() {
         let _ = writeln!(out, "{}", l.nothing);
     } else {
-        table(
-            out,
-            config,
-            [l.port, l.transport, l.service, l.description, l.note],
-            (3, &[1]),
-            rows,
-        );
+        port_list(out, config, rows);
     }
 }
 

@@ -68,6 +68,23 @@ fn table<const N: usize>(
     );
 }
 
+/// Rows of port, transport, service, description and note (a range's ports, search
+/// hits): the description wraps; the transport goes first when the terminal is narrow.
+fn port_list(
+    out: &mut String,
+    config: &Config,
+    rows: impl IntoIterator<Item = [(String, Option<Style>); 5]>,
+) {
+    let l = labels(config.lang);
+    table(
+        out,
+        config,
+        [l.port, l.transport, l.service, l.description, l.note],
+        (3, &[1]),
+        rows,
+    );
+}
+
 /// A cell without a style.
 fn plain(s: impl Into<String>) -> (String, Option<Style>) {
     (s.into(), None)

@@ -1,6 +1,6 @@
 //! Search results for people, JSON, JSON Lines or CSV.
 
-use super::{finish_csv, json, json_line, paint, plain, ports, table, transport, DIM};
+use super::{finish_csv, json, json_line, paint, plain, port_list, ports, transport, DIM};
 use crate::cli::Format;
 use crate::Config;
 use portdex_registry::{Hit, HitKind, Knowledge};
@@ -91,13 +91,7 @@ pub fn search(out: &mut String, config: &Config, query: &str, hits: &[Hit], tota
                 }
             }
             let rows = rows.into_iter().map(|r| r.map(plain));
-            table(
-                out,
-                config,
-                [l.port, l.transport, l.service, l.description, l.note],
-                (3, &[1]),
-                rows,
-            );
+            port_list(out, config, rows);
             if total > hits.len() {
                 let _ = writeln!(
                     out,
