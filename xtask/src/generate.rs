@@ -295,7 +295,19 @@ struct Entry {
     names: Vec<String>,
     #[serde(rename = "use")]
     use_: Text,
-    cleartext: bool,
+    /// Old form, replaced by `encryption` (from which cleartext is derived).
+    cleartext: Option<bool>,
+    /// How the protocol is encrypted as commonly deployed: none, optional, starttls,
+    /// tls, protocol. See data/README.md.
+    encryption: Option<String>,
+    /// Authentication as shipped by default: none, optional, required.
+    auth: Option<String>,
+    /// What reaching it gives: data, control, admin, login, web, public, peer,
+    /// discovery, malware.
+    role: Option<String>,
+    /// Process names (as in /proc/PID/comm) that identify this use on a listener.
+    #[serde(default)]
+    processes: Vec<String>,
     severity: String,
     risk: Text,
     secure: Option<Text>,
@@ -303,6 +315,56 @@ struct Entry {
     #[serde(rename = "ref")]
     reference: String,
     security_ref: Option<String>,
+}
+
+/// Encryption as commonly deployed. Cleartext is derived from it by one rule: data
+/// or credentials can cross the network unencrypted unless encryption starts with the
+/// first byte (`tls`) or is built into the protocol (`protocol`). STARTTLS counts as
+/// cleartext: an on-path attacker can strip the upgrade unless both ends insist
+/// (RFC 8314, section 3: implicit TLS is preferred over STARTTLS).
+const ENCRYPTION: &[(&str, bool)] = &[
+    ("none", true),
+    ("optional", true),
+    ("starttls", true),
+    ("tls", false),
+    ("protocol", false),
+];
+const AUTH: &[&str] = &["none", "optional", "required"];
+const ROLES: &[&str] = &[
+    "data",
+    "control",
+    "admin",
+    "login",
+    "web",
+    "public",
+    "peer",
+    "discovery",
+    "malware",
+];
+
+fn cleartext_of(encryption: &str) -> Result<bool, String> {
+    ENCRYPTION
+        .iter()
+        .find(|(w, _)| *w == encryption)
+        .map(|(_, c)| *c)
+        .ok_or_else(|| {
+            let words: Vec<&str> = ENCRYPTION.iter().map(|(w, _)| *w).collect();
+            format!(
+                "encryption {encryption:?} is not one of {}",
+                words.join(", ")
+            )
+        })
+}
+
+fn check_word(port: &str, field: &str, value: Option<&str>, words: &[&str]) -> Result<(), Error> {
+    match value {
+        Some(v) if !words.contains(&v) => Err(format!(
+            "port {port}: {field} {v:?} is not one of {}",
+            words.join(", ")
+        )
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 fn default_proto() -> Vec<String> {
@@ -469,6 +531,27 @@ fn build(root: &Path) -> Result<Output, Error> {
         if !e.reference.starts_with("https://") && !e.reference.starts_with("http://") {
             return Err(format!("port {}: ref must be a URL", e.port).into());
         }
+        let cleartext = match (&e.encryption, e.cleartext) {
+            (Some(enc), None) => {
+                cleartext_of(enc).map_err(|err| format!("port {}: {err}", e.port))?
+            }
+            (None, Some(c)) => c,
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "port {}: give encryption, not cleartext (it is derived)",
+                    e.port
+                )
+                .into())
+            }
+            (None, None) => return Err(format!("port {}: encryption is missing", e.port).into()),
+        };
+        check_word(&e.port, "auth", e.auth.as_deref(), AUTH)?;
+        check_word(&e.port, "role", e.role.as_deref(), ROLES)?;
+        for p in &e.processes {
+            if p.is_empty() || p.len() > 15 || p.contains('/') {
+                return Err(format!("port {}: process {p:?} is not a process name (1-15 bytes, as in /proc/PID/comm)", e.port).into());
+            }
+        }
         let mut mask = 0u8;
         for p in &e.proto {
             let c = transport_code(p)?;
@@ -510,7 +593,7 @@ fn build(root: &Path) -> Result<Output, Error> {
             ks,
             "    k({lo}, {hi}, {mask}, {}, {}, {}, {names}, {use_:?}, {risk:?}, {secure:?}, {note:?}, {reference}, {sec_ref}),",
             severity_code(&e.severity)?,
-            e.cleartext as u8,
+            cleartext as u8,
             iana as u8,
         )?;
         line_starts.push(search.len() as u32);
