@@ -5,10 +5,11 @@
 //! per string at every start-up (see DESIGN.md); these cost none.
 
 use crate::generated::tables::{KNOW, SPANS, STRINGS};
-use crate::iana::{ported, row_text, rows};
+use crate::iana::{ported, row, row_text};
 use crate::types::{Lang, PortRange, Severity, Source, Status, Transport};
 
 /// One registry row, as generated.
+#[derive(Clone, Copy, Default)]
 pub(crate) struct Row {
     pub lo: u16,
     pub hi: u16,
@@ -110,8 +111,8 @@ fn lang_text(ids: [u32; 2], lang: Lang) -> Option<&'static str> {
 pub struct Assignment(pub(crate) u16);
 
 impl Assignment {
-    fn row(self) -> &'static Row {
-        &rows()[usize::from(self.0)]
+    fn row(self) -> Row {
+        row(usize::from(self.0))
     }
     /// The service name; empty for reserved ports and nameless entries.
     pub fn name(self) -> &'static str {

@@ -1324,9 +1324,21 @@ pub mod errors_ja {
             "an index out of range" => "範囲外のインデックスがあります",
             "shorter than its counts say" => "件数から見て短すぎます",
             "text that is not UTF-8" => "UTF-8 でないテキストがあります",
+            "shorter or longer than its counts say" => "件数から見て長さが合いません",
+            "counts out of range" => "件数が範囲外です",
+            "rows out of order" => "行の順序が正しくありません",
+            "a row out of range" => "範囲外の値を持つ行があります",
+            "a string out of range" => "範囲外の文字列があります",
+            "search lines out of order" => "検索行の順序が正しくありません",
+            "the index disagrees with the rows" => "索引と行が一致しません",
             other => other,
         };
         format!("レジストリファイルの内容が矛盾しています: {what}")
+    }
+
+    /// `why`: the system's message.
+    pub fn registry_unreadable(why: &str) -> String {
+        format!("レジストリファイルを読めません: {why}")
     }
 
     // portdex-net: TargetError

@@ -192,7 +192,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         cli.command,
         Some(Command::Data { .. } | Command::Completions { .. } | Command::Man { .. })
     ) {
-        data::activate(w);
+        data::activate(w, matches!(cli.command, Some(Command::Serve { .. })));
     }
     let code = match &cli.command {
         Some(Command::Completions { shell }) => {
