@@ -273,6 +273,9 @@ pub enum DecodeError {
     /// Not a compact registry (or a newer format).
     #[error("not a portdex registry file (or one written by a newer portdex)")]
     NotOne,
+    /// A compact registry in a form an older portdex wrote.
+    #[error("the registry file was written by an older portdex")]
+    Older,
     /// The checksum does not match: the file is damaged.
     #[error("the registry file is damaged (checksum mismatch)")]
     Checksum,
@@ -316,6 +319,7 @@ impl DecodeError {
         }
         match self {
             DecodeError::NotOne => ja::not_a_registry(),
+            DecodeError::Older => ja::registry_older(),
             DecodeError::Checksum => ja::registry_checksum(),
             DecodeError::Inconsistent(what) => ja::registry_inconsistent(what),
             DecodeError::Read(why) => ja::registry_unreadable(why),
@@ -441,6 +445,9 @@ impl Layout {
     /// The counts at the start of a file: `head` is its first [`HEADER_BYTES`].
     fn read(head: &[u8]) -> Result<(Layout, u32), DecodeError> {
         use DecodeError::Inconsistent as Bad;
+        if head.starts_with(b"PDXREG1\0") {
+            return Err(DecodeError::Older);
+        }
         let rest = head.strip_prefix(MAGIC).ok_or(DecodeError::NotOne)?;
         if rest.len() < 4 + 7 * 4 {
             return Err(Bad("shorter than its counts say"));
@@ -899,6 +906,9 @@ mod tests {
         assert_eq!(decode(&flipped).err(), Some(DecodeError::Checksum));
         assert!(decode(&bytes[..bytes.len() - 1]).is_err());
         assert_eq!(decode(b"garbage").err(), Some(DecodeError::NotOne));
+        let mut older = bytes.clone();
+        older[..8].copy_from_slice(b"PDXREG1\0");
+        assert_eq!(decode(&older).err(), Some(DecodeError::Older));
         // Damage that keeps the checksum right (written by a broken tool, say) is
         // caught by the checks: mutate, re-checksum, decode (a small registry, so that
         // every part of the file is hit often).

@@ -1314,6 +1314,10 @@ pub mod errors_ja {
         "portdex のレジストリファイルではありません（または新しい portdex が書いたものです）".into()
     }
 
+    pub fn registry_older() -> String {
+        "レジストリファイルは古い portdex が書いたものです".into()
+    }
+
     pub fn registry_checksum() -> String {
         "レジストリファイルが壊れています（チェックサムが一致しません）".into()
     }
