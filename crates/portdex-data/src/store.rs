@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `meta.json` | the [`Meta`]: which CSV file is current, its SHA-256 and size, rows, newest dates, source, time |
 //! | `iana-<first 16 hex digits of its SHA-256>.csv` | IANA's CSV, byte for byte as fetched |
-//! | `registry-<the same 16 hex digits>.bin` | the registry built from it in portdex's compact form, which every start-up reads (`portdex_registry::install_compact`; it carries its own checksum) |
+//! | `registry-<the same 16 hex digits>.bin` | the registry built from it in portdex's compact form, which every start-up checks (its own checksum) and reads where lookups need it (`portdex_registry::install_file`; `serve` reads it whole) |
 //! | `lock` | held (`flock`, exclusive) by an install while it runs |
 //! | `.tmp-*` | a file being written; left over only by an interrupted install, removed by the next |
 //!

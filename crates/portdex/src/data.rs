@@ -27,7 +27,8 @@ pub fn data_dir(flag: Option<&Path>, lang: portdex_text::Lang) -> Result<PathBuf
 /// process. A damaged one is skipped with one line on stderr: the embedded registry
 /// answers. Costs one failed open when nothing is stored. A short-lived command reads
 /// the file where its lookups need it (`whole` false: `portdex 443` reads the index and
-/// a few rows, after checking the checksum); a server reads it whole up front.
+/// a few rows, after checking the checksum); commands that look at many ports (a
+/// listing, a search, a server) read it whole up front (`whole` true).
 pub fn activate(words: Words, whole: bool) {
     let Ok(dir) = data_dir(None, words.0) else {
         return;
