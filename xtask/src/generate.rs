@@ -300,7 +300,7 @@ struct Entry {
     /// How the protocol is encrypted as commonly deployed: none, optional, starttls,
     /// tls, protocol. See data/README.md.
     encryption: Option<String>,
-    /// Authentication as shipped by default: none, optional, required.
+    /// Authentication as shipped by default: none or required.
     auth: Option<String>,
     /// What reaching it gives: data, control, admin, login, web, public, peer,
     /// discovery, malware.
@@ -329,7 +329,7 @@ const ENCRYPTION: &[(&str, bool)] = &[
     ("tls", false),
     ("protocol", false),
 ];
-const AUTH: &[&str] = &["none", "optional", "required"];
+const AUTH: &[&str] = &["none", "required"];
 const ROLES: &[&str] = &[
     "data",
     "control",
@@ -341,6 +341,14 @@ const ROLES: &[&str] = &[
     "discovery",
     "malware",
 ];
+
+/// The code of a word in its vocabulary, as in portdex-registry's types (1-based: 0 is
+/// "not given", which only entries still in the old `cleartext` form have).
+fn word_code(value: Option<&str>, words: &[&str]) -> u8 {
+    value
+        .and_then(|v| words.iter().position(|w| *w == v))
+        .map_or(0, |i| i as u8 + 1)
+}
 
 fn cleartext_of(encryption: &str) -> Result<bool, String> {
     ENCRYPTION
@@ -548,10 +556,15 @@ fn build(root: &Path) -> Result<Output, Error> {
         check_word(&e.port, "auth", e.auth.as_deref(), AUTH)?;
         check_word(&e.port, "role", e.role.as_deref(), ROLES)?;
         for p in &e.processes {
-            if p.is_empty() || p.len() > 15 || p.contains('/') {
+            if p.is_empty() || p.len() > 15 || p.contains(['/', ',', '\n']) {
                 return Err(format!("port {}: process {p:?} is not a process name (1-15 bytes, as in /proc/PID/comm)", e.port).into());
             }
         }
+        let encryption_words: Vec<&str> = ENCRYPTION.iter().map(|(w, _)| *w).collect();
+        let encryption = word_code(e.encryption.as_deref(), &encryption_words);
+        let auth = word_code(e.auth.as_deref(), AUTH);
+        let role = word_code(e.role.as_deref(), ROLES);
+        let processes = strings.id(&e.processes.join(","));
         let mut mask = 0u8;
         for p in &e.proto {
             let c = transport_code(p)?;
@@ -591,7 +604,7 @@ fn build(root: &Path) -> Result<Output, Error> {
         let sec_ref = strings.id(e.security_ref.as_deref().unwrap_or(&e.reference));
         writeln!(
             ks,
-            "    k({lo}, {hi}, {mask}, {}, {}, {}, {names}, {use_:?}, {risk:?}, {secure:?}, {note:?}, {reference}, {sec_ref}),",
+            "    k({lo}, {hi}, {mask}, {}, {}, {}, [{encryption}, {auth}, {role}], {processes}, {names}, {use_:?}, {risk:?}, {secure:?}, {note:?}, {reference}, {sec_ref}),",
             severity_code(&e.severity)?,
             cleartext as u8,
             iana as u8,

@@ -40,8 +40,8 @@ pub use search::{search, search_transport, suggest, Hit, HitKind};
 pub use services::{write_services, write_services_rows};
 pub use table::{Assignment, Knowledge};
 pub use types::{
-    check_search, Category, Lang, ParseError, Port, PortRange, Query, Severity, Shown, Source,
-    Status, Transport, MAX_NAME, MAX_SEARCH, MAX_SEARCH_WORDS,
+    check_search, Auth, Category, Encryption, Lang, ParseError, Port, PortRange, Query, Role,
+    Severity, Shown, Source, Status, Transport, MAX_NAME, MAX_SEARCH, MAX_SEARCH_WORDS,
 };
 
 use generated::tables::{KNOW, KNOW_NAMES, KNOW_RANGES};

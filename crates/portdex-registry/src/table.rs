@@ -6,7 +6,7 @@
 
 use crate::generated::tables::{KNOW, SPANS, STRINGS};
 use crate::iana::{ported, row_text, rows};
-use crate::types::{Lang, PortRange, Severity, Source, Status, Transport};
+use crate::types::{Auth, Encryption, Lang, PortRange, Role, Severity, Source, Status, Transport};
 
 /// One registry row, as generated.
 pub(crate) struct Row {
@@ -46,6 +46,10 @@ pub(crate) struct Know {
     pub severity: u8,
     pub cleartext: u8,
     pub iana: u8,
+    /// encryption, auth, role codes (0: not given; see `types`).
+    pub kind: [u8; 3],
+    /// Process names, comma-separated (0: none).
+    pub processes: u32,
     pub names: u32,
     pub use_: [u32; 2],
     pub risk: [u32; 2],
@@ -63,6 +67,8 @@ pub(crate) const fn k(
     severity: u8,
     cleartext: u8,
     iana: u8,
+    kind: [u8; 3],
+    processes: u32,
     names: u32,
     use_: [u32; 2],
     risk: [u32; 2],
@@ -78,6 +84,8 @@ pub(crate) const fn k(
         severity,
         cleartext,
         iana,
+        kind,
+        processes,
         names,
         use_,
         risk,
@@ -227,9 +235,34 @@ impl Knowledge {
     pub fn iana_assigned(self) -> bool {
         self.know().iana != 0
     }
-    /// Whether the protocol, as commonly deployed, sends data in clear text.
+    /// Whether the protocol, as commonly deployed, sends data in clear text: derived
+    /// from [`Knowledge::encryption`] (none, optional and STARTTLS are cleartext; see
+    /// [`Encryption::is_cleartext`]).
     pub fn cleartext(self) -> bool {
         self.know().cleartext != 0
+    }
+    /// How the protocol is encrypted as commonly deployed (None only for an entry that
+    /// does not say yet).
+    pub fn encryption(self) -> Option<Encryption> {
+        Encryption::from_code(self.know().kind[0])
+    }
+    /// Whether a default install asks for credentials (None when the entry does not say).
+    pub fn auth(self) -> Option<Auth> {
+        Auth::from_code(self.know().kind[1])
+    }
+    /// What reaching the service gives (None when the entry does not say).
+    pub fn role(self) -> Option<Role> {
+        Role::from_code(self.know().kind[2])
+    }
+    /// Process names (as in /proc/PID/comm) that identify this use on a listener.
+    pub fn processes(self) -> impl Iterator<Item = &'static str> {
+        text(self.know().processes)
+            .split(',')
+            .filter(|p| !p.is_empty())
+    }
+    /// Whether a process name (/proc/PID/comm) identifies this use.
+    pub fn has_process(self, comm: &str) -> bool {
+        self.processes().any(|p| p == comm)
     }
     /// How bad it is when this is reachable from other machines.
     pub fn severity(self) -> Severity {
