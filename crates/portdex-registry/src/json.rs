@@ -101,12 +101,12 @@ pub struct KnowledgeJson {
     pub iana_assigned: bool,
     /// Whether the protocol is cleartext as commonly deployed (derived from `encryption`).
     pub cleartext: bool,
-    /// none, optional, starttls, tls, protocol (null when the entry does not say).
-    pub encryption: Option<crate::Encryption>,
-    /// none or required: authentication as shipped by default (null when not given).
-    pub auth: Option<crate::Auth>,
-    /// data, control, admin, login, web, public, peer, discovery, malware (null when not given).
-    pub role: Option<crate::Role>,
+    /// none, optional, starttls, tls, protocol.
+    pub encryption: crate::Encryption,
+    /// none or required: authentication as shipped by default.
+    pub auth: crate::Auth,
+    /// data, control, admin, login, web, public, peer, discovery, malware.
+    pub role: crate::Role,
     /// Process names (/proc/PID/comm) that identify this use.
     pub processes: Vec<&'static str>,
     /// info, low, medium, high, critical: how bad it is when reachable from outside.

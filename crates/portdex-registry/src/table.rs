@@ -46,7 +46,7 @@ pub(crate) struct Know {
     pub severity: u8,
     pub cleartext: u8,
     pub iana: u8,
-    /// encryption, auth, role codes (0: not given; see `types`).
+    /// encryption, auth, role codes (1-based positions in each vocabulary; see `types`).
     pub kind: [u8; 3],
     /// Process names, comma-separated (0: none).
     pub processes: u32,
@@ -241,18 +241,17 @@ impl Knowledge {
     pub fn cleartext(self) -> bool {
         self.know().cleartext != 0
     }
-    /// How the protocol is encrypted as commonly deployed (None only for an entry that
-    /// does not say yet).
-    pub fn encryption(self) -> Option<Encryption> {
-        Encryption::from_code(self.know().kind[0])
+    /// How the protocol is encrypted as commonly deployed.
+    pub fn encryption(self) -> Encryption {
+        Encryption::from_code(self.know().kind[0]).unwrap_or(Encryption::None)
     }
-    /// Whether a default install asks for credentials (None when the entry does not say).
-    pub fn auth(self) -> Option<Auth> {
-        Auth::from_code(self.know().kind[1])
+    /// Whether a default install asks for credentials.
+    pub fn auth(self) -> Auth {
+        Auth::from_code(self.know().kind[1]).unwrap_or(Auth::None)
     }
-    /// What reaching the service gives (None when the entry does not say).
-    pub fn role(self) -> Option<Role> {
-        Role::from_code(self.know().kind[2])
+    /// What reaching the service gives.
+    pub fn role(self) -> Role {
+        Role::from_code(self.know().kind[2]).unwrap_or(Role::Data)
     }
     /// Process names (as in /proc/PID/comm) that identify this use on a listener.
     pub fn processes(self) -> impl Iterator<Item = &'static str> {

@@ -699,6 +699,51 @@ mod tests {
         assert!(err.contains("10000000 bytes"));
     }
 
+    /// The generator writes codes by position in these lists (xtask pins the same).
+    #[test]
+    fn vocabularies_in_the_generator_s_order() {
+        let words = |all: Vec<&'static str>| all;
+        assert_eq!(
+            words(Encryption::ALL.iter().map(|e| e.as_str()).collect()),
+            ["none", "optional", "starttls", "tls", "protocol"]
+        );
+        assert_eq!(
+            words(Auth::ALL.iter().map(|e| e.as_str()).collect()),
+            ["none", "required"]
+        );
+        assert_eq!(
+            words(Role::ALL.iter().map(|e| e.as_str()).collect()),
+            [
+                "data",
+                "control",
+                "admin",
+                "login",
+                "web",
+                "public",
+                "peer",
+                "discovery",
+                "malware"
+            ]
+        );
+        assert_eq!(Encryption::from_code(4), Some(Encryption::Tls));
+        assert_eq!(Encryption::from_code(0), None);
+        assert_eq!(Role::from_code(10), None);
+        assert_eq!("starttls".parse::<Encryption>(), Ok(Encryption::Starttls));
+        assert!("optional".parse::<Auth>().is_err());
+        let clear: Vec<_> = Encryption::ALL
+            .iter()
+            .filter(|e| e.is_cleartext())
+            .collect();
+        assert_eq!(
+            clear,
+            [
+                &Encryption::None,
+                &Encryption::Optional,
+                &Encryption::Starttls
+            ]
+        );
+    }
+
     #[test]
     fn leading_zeros_are_ports() {
         assert_eq!("0000443".parse::<Port>(), Ok(Port(443)));
