@@ -499,6 +499,7 @@ mod tests {
                 .collect(),
             registry_service: summary.registry_service,
             common_use: summary.common_use,
+            common_uses: portdex_registry::common_uses(port, transport).collect(),
             category: summary.category,
             severity: summary.severity,
         }

@@ -161,12 +161,30 @@ pub struct Listener {
     pub processes: Vec<Process>,
     /// The registry's name for the port and transport (not a detection: see DESIGN.md).
     pub registry_service: Option<&'static str>,
-    /// The curated name of the port's common use, when there is one.
+    /// The curated name of the port's common use, when there is one: the use one of
+    /// its processes is named for when an entry of the port says so (cockpit-ws on
+    /// 9090: cockpit), else the first of `common_uses`.
     pub common_use: Option<&'static str>,
+    /// Every common use of the port (9090: prometheus, cockpit), or only the one its
+    /// process names; empty when the registry's name is the use.
+    pub common_uses: Vec<&'static str>,
     /// RFC 6335 category of the port.
     pub category: Category,
     /// Severity of the port's security note, when there is one.
     pub severity: Option<Severity>,
+}
+
+/// The common uses a listener is shown with: when a curated entry of its port names one
+/// of its processes, that entry alone (none when it is the IANA assignment, which the
+/// registry's name already says); else every common use of the port.
+pub fn common_uses_of(port: u16, transport: Transport, processes: &[Process]) -> Vec<&'static str> {
+    let named = portdex_registry::knowledge_at(port)
+        .find(|k| k.has_transport(transport) && processes.iter().any(|p| k.has_process(&p.name)));
+    match named {
+        Some(k) if k.iana_assigned() => Vec::new(),
+        Some(k) => vec![k.name()],
+        None => portdex_registry::common_uses(port, transport).collect(),
+    }
 }
 
 impl Listener {
@@ -242,6 +260,9 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
                 .clone();
             let port = s.local.port();
             let summary = portdex_registry::port_summary(port, s.transport);
+            let processes: Vec<Process> =
+                owners.by_inode.get(&s.inode).cloned().unwrap_or_default();
+            let common_uses = common_uses_of(port, s.transport, &processes);
             Listener {
                 transport: s.transport,
                 family: if s.local.is_ipv4() { 4 } else { 6 },
@@ -251,9 +272,10 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
                 inode: s.inode,
                 uid: s.uid,
                 user,
-                processes: owners.by_inode.get(&s.inode).cloned().unwrap_or_default(),
+                processes,
                 registry_service: summary.registry_service,
-                common_use: summary.common_use,
+                common_use: common_uses.first().copied(),
+                common_uses,
                 category: summary.category,
                 severity: summary.severity,
             }

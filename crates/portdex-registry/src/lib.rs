@@ -372,12 +372,32 @@ pub struct PortSummary {
     /// this transport and has a name (reserved, unassigned and de-assigned rows do not
     /// name a port).
     pub registry_service: Option<&'static str>,
-    /// A de-facto use that is not the IANA assignment (9200: elasticsearch).
+    /// A de-facto use that is not the IANA assignment (9200: elasticsearch): the first
+    /// of [`common_uses`] (a port may have several: 9090 is Prometheus and Cockpit).
     pub common_use: Option<&'static str>,
     /// Well-known, registered or dynamic.
     pub category: Category,
     /// The most severe security note of the curated entries on this transport.
     pub severity: Option<Severity>,
+}
+
+/// The curated uses of a port on a transport that are not its IANA assignment, by
+/// display name, in the order of [`knowledge_at`]: every one, where a port is shared.
+///
+/// ```
+/// use portdex_registry::{common_uses, Transport};
+/// assert!(common_uses(9200, Transport::Tcp).any(|n| n == "elasticsearch"));
+/// ```
+pub fn common_uses(port: u16, transport: Transport) -> impl Iterator<Item = &'static str> {
+    let mut seen: Vec<&'static str> = Vec::new();
+    knowledge_at(port)
+        .filter(move |k| k.has_transport(transport) && !k.iana_assigned())
+        .map(|k| k.name())
+        .filter(move |n| {
+            let new = !seen.contains(n);
+            seen.push(n);
+            new
+        })
 }
 
 /// The [`PortSummary`] of a port on a transport.
@@ -398,7 +418,7 @@ pub fn port_summary(port: u16, transport: Transport) -> PortSummary {
                     && !a.name().is_empty()
             })
             .map(|a| a.name()),
-        common_use: known().find(|k| !k.iana_assigned()).map(|k| k.name()),
+        common_use: common_uses(port, transport).next(),
         category: Category::of(port),
         severity: known().map(|k| k.severity()).max(),
     }

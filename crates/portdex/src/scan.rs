@@ -34,7 +34,10 @@ struct PortOut {
     state: &'static str,
     detected: Option<Detected>,
     registry_service: Option<&'static str>,
+    /// The first of `common_uses` (kept for the JSON's stability).
     common_use: Option<&'static str>,
+    /// Every curated common use of the port (9090: prometheus, cockpit).
+    common_uses: Vec<&'static str>,
     category: Category,
     severity: Option<Severity>,
 }
@@ -93,6 +96,7 @@ fn describe(port: u16, detected: Option<Detected>) -> PortOut {
         detected,
         registry_service: summary.registry_service,
         common_use: summary.common_use,
+        common_uses: portdex_registry::common_uses(port, Transport::Tcp).collect(),
         category: summary.category,
         severity: summary.severity,
     }
@@ -296,7 +300,7 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
                             .and_then(|d| d.info.as_deref())
                             .unwrap_or(""),
                         p.registry_service.unwrap_or(""),
-                        p.common_use.unwrap_or(""),
+                        &p.common_uses.join(", "),
                         p.category.as_str(),
                         p.severity.map_or("", |s| s.as_str()),
                     ]);
@@ -360,7 +364,11 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
                         None => "-".to_owned(),
                     });
                     grid.cell(p.registry_service.unwrap_or("-"));
-                    grid.cell(p.common_use.unwrap_or("-"));
+                    grid.cell(if p.common_uses.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        p.common_uses.join(", ")
+                    });
                     grid.cell(p.category.label(config.lang));
                     grid.styled(
                         p.severity.map_or("-", |s| s.label(config.lang)),
