@@ -384,3 +384,63 @@ pub fn diagnose(
 pub fn process_exists(pid: u32) -> bool {
     std::path::Path::new("/proc").join(pid.to_string()).exists()
 }
+
+#[cfg(test)]
+mod common_use_tests {
+    use super::*;
+    use portdex_registry::{all_knowledge, common_uses, knowledge_at};
+
+    fn named(comm: &str) -> Vec<Process> {
+        vec![Process {
+            pid: 1,
+            name: comm.to_owned(),
+            cmdline: None,
+        }]
+    }
+
+    /// ls and who show every common use of a port, unless a process of the listener is
+    /// the one an entry of that port names: then that use alone.
+    #[test]
+    fn a_listener_shows_every_use_or_the_one_its_process_names() {
+        for (port, t) in [
+            (9100, Transport::Tcp),
+            (7000, Transport::Tcp),
+            (6010, Transport::Tcp),
+        ] {
+            let all: Vec<&str> = common_uses(port, t).collect();
+            assert_eq!(common_uses_of(port, t, &[]), all, "{port}");
+            assert_eq!(
+                common_uses_of(port, t, &named("no-such-process")),
+                all,
+                "{port}"
+            );
+        }
+        let mut bad = Vec::new();
+        for k in all_knowledge() {
+            for t in k.transports() {
+                for p in k.processes() {
+                    // The first entry of the port that names the process decides.
+                    let first =
+                        knowledge_at(k.ports().lo).find(|o| o.has_transport(t) && o.has_process(p));
+                    if first != Some(k) {
+                        continue;
+                    }
+                    let want: Vec<&str> = if k.iana_assigned() {
+                        vec![]
+                    } else {
+                        vec![k.name()]
+                    };
+                    let got = common_uses_of(k.ports().lo, t, &named(p));
+                    if got != want {
+                        bad.push(format!(
+                            "{} {}/{t} {p}: {got:?}, want {want:?}",
+                            k.name(),
+                            k.ports()
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+}

@@ -395,3 +395,52 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+    use portdex_registry::{all_knowledge, knowledge_at, Transport};
+
+    /// A scanned port names every curated use of it that is not the IANA assignment,
+    /// and takes the most severe note of them all, ranges included (X11 on 6010).
+    #[test]
+    fn a_scanned_port_shows_every_use_and_ranges_by_any_port_inside() {
+        let mut bad = Vec::new();
+        for k in all_knowledge().filter(|k| k.has_transport(Transport::Tcp)) {
+            let r = k.ports();
+            for port in [r.lo, r.lo + (r.hi - r.lo) / 2, r.hi] {
+                let p = describe(port, None);
+                if !k.iana_assigned() && !p.common_uses.contains(&k.name()) {
+                    bad.push(format!("{port}: {} not in {:?}", k.name(), p.common_uses));
+                }
+                if p.severity < Some(k.severity()) {
+                    bad.push(format!(
+                        "{port}: severity {:?} below {}'s",
+                        p.severity,
+                        k.name()
+                    ));
+                }
+                if p.common_use != p.common_uses.first().copied() {
+                    bad.push(format!("{port}: common_use is not the first use"));
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+        // A port with several common uses lists them all.
+        let shared = (0..=u16::MAX).find(|&p| {
+            knowledge_at(p)
+                .filter(|k| k.has_transport(Transport::Tcp) && !k.iana_assigned())
+                .count()
+                >= 2
+        });
+        if let Some(p) = shared {
+            assert!(describe(p, None).common_uses.len() >= 2, "{p}");
+        }
+        let x11 = describe(6010, None);
+        assert!(
+            knowledge_at(6010).any(|k| k.ports().lo == 6000 && k.ports().hi == 6063),
+            "X11's entry is the range 6000-6063"
+        );
+        assert!(x11.severity.is_some(), "6010 has X11's note");
+    }
+}
