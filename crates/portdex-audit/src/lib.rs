@@ -184,14 +184,15 @@ impl<T: Copy> Pick<T> {
 
 /// The rule, over any entries: among the port's entries (`here`, in order) the first
 /// whose processes include one of the listener's process names; else the first entry
-/// anywhere (`everywhere`, by port) that does; else the port's most severe entry (the
-/// first of equals), with the others as the port's other uses.
-pub(crate) fn pick<T: Copy + PartialEq>(
+/// anywhere (`everywhere`, by port) that does; else the port's highest ranked entry
+/// (`rank`: the most severe, then the IANA assignment; the first of equals), with the
+/// others as the port's other uses.
+pub(crate) fn pick<T: Copy + PartialEq, R: Ord>(
     comms: &[&str],
     here: &[T],
     everywhere: impl IntoIterator<Item = T>,
     claims: impl Fn(T, &str) -> bool,
-    severity: impl Fn(T) -> Severity,
+    rank: impl Fn(T) -> R,
 ) -> Pick<T> {
     let named = |k: T| comms.iter().any(|c| claims(k, c));
     if let Some(&k) = here.iter().find(|&&k| named(k)) {
@@ -204,7 +205,7 @@ pub(crate) fn pick<T: Copy + PartialEq>(
     }
     let mut worst: Option<T> = None;
     for &k in here {
-        if worst.is_none_or(|w| severity(k) > severity(w)) {
+        if worst.is_none_or(|w| rank(k) > rank(w)) {
             worst = Some(k);
         }
     }
@@ -225,8 +226,16 @@ pub(crate) fn pick_for(l: &Listener) -> Pick<Knowledge> {
         &here,
         all_knowledge().filter(|k| k.has_transport(l.transport)),
         |k, c| k.has_process(c),
-        |k| k.severity(),
+        // Of equally severe uses, the registry's assignment (6379: redis, not ray-gcs).
+        |k| (k.severity(), k.iana_assigned()),
     )
+}
+
+/// The service a listener is taken for, by the audit's rule: the curated entry its
+/// process names (on its port first), else the port's most severe use (the IANA
+/// assignment among equals), else the registry's name.
+pub fn service_of(l: &Listener) -> Option<&'static str> {
+    pick_for(l).entry().map(|k| k.name()).or(l.registry_service)
 }
 
 fn processes(l: &Listener) -> Vec<String> {
@@ -397,9 +406,10 @@ mod tests {
     use portdex_net::Process;
     use std::net::Ipv4Addr;
 
-    /// An entry of the rule's own: a name, the processes it claims, a severity.
+    /// An entry of the rule's own: a name, the processes it claims, a severity, whether
+    /// IANA assigns it.
     #[derive(Debug, Clone, Copy, PartialEq)]
-    struct Fake(&'static str, &'static [&'static str], Severity);
+    struct Fake(&'static str, &'static [&'static str], Severity, bool);
 
     fn choose(comms: &[&str], here: &[Fake], everywhere: &[Fake]) -> Pick<&'static str> {
         match pick(
@@ -407,7 +417,7 @@ mod tests {
             here,
             everywhere.iter().copied(),
             |k, c| k.1.contains(&c),
-            |k| k.2,
+            |k| (k.2, k.3),
         ) {
             Pick::Here(k) => Pick::Here(k.0),
             Pick::Elsewhere(k) => Pick::Elsewhere(k.0),
@@ -416,11 +426,17 @@ mod tests {
         }
     }
 
-    const PROMETHEUS: Fake = Fake("prometheus", &["prometheus"], Severity::High);
-    const COCKPIT: Fake = Fake("cockpit", &["cockpit-ws", "cockpit-tls"], Severity::High);
-    const REDIS: Fake = Fake("redis", &["redis-server"], Severity::Critical);
-    const JETDIRECT: Fake = Fake("jetdirect", &[], Severity::High);
-    const NODE: Fake = Fake("node-exporter", &["node_exporter"], Severity::Medium);
+    const PROMETHEUS: Fake = Fake("prometheus", &["prometheus"], Severity::High, false);
+    const COCKPIT: Fake = Fake(
+        "cockpit",
+        &["cockpit-ws", "cockpit-tls"],
+        Severity::High,
+        false,
+    );
+    const REDIS: Fake = Fake("redis", &["redis-server"], Severity::Critical, true);
+    const RAY: Fake = Fake("ray-gcs", &["gcs_server"], Severity::Critical, false);
+    const JETDIRECT: Fake = Fake("jetdirect", &[], Severity::High, true);
+    const NODE: Fake = Fake("node-exporter", &["node_exporter"], Severity::Medium, false);
 
     #[test]
     fn the_process_picks_among_the_port_s_uses() {
@@ -474,6 +490,11 @@ mod tests {
                 Pick::ByPort("node-exporter", vec![])
             );
             assert_eq!(choose(comms, &[], &all), Pick::Unknown);
+            // Equally severe: the IANA assignment, wherever it is in the list.
+            assert_eq!(
+                choose(comms, &[RAY, REDIS], &all),
+                Pick::ByPort("redis", vec!["ray-gcs"])
+            );
         }
     }
 

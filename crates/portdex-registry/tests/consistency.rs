@@ -184,7 +184,7 @@ fn ports_named(text: &str) -> Vec<u16> {
             && !cur.is_empty()
             && cur.chars().all(|d| d.is_ascii_digit())
             && chars.peek().is_some_and(char::is_ascii_digit);
-        if c.is_alphanumeric() || decimal {
+        if c.is_alphanumeric() || c == '_' || decimal {
             cur.push(c);
         } else {
             if !cur.is_empty() {
@@ -230,12 +230,14 @@ fn ports_named(text: &str) -> Vec<u16> {
             }
         }
     }
+    // Port 0 is "none" in configuration ("icp_port 0" disables ICP), not a port to look up.
+    out.retain(|&p| p != 0);
     out
 }
 
 #[test]
 fn ports_named_in_texts_are_found() {
-    let cases: [(&str, &[u16]); 9] = [
+    let cases: [(&str, &[u16]); 10] = [
         ("Use SFTP (over SSH, port 22) or FTPS.", &[22]),
         ("Use TURN over TLS (5349).", &[5349]),
         (
@@ -254,6 +256,7 @@ fn ports_named_in_texts_are_found() {
             "Version (2) and (70000) are not ports; Port 110 is.",
             &[2, 110],
         ),
+        ("Disable ICP (icp_port 0) or set http_port 3128.", &[]),
     ];
     for (text, want) in cases {
         assert_eq!(ports_named(text), want, "{text}");
