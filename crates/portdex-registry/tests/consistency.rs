@@ -336,3 +336,49 @@ fn cleartext_is_derived_from_encryption() {
         .collect();
     fail_unless_empty("cleartext follows encryption", bad);
 }
+
+/// Runtimes and wrappers that run many different servers: their names identify no use
+/// (a `java` on 8080 may be UniFi, Jenkins or Tomcat), so no entry may claim them.
+const GENERIC_PROCESSES: &[&str] = &[
+    "java",
+    "python",
+    "python2",
+    "python3",
+    "node",
+    "nodejs",
+    "deno",
+    "bun",
+    "ruby",
+    "perl",
+    "php",
+    "dotnet",
+    "mono",
+    "beam.smp",
+    "erl",
+    "sh",
+    "bash",
+    "docker-proxy",
+    "containerd-shim",
+    "conmon",
+    "rootlessport",
+    "slirp4netns",
+    "pasta",
+    "systemd",
+    "inetd",
+    "xinetd",
+];
+
+#[test]
+fn process_names_are_not_generic_runtimes() {
+    let bad: Vec<String> = all_knowledge()
+        .flat_map(|k| {
+            k.processes()
+                .filter(|p| GENERIC_PROCESSES.contains(p))
+                .map(move |p| format!("{}: process {p:?} names a runtime, not this use", label(k)))
+        })
+        .collect();
+    fail_unless_empty(
+        "processes name the server of this use, never a generic runtime or wrapper",
+        bad,
+    );
+}
