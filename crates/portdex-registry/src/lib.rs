@@ -40,8 +40,8 @@ pub use search::{search, search_transport, suggest, Hit, HitKind};
 pub use services::{write_services, write_services_rows};
 pub use table::{Assignment, Knowledge};
 pub use types::{
-    check_search, Category, Lang, ParseError, Port, PortRange, Query, Severity, Shown, Source,
-    Status, Transport, MAX_NAME, MAX_SEARCH, MAX_SEARCH_WORDS,
+    check_search, Auth, Category, Encryption, Lang, ParseError, Port, PortRange, Query, Role,
+    Severity, Shown, Source, Status, Transport, MAX_NAME, MAX_SEARCH, MAX_SEARCH_WORDS,
 };
 
 use generated::tables::{KNOW, KNOW_NAMES, KNOW_RANGES};
@@ -392,12 +392,32 @@ pub struct PortSummary {
     /// this transport and has a name (reserved, unassigned and de-assigned rows do not
     /// name a port).
     pub registry_service: Option<&'static str>,
-    /// A de-facto use that is not the IANA assignment (9200: elasticsearch).
+    /// A de-facto use that is not the IANA assignment (9200: elasticsearch): the first
+    /// of [`common_uses`] (a port may have several: 9090 is Prometheus and Cockpit).
     pub common_use: Option<&'static str>,
     /// Well-known, registered or dynamic.
     pub category: Category,
     /// The most severe security note of the curated entries on this transport.
     pub severity: Option<Severity>,
+}
+
+/// The curated uses of a port on a transport that are not its IANA assignment, by
+/// display name, in the order of [`knowledge_at`]: every one, where a port is shared.
+///
+/// ```
+/// use portdex_registry::{common_uses, Transport};
+/// assert!(common_uses(9200, Transport::Tcp).any(|n| n == "elasticsearch"));
+/// ```
+pub fn common_uses(port: u16, transport: Transport) -> impl Iterator<Item = &'static str> {
+    let mut seen: Vec<&'static str> = Vec::new();
+    knowledge_at(port)
+        .filter(move |k| k.has_transport(transport) && !k.iana_assigned())
+        .map(|k| k.name())
+        .filter(move |n| {
+            let new = !seen.contains(n);
+            seen.push(n);
+            new
+        })
 }
 
 /// The [`PortSummary`] of a port on a transport.
@@ -418,7 +438,7 @@ pub fn port_summary(port: u16, transport: Transport) -> PortSummary {
                     && !a.name().is_empty()
             })
             .map(|a| a.name()),
-        common_use: known().find(|k| !k.iana_assigned()).map(|k| k.name()),
+        common_use: common_uses(port, transport).next(),
         category: Category::of(port),
         severity: known().map(|k| k.severity()).max(),
     }

@@ -487,3 +487,47 @@ async fn a_body_too_large_is_a_json_413() {
     let v: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["status"], 413, "{v}");
 }
+
+/// Every use of a shared port is answered, and a range entry by any port inside: the
+/// page draws each knowledge block of the answer.
+#[tokio::test]
+async fn every_use_of_a_port_and_ranges_by_any_port_inside() {
+    for port in [9100u16, 514, 7000, 6010] {
+        let (s, v) = get_json(false, &format!("/api/v1/ports/{port}")).await;
+        assert_eq!(s, StatusCode::OK);
+        let got: Vec<(u64, u64, String)> = v["reports"][0]["knowledge"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                (
+                    k["port"].as_u64().unwrap(),
+                    k["port_end"].as_u64().unwrap(),
+                    k["names"][0].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let want: Vec<(u64, u64, String)> = portdex_registry::knowledge_at(port)
+            .map(|k| {
+                (
+                    u64::from(k.ports().lo),
+                    u64::from(k.ports().hi),
+                    k.name().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{port}");
+        assert!(!got.is_empty(), "{port} has curated entries");
+        if port != 6010 {
+            assert!(got.len() >= 2, "{port} has several uses: {got:?}");
+        } else {
+            assert!(got.iter().any(|k| k.0 < 6010 && 6010 < k.1), "{got:?}");
+        }
+        for k in v["reports"][0]["knowledge"].as_array().unwrap() {
+            for field in ["encryption", "auth", "role"] {
+                assert!(k[field].is_string(), "{port}: {field}: {k}");
+            }
+            assert!(k["processes"].is_array(), "{k}");
+        }
+    }
+}

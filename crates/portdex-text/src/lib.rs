@@ -586,6 +586,23 @@ impl Words {
         )
     }
 
+    /// One use of a port, named with what it is (`cockpit (Cockpit web console)`).
+    pub fn use_named(self, name: &str, usage: &str) -> String {
+        self.say(
+            || format!("{name} ({usage})"),
+            || format!("{name}（{usage}）"),
+        )
+    }
+
+    /// A finding's reason when the port has several common uses and no process name
+    /// said which one the listener is: `service`, the most severe, is assumed.
+    pub fn shared_port(self, why: &str, port: u16, service: &str, others: &[String]) -> String {
+        self.say(
+            || format!("{why} Port {port} is shared: it is also commonly used by {}. No process name here says which, so this assumes {service}, the most severe.", others.join("; ")),
+            || format!("{why}{port} 番は複数の用途で使われるポートで、ほかに {} でもよく使われます。プロセス名からはどれか判断できないため、最も深刻な {service} とみなしています。", others.join("、")),
+        )
+    }
+
     pub fn unexpected_port(self, process: &str, service: &str, port: u16, usual: &str) -> String {
         self.say(
             || format!("{process} serves {service} on {port}, not on its usual port {usual}: port tables and scanners will misname it."),
