@@ -108,9 +108,10 @@ pub const STARTTLS_PORTS: [u16; 8] = [21, 25, 110, 143, 389, 587, 5222, 5269];
 
 /// Implicit TLS from the first byte: HTTPS, SMTPS/submissions, NNTPS, LDAPS, DNS over
 /// TLS, FTPS, Telnet over TLS, IMAPS, POP3S, XMPP over TLS, TURN over TLS, WinRM HTTPS,
-/// CouchDB HTTPS, alternate HTTPS, STOMP over TLS.
-pub const TLS_PORTS: [u16; 16] = [
-    443, 465, 563, 636, 853, 989, 990, 992, 993, 995, 5223, 5349, 5986, 6984, 8443, 61614,
+/// CouchDB HTTPS, alternate HTTPS. (Not 61614: RabbitMQ's STOMP over TLS, but
+/// ActiveMQ's unencrypted WebSocket connector.)
+pub const TLS_PORTS: [u16; 15] = [
+    443, 465, 563, 636, 853, 989, 990, 992, 993, 995, 5223, 5349, 5986, 6984, 8443,
 ];
 
 /// Databases that support TLS but do not require it by default: SQL Server, MySQL (and
