@@ -183,8 +183,11 @@ impl<T: Copy> Pick<T> {
 }
 
 /// Processes that listen for another program (a container's published port, a
-/// tunnel): their name says nothing about what answers behind them.
+/// tunnel, socket activation): their name says nothing about what answers behind them.
 pub(crate) const FORWARDERS: &[&str] = &[
+    "systemd",
+    "inetd",
+    "xinetd",
     "docker-proxy",
     "rootlessport",
     "rootlesskit",
