@@ -61,10 +61,52 @@ pub struct Meta {
     /// wrote this metadata).
     #[serde(default)]
     pub compact: String,
+    /// The compact registry file as it was written (size, inode, change time), so that a
+    /// start-up can tell it is unchanged without reading it whole; absent when an older
+    /// portdex wrote this metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compact_stamp: Option<FileStamp>,
     /// Where the CSV came from: the URL, or the file given to `--from`.
     pub source: String,
     /// When it was installed, in seconds since 1970-01-01 UTC.
     pub fetched_at_unix: u64,
+}
+
+/// What changes whenever a file is written, renamed over or replaced: its size, device
+/// and inode, and its modification and change times (the change time cannot be set back
+/// by users). Equal stamps mean the same bytes as when it was taken, short of a disk
+/// that changes data on its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    /// Size in bytes.
+    pub size: u64,
+    /// Device and inode.
+    pub file: [u64; 2],
+    /// Modification time: seconds and nanoseconds.
+    pub modified: [i64; 2],
+    /// Change time: seconds and nanoseconds.
+    pub changed: [i64; 2],
+}
+
+impl FileStamp {
+    /// The stamp of a file's metadata; `None` where the system has no inode numbers.
+    pub fn of(m: &fs::Metadata) -> Option<FileStamp> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(FileStamp {
+                size: m.size(),
+                file: [m.dev(), m.ino()],
+                modified: [m.mtime(), m.mtime_nsec()],
+                changed: [m.ctime(), m.ctime_nsec()],
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = m;
+            None
+        }
+    }
 }
 
 impl Meta {
@@ -279,7 +321,7 @@ impl Store {
         self.remove_leftovers(None);
 
         let sha256 = hex(&Sha256::digest(csv));
-        let meta = Meta {
+        let mut meta = Meta {
             format: META_FORMAT,
             csv: format!("iana-{}.csv", &sha256[..16]),
             compact: format!("registry-{}.bin", &sha256[..16]),
@@ -288,6 +330,7 @@ impl Store {
             rows: registry.len(),
             newest_registration: registry.newest_registration(),
             newest_modification: registry.newest_modification(),
+            compact_stamp: None,
             source: source.to_string(),
             fetched_at_unix: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -295,6 +338,11 @@ impl Store {
         };
         self.write_atomic(&meta.csv, csv)?;
         self.write_atomic(&meta.compact, compact)?;
+        // After the rename, which changes the change time on some file systems.
+        meta.compact_stamp = fs::metadata(self.dir.join(&meta.compact))
+            .ok()
+            .as_ref()
+            .and_then(FileStamp::of);
         let mut json = serde_json::to_vec_pretty(&meta).expect("Meta serializes");
         json.push(b'\n');
         self.write_atomic(META_FILE, &json)?;
@@ -573,6 +621,18 @@ fn rfc3339(secs: u64) -> String {
 /// A stored registry file, read at offsets (`portdex_registry::ReadAt`).
 #[derive(Debug)]
 pub struct StoredFile(File);
+
+impl StoredFile {
+    /// Whether the file is the one `meta` recorded when it was written (see
+    /// [`FileStamp`]): then its checksum need not be read again.
+    pub fn unchanged_since(&self, meta: &Meta) -> bool {
+        let now = self.0.metadata().ok();
+        match (&meta.compact_stamp, now.as_ref().and_then(FileStamp::of)) {
+            (Some(then), Some(now)) => *then == now,
+            _ => false,
+        }
+    }
+}
 
 impl portdex_registry::ReadAt for StoredFile {
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {

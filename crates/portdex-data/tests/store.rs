@@ -220,3 +220,22 @@ fn a_second_concurrent_install_fails_clearly() {
         .unwrap();
     assert_eq!(store.load().unwrap().unwrap().1.source, "after");
 }
+
+#[test]
+fn the_compact_file_is_unchanged_until_it_is_written_again() {
+    let (_dir, store) = installed();
+    let (file, meta) = store.compact_file().unwrap().unwrap();
+    assert!(meta.compact_stamp.is_some());
+    assert!(file.unchanged_since(&meta), "just installed");
+    // The same bytes written again (a copy back, an editor's save) are a new file.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let path = store.dir().join(&meta.compact);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    let (file, meta) = store.compact_file().unwrap().unwrap();
+    assert!(!file.unchanged_since(&meta), "written again");
+    // Metadata from a portdex that recorded no stamp: never taken as unchanged.
+    let mut old = meta.clone();
+    old.compact_stamp = None;
+    assert!(!file.unchanged_since(&old));
+}

@@ -259,8 +259,8 @@ fn build(mut rows: Vec<RowData>) -> Result<Installed, InstallError> {
 // range) reads it whole, once. Little-endian:
 //   magic "PDXREG2\0", crc32 of everything after it,
 //   counts (u32): rows, spans, strings bytes, ported rows, ranges, names, search bytes,
-//   index: first port (u16) and last port (u16) of each ported row, ranges (u16),
-//   names (u16),
+//   index: first port (u16) and last port (u16) of each ported row, range rows (index,
+//   first port, last port: u16 each), names (u16),
 //   rows (lo u16, hi u16, transport u8, status u8, source u8, 0 u8, ten u32 string ids),
 //   spans (offset u32, length u32), strings, search, line starts (u32, one more than rows).
 const MAGIC: &[u8; 8] = b"PDXREG2\0";
@@ -361,7 +361,13 @@ pub fn encode(rows: Vec<RowData>) -> Result<Vec<u8>, InstallError> {
         body.extend_from_slice(&r.lo.to_le_bytes());
         body.extend_from_slice(&r.hi.to_le_bytes());
     }
-    for i in t.ranges.iter().chain(&t.by_name) {
+    for &i in &t.ranges {
+        let r = &t.rows[usize::from(i)];
+        for v in [i, r.lo, r.hi] {
+            body.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    for i in &t.by_name {
         body.extend_from_slice(&i.to_le_bytes());
     }
     for r in &t.rows {
@@ -474,8 +480,11 @@ impl Layout {
     fn index(&self) -> usize {
         HEADER_BYTES
     }
+    fn ranges_at(&self) -> usize {
+        self.index() + 4 * self.ported
+    }
     fn names_at(&self) -> usize {
-        self.index() + 4 * self.ported + 2 * self.ranges
+        self.ranges_at() + 6 * self.ranges
     }
     fn rows_at(&self) -> usize {
         self.names_at() + 2 * self.names
@@ -497,33 +506,46 @@ impl Layout {
     }
 }
 
-/// The index at the start of the file: each ported row's first and last port, and the
-/// range rows, checked.
-struct Index {
+/// The range rows, from the index at the start of the file: each one's row index,
+/// first and last port, checked.
+struct Ranges {
+    rows: Vec<u16>,
     los: Vec<u16>,
     his: Vec<u16>,
-    ranges: Vec<u16>,
 }
 
-impl Index {
-    fn read(l: &Layout, b: &[u8]) -> Result<Index, DecodeError> {
+impl Ranges {
+    fn read(l: &Layout, b: &[u8]) -> Result<Ranges, DecodeError> {
         use DecodeError::Inconsistent as Bad;
-        let ports = u16s(&b[..4 * l.ported]);
-        let (los, his): (Vec<u16>, Vec<u16>) = ports.chunks_exact(2).map(|p| (p[0], p[1])).unzip();
-        let ranges = u16s(&b[4 * l.ported..]);
-        // Lookups find a port's rows by binary search: they must be in order.
-        if los.windows(2).any(|w| w[0] > w[1]) {
-            return Err(Bad("rows out of order"));
+        let v = u16s(b);
+        let (mut rows, mut los, mut his) = (Vec::new(), Vec::new(), Vec::new());
+        for t in v.chunks_exact(3) {
+            rows.push(t[0]);
+            los.push(t[1]);
+            his.push(t[2]);
         }
-        if los.iter().zip(&his).any(|(lo, hi)| lo > hi) {
-            return Err(Bad("a row out of range"));
-        }
-        let range =
-            |&i: &u16| usize::from(i) < l.ported && los[usize::from(i)] < his[usize::from(i)];
-        if !ranges.iter().all(range) || ranges.windows(2).any(|w| w[0] >= w[1]) {
+        let sound = rows.iter().all(|&i| usize::from(i) < l.ported)
+            && rows.windows(2).all(|w| w[0] < w[1])
+            && los.windows(2).all(|w| w[0] <= w[1])
+            && los.iter().zip(&his).all(|(lo, hi)| lo < hi);
+        if !sound {
             return Err(Bad("an index out of range"));
         }
-        Ok(Index { los, his, ranges })
+        Ok(Ranges { rows, los, his })
+    }
+    /// The most ports a range spans, minus one.
+    fn widest(&self) -> u16 {
+        self.los
+            .iter()
+            .zip(&self.his)
+            .map(|(lo, hi)| hi - lo)
+            .max()
+            .unwrap_or(0)
+    }
+    /// The first and last port of row `i`, when it is a range row.
+    fn ports_of(&self, i: usize) -> Option<(u16, u16)> {
+        let at = self.rows.binary_search(&u16::try_from(i).ok()?).ok()?;
+        Some((self.los[at], self.his[at]))
     }
 }
 
@@ -538,7 +560,8 @@ fn decode(bytes: &[u8]) -> Result<Installed, DecodeError> {
     if bytes.len() != l.len() {
         return Err(Bad("shorter or longer than its counts say"));
     }
-    let index = Index::read(&l, &bytes[l.index()..l.names_at()])?;
+    let ports = u16s(&bytes[l.index()..l.ranges_at()]);
+    let ranges = Ranges::read(&l, &bytes[l.ranges_at()..l.names_at()])?;
     let by_name = u16s(&bytes[l.names_at()..l.rows_at()]);
     if by_name.iter().any(|&i| usize::from(i) >= l.rows) {
         return Err(Bad("an index out of range"));
@@ -548,9 +571,21 @@ fn decode(bytes: &[u8]) -> Result<Installed, DecodeError> {
         .map(|b| decode_row(b, l.spans))
         .collect::<Option<Vec<Row>>>()
         .ok_or(Bad("a row out of range"))?;
-    let agrees = |(i, r): (usize, &Row)| index.los[i] == r.lo && index.his[i] == r.hi;
-    if !rows[..l.ported].iter().enumerate().all(agrees) {
+    let agrees = |(i, r): (usize, &Row)| ports[2 * i] == r.lo && ports[2 * i + 1] == r.hi;
+    let range_agrees = |(k, &i): (usize, &u16)| {
+        let r = &rows[usize::from(i)];
+        (ranges.los[k], ranges.his[k]) == (r.lo, r.hi)
+    };
+    let ranged = (0..l.ported).filter(|&i| rows[i].hi > rows[i].lo).count();
+    if !rows[..l.ported].iter().enumerate().all(agrees)
+        || !ranges.rows.iter().enumerate().all(range_agrees)
+        || ranged != ranges.rows.len()
+    {
         return Err(Bad("the index disagrees with the rows"));
+    }
+    // Lookups find a port's rows by binary search: they must be in order.
+    if rows[..l.ported].windows(2).any(|w| w[0].lo > w[1].lo) {
+        return Err(Bad("rows out of order"));
     }
     let spans: Vec<(u32, u32)> = u32s(&bytes[l.spans_at()..l.strings_at()])
         .chunks_exact(2)
@@ -579,13 +614,13 @@ fn decode(bytes: &[u8]) -> Result<Installed, DecodeError> {
     if !ordered {
         return Err(Bad("search lines out of order"));
     }
-    let range_widest = widest(&rows, &index.ranges);
+    let range_widest = ranges.widest();
     Ok(Installed {
         rows,
         spans,
         strings,
         ported: l.ported,
-        ranges: index.ranges,
+        ranges: ranges.rows,
         range_widest,
         by_name,
         search,
@@ -625,12 +660,12 @@ impl ReadAt for Vec<u8> {
     }
 }
 
-/// A registry read from its file as lookups need it (after its checksum was checked
-/// over the whole file), and read whole the first time something needs every row.
+/// A registry read from its file as lookups need it, and read whole the first time
+/// something needs every row.
 struct Lazy {
     file: Box<dyn ReadAt>,
     layout: Layout,
-    index: Index,
+    ranges: Ranges,
     range_widest: u16,
     by_name: OnceLock<Vec<u16>>,
     /// Rows and strings read so far (text handed out lives as long as the process).
@@ -645,9 +680,9 @@ impl Lazy {
         self.file.read_exact_at(&mut buf, at as u64).ok()?;
         Some(buf)
     }
-    /// The whole tables. The file was checked at install; should it have changed on
-    /// disk since (someone else wrote it in place), the tables are empty rather than
-    /// a mix of two registries.
+    /// The whole tables, checked whole. Should the file have changed on disk since it
+    /// was installed (someone else wrote it in place) or fail its checks, the tables are
+    /// empty rather than a mix of two registries or a wrong one.
     fn full(&self) -> &'static Installed {
         self.full.get_or_init(|| {
             let whole = self
@@ -656,6 +691,20 @@ impl Lazy {
                 .unwrap_or_else(|| build(Vec::new()).expect("no rows fit"));
             Box::leak(Box::new(whole))
         })
+    }
+    /// The first and last port of ported row `i`: from the range index, or read from
+    /// the file's index (a lookup's binary search reads a dozen of these).
+    fn ports_of(&self, i: usize) -> (u16, u16) {
+        if let Some(p) = self.ranges.ports_of(i) {
+            return p;
+        }
+        match self.read(4, self.layout.index() + 4 * i) {
+            Some(b) => (
+                u16::from_le_bytes([b[0], b[1]]),
+                u16::from_le_bytes([b[2], b[3]]),
+            ),
+            None => (0, 0),
+        }
     }
     fn row(&self, i: usize) -> Row {
         let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
@@ -696,12 +745,25 @@ impl Lazy {
     }
 }
 
+/// How [`install_file`] makes sure a registry file is sound before it answers from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verify {
+    /// Check the checksum over the whole file (streamed through a small buffer).
+    Checksum,
+    /// The caller knows the file is byte for byte what was written and checked when it
+    /// was installed (its size, inode and change time are those recorded then), so the
+    /// checksum is not read again: a lookup then reads only the rows it shows.
+    Unchanged,
+}
+
 /// Uses the registry in `file` (the compact form [`encode`] writes) instead of the
-/// rows in use from now on, reading it as lookups need it: the checksum is checked
-/// over the whole file first, streamed through a small buffer, and the index read;
-/// rows and text are read when asked for. What a process needs every row for (a
-/// search, a range, a server) reads the file whole, once. See [`install`] on row handles.
-pub fn install_file(file: Box<dyn ReadAt>) -> Result<(), CompactError> {
+/// rows in use from now on, reading it as lookups need it: after the checksum is
+/// checked over the whole file (`Verify::Checksum`), or not when the file is known
+/// unchanged since it was written (`Verify::Unchanged`), the header and the range index
+/// are read; rows and text are read when asked for. What a process needs every row for
+/// (a search, a range, a server) reads the file whole, once, checking all of it. See
+/// [`install`] on row handles.
+pub fn install_file(file: Box<dyn ReadAt>, verify: Verify) -> Result<(), CompactError> {
     let io = |e: std::io::Error| DecodeError::Read(e.to_string());
     let size = file.size().map_err(io)?;
     let mut head = [0u8; HEADER_BYTES];
@@ -713,35 +775,30 @@ pub fn install_file(file: Box<dyn ReadAt>) -> Result<(), CompactError> {
     if size != layout.len() as u64 {
         return Err(DecodeError::Inconsistent("shorter or longer than its counts say").into());
     }
-    let mut index = vec![0; layout.names_at() - layout.index()];
-    file.read_exact_at(&mut index, layout.index() as u64)
+    if verify == Verify::Checksum {
+        let mut hasher = crc32fast::Hasher::new();
+        hasher.update(&head[12..]);
+        let mut buf = vec![0; 64 * 1024];
+        let mut at = HEADER_BYTES;
+        while at < layout.len() {
+            let n = buf.len().min(layout.len() - at);
+            file.read_exact_at(&mut buf[..n], at as u64).map_err(io)?;
+            hasher.update(&buf[..n]);
+            at += n;
+        }
+        if hasher.finalize() != crc {
+            return Err(DecodeError::Checksum.into());
+        }
+    }
+    let mut index = vec![0; layout.names_at() - layout.ranges_at()];
+    file.read_exact_at(&mut index, layout.ranges_at() as u64)
         .map_err(io)?;
-    let mut hasher = crc32fast::Hasher::new();
-    hasher.update(&head[12..]);
-    hasher.update(&index);
-    let mut buf = vec![0; 64 * 1024];
-    let mut at = layout.names_at();
-    while at < layout.len() {
-        let n = buf.len().min(layout.len() - at);
-        file.read_exact_at(&mut buf[..n], at as u64).map_err(io)?;
-        hasher.update(&buf[..n]);
-        at += n;
-    }
-    if hasher.finalize() != crc {
-        return Err(DecodeError::Checksum.into());
-    }
-    let index = Index::read(&layout, &index)?;
-    let range_widest = index
-        .ranges
-        .iter()
-        .map(|&i| index.his[usize::from(i)] - index.los[usize::from(i)])
-        .max()
-        .unwrap_or(0);
+    let ranges = Ranges::read(&layout, &index)?;
     let lazy = Lazy {
         file,
         layout,
-        index,
-        range_widest,
+        range_widest: ranges.widest(),
+        ranges,
         by_name: OnceLock::new(),
         rows: Mutex::new(HashMap::new()),
         texts: Mutex::new(HashMap::new()),
@@ -789,7 +846,7 @@ pub(crate) fn ports_of(i: usize) -> (u16, u16) {
         None => (ROWS[i].lo, ROWS[i].hi),
         Some(t) => match t.at_hand() {
             Ok(full) => (full.rows[i].lo, full.rows[i].hi),
-            Err(l) => (l.index.los[i], l.index.his[i]),
+            Err(l) => l.ports_of(i),
         },
     }
 }
@@ -811,7 +868,7 @@ pub(crate) fn ranges() -> &'static [u16] {
         None => &RANGES[..],
         Some(t) => match t.at_hand() {
             Ok(i) => &i.ranges,
-            Err(l) => &l.index.ranges,
+            Err(l) => &l.ranges.rows,
         },
     }
 }

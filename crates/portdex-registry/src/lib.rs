@@ -33,7 +33,7 @@ mod types;
 
 pub use iana::{
     encode, generation, install, install_compact, install_file, installed, CompactError,
-    DecodeError, InstallError, ReadAt, RowData,
+    DecodeError, InstallError, ReadAt, RowData, Verify,
 };
 pub use json::{AnswerJson, AssignmentJson, HitJson, KnowledgeJson, ReportJson, SearchJson};
 pub use search::{search, search_transport, suggest, Hit, HitKind};

@@ -27,7 +27,8 @@ pub fn data_dir(flag: Option<&Path>, lang: portdex_text::Lang) -> Result<PathBuf
 /// process. A damaged one is skipped with one line on stderr: the embedded registry
 /// answers. Costs one failed open when nothing is stored. A short-lived command reads
 /// the file where its lookups need it (`whole` false: `portdex 443` reads the index and
-/// a few rows, after checking the checksum); commands that look at many ports (a
+/// a few rows, after checking the checksum unless the file is unchanged since `update`
+/// wrote it); commands that look at many ports (a
 /// listing, a search, a server) read it whole up front (`whole` true).
 pub fn activate(words: Words, whole: bool) {
     let Ok(dir) = data_dir(None, words.0) else {
@@ -39,9 +40,18 @@ pub fn activate(words: Words, whole: bool) {
             .compact()
             .map(|c| c.map(|(bytes, _)| portdex_registry::install_compact(&bytes)))
     } else {
-        store
-            .compact_file()
-            .map(|c| c.map(|(file, _)| portdex_registry::install_file(Box::new(file))))
+        store.compact_file().map(|c| {
+            c.map(|(file, meta)| {
+                // Unchanged since `update` wrote it: no need to read it whole for its
+                // checksum; changed in any way (a copy, an edit, damage): check it all.
+                let verify = if file.unchanged_since(&meta) {
+                    portdex_registry::Verify::Unchanged
+                } else {
+                    portdex_registry::Verify::Checksum
+                };
+                portdex_registry::install_file(Box::new(file), verify)
+            })
+        })
     };
     let why = match installed {
         Ok(None) | Ok(Some(Ok(()))) => return,
