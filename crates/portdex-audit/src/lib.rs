@@ -45,6 +45,11 @@ pub struct Finding {
     pub fix: String,
     /// Where the fact comes from.
     pub reference: Option<&'static str>,
+    /// Whether the service found is a cleartext protocol (its curated entry says so):
+    /// the guide's third habit lists these. Not in the audit's JSON, whose schema
+    /// (docs/json.md) it would change.
+    #[serde(skip)]
+    pub cleartext: bool,
 }
 
 /// The audit's result.
@@ -241,6 +246,7 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
             why,
             fix,
             reference,
+            cleartext: false,
         };
     let by_port: Vec<Knowledge> = knowledge_at(l.port)
         .filter(|k| k.has_transport(l.transport))
@@ -271,14 +277,17 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
                 .unwrap_or(words.bind_fix())
                 .to_owned();
             let address = l.address.to_string();
-            out.push(base(
-                k.severity(),
-                rule,
-                Some(k.name().to_owned()),
-                words.reachable(l.exposure.as_str(), &address, k.usage(lang), k.risk(lang)),
-                fix,
-                Some(k.security_reference()),
-            ));
+            out.push(Finding {
+                cleartext: k.cleartext(),
+                ..base(
+                    k.severity(),
+                    rule,
+                    Some(k.name().to_owned()),
+                    words.reachable(l.exposure.as_str(), &address, k.usage(lang), k.risk(lang)),
+                    fix,
+                    Some(k.security_reference()),
+                )
+            });
         }
         Some(_) => {}
         None if l.exposure == Exposure::All => {
