@@ -449,6 +449,8 @@ function render() {
     nodes.unshift(h('h1', { class: 'sr-only' }, t('homeTitle')), results);
   }
   put(view, nodes);
+  // The guide is a page of its own: the map of all ports is the home page's.
+  $('map-section').hidden = state.view === 'guide';
   renderMap();
   renderLocal();
 }
@@ -512,12 +514,12 @@ function renderGuide() {
   const label = cat => { const r = b.ranges.find(x => x.category === cat); return r ? tx(r.label) : cat; };
   const named = p => { const e = b.ports.find(x => x.port === p); return e ? e.knowledge.names[0] : ''; };
   out.push(h('h2', {}, t('guide.rangesTitle')),
-    h('dl', { class: 'facts ranges' }, b.ranges.map(r => [
+    h('dl', { class: 'facts ranges' }, b.ranges.flatMap(r => [
       h('dt', {}, catTag(r.category), ' ', `${r.lo}–${r.hi}`),
       h('dd', {},
         h('p', {}, tv('guide', r.category)),
         r.examples.length > 0 && h('p', { class: 'examples' }, t('guide.examples'),
-          r.examples.map((p, i) => [i ? t('sep') : '', portLink(p), '\u00a0', named(p)]))),
+          r.examples.flatMap((p, i) => [i ? t('sep') : '', portLink(p), '\u00a0', named(p)]))),
     ])));
   let eph;
   if (b.ephemeral) {

@@ -98,9 +98,11 @@ pub struct OutputArgs {
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// New to ports? What a port number is, the three ranges (and this machine's
-    /// ephemeral range), twenty ports to know, and three habits with the commands that
-    /// practise them here.
+    /// New to ports? A guide for beginners, with this machine's facts.
+    ///
+    /// What a port number is, the three ranges (and this machine's ephemeral range),
+    /// twenty ports everyone should know, and three habits with the commands that
+    /// practise them here, with the cleartext services the audit finds now.
     Guide,
     /// Ranked full-text search over names, descriptions and common uses.
     Search {
