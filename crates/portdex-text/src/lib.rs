@@ -1712,7 +1712,7 @@ pub mod guide {
     pub const HABITS_TITLE: Pair = ("Three habits", "3 つの習慣");
     pub const CLOSE: Pair = (
         "1. Close what you do not need. Every port that listens is a door someone can knock on. See what other machines can reach, then stop the programs you do not use, or make them listen on 127.0.0.1 only:",
-        "1. 使わないものは閉じる。待ち受けているポートはどれも、誰かが訪ねてこられるドアである。他のマシンから到達できるものを確かめ、使わないプログラムは止めるか、127.0.0.1 だけで待ち受けるようにする：",
+        "1. 使わないものは閉じる。待ち受けているポートはどれも、誰かが訪ねてこられるドアである。外部から到達できるものを確かめ、使わないプログラムは止めるか、127.0.0.1 だけで待ち受けるようにする：",
     );
     pub const FIREWALL: Pair = (
         "2. Put a firewall in front. Allow only the ports you mean to offer and drop the rest, so that a program started by mistake cannot be reached. portdex writes the rules for nftables, ufw, iptables or firewalld, and applies them with a rollback (--apply):",
@@ -1724,11 +1724,11 @@ pub mod guide {
     );
     pub const CLEARTEXT_FOUND: Pair = (
         "Cleartext services the audit finds reachable from other machines, right now:",
-        "現在、他のマシンから到達できる平文のサービス（監査の結果）：",
+        "現在、外部から到達できる平文のサービス（監査の結果）：",
     );
     pub const CLEARTEXT_NONE: Pair = (
         "Right now the audit finds no cleartext service reachable from other machines.",
-        "現在、他のマシンから到達できる平文のサービスを監査は見つけていない。",
+        "現在、外部から到達できる平文のサービスを監査は見つけていない。",
     );
     pub const OWNERS_HIDDEN: Pair = (
         "Some owners are hidden (other users' processes): as root the audit sees every process.",
