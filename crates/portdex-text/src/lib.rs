@@ -2020,6 +2020,78 @@ pub static WEB: &[(&str, &str, &str)] = &[
 ];
 
 #[cfg(test)]
+mod guide_tests {
+    use super::{guide, Guide, Lang, Pair, WEB};
+
+    /// Every text of the guide, the command line's and the web page's.
+    fn all() -> Vec<Pair> {
+        let mut texts = vec![
+            guide::TITLE,
+            guide::WHAT_TITLE,
+            guide::WHAT,
+            guide::WHAT_TRANSPORTS,
+            guide::RANGES_TITLE,
+            guide::WELL_KNOWN,
+            guide::REGISTERED,
+            guide::DYNAMIC,
+            guide::EXAMPLES,
+            guide::EPHEMERAL,
+            guide::EPHEMERAL_OVERLAP,
+            guide::EPHEMERAL_INSIDE,
+            guide::EPHEMERAL_UNKNOWN,
+            guide::PORTS_TITLE,
+            guide::ENCRYPTED,
+            guide::CLEARTEXT,
+            guide::PORTS_SOURCE,
+            guide::HABITS_TITLE,
+            guide::CLOSE,
+            guide::FIREWALL,
+            guide::ENCRYPT,
+            guide::CLEARTEXT_FOUND,
+            guide::CLEARTEXT_NONE,
+            guide::OWNERS_HIDDEN,
+            guide::NOT_LISTED,
+            guide::NOT_SERVED,
+            guide::INSTEAD,
+        ];
+        texts.extend(guide::PORTS_HEADER);
+        texts
+    }
+
+    #[test]
+    fn the_guide_is_in_both_languages_in_the_manual_style() {
+        for (en, ja) in all() {
+            assert!(!en.trim().is_empty() && !ja.trim().is_empty(), "{en}");
+            assert_ne!(en, ja, "{en}: not translated");
+            // data/GLOSSARY.md: plain form, no 「あなた」, no mid-sentence 「つまり」.
+            for banned in ["あなた", "つまり", "です", "ます", "ください", "露出"] {
+                assert!(!ja.contains(banned), "{ja}: {banned}");
+            }
+        }
+        // The web page shows the same words (WEB's guide.* keys hold these consts).
+        for (en, ja) in all() {
+            let on_web = WEB.iter().any(|e| e.1 == en && e.2 == ja);
+            let cli_only = [guide::NOT_LISTED]
+                .iter()
+                .chain(&guide::PORTS_HEADER)
+                .any(|p| p.0 == en);
+            assert!(on_web || cli_only, "{en} is not on the web page");
+        }
+    }
+
+    #[test]
+    fn fill_replaces_each_placeholder() {
+        let t = Guide(Lang::En);
+        assert_eq!(
+            t.fill(guide::EPHEMERAL_OVERLAP, &[&"registered", &32768, &49151]),
+            "It covers the registered ports 32768–49151: a server that wants one of them may find it taken by an outgoing connection. `portdex free` leaves the ephemeral range out."
+        );
+        let ja = Guide(Lang::Ja).fill(guide::EPHEMERAL, &[&32768, &60999]);
+        assert!(ja.contains("32768–60999") && !ja.contains('{'), "{ja}");
+    }
+}
+
+#[cfg(test)]
 mod web_tests {
     use super::WEB;
     use std::collections::BTreeSet;
