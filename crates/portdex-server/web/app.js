@@ -557,7 +557,7 @@ function renderGuide() {
         facts([
           [t('exposure'), tv('exp', f.exposure)],
           [t('process'), f.processes.join(', ')],
-          [t('guide.instead'), f.fix],
+          [t('fix'), f.fix],
         ])))),
       local.owners_hidden && h('p', { class: 'note' }, t('guide.ownersHidden'))));
   }

@@ -1743,7 +1743,8 @@ pub mod guide {
         "This server does not show this machine's audit (it was started without --expose-local): run `portdex audit` or `portdex guide` on the machine.",
         "このサーバーはこのマシンの監査を表示しない（--expose-local なしで起動されている）。そのマシンで `portdex audit` または `portdex guide` を実行する。",
     );
-    pub const INSTEAD: Pair = ("instead", "代わりに");
+    /// The label of a finding's fix.
+    pub const FIX: Pair = ("fix", "対策");
 }
 
 /// The guide's texts in one language.
@@ -2005,7 +2006,6 @@ pub static WEB: &[(&str, &str, &str)] = &[
     ("guide.cleartextNone", guide::CLEARTEXT_NONE.0, guide::CLEARTEXT_NONE.1),
     ("guide.ownersHidden", guide::OWNERS_HIDDEN.0, guide::OWNERS_HIDDEN.1),
     ("guide.notServed", guide::NOT_SERVED.0, guide::NOT_SERVED.1),
-    ("guide.instead", guide::INSTEAD.0, guide::INSTEAD.1),
     // Errors.
     (
         "failed",
@@ -2052,7 +2052,7 @@ mod guide_tests {
             guide::OWNERS_HIDDEN,
             guide::NOT_LISTED,
             guide::NOT_SERVED,
-            guide::INSTEAD,
+            guide::FIX,
         ];
         texts.extend(guide::PORTS_HEADER);
         texts
@@ -2071,7 +2071,7 @@ mod guide_tests {
         // The web page shows the same words (WEB's guide.* keys hold these consts).
         for (en, ja) in all() {
             let on_web = WEB.iter().any(|e| e.1 == en && e.2 == ja);
-            let cli_only = [guide::NOT_LISTED]
+            let cli_only = [guide::NOT_LISTED, guide::FIX]
                 .iter()
                 .chain(&guide::PORTS_HEADER)
                 .any(|p| p.0 == en);

@@ -9,15 +9,21 @@ use crate::{Config, FOUND};
 use anstyle::{AnsiColor, Style};
 use portdex_net::{listeners, ListOptions, SocketSource};
 use portdex_registry::guide::{categories_of, guide_examples, guide_ports};
-use portdex_registry::Category;
+use portdex_registry::{Category, PortRange};
 use portdex_text::guide as g;
 use portdex_text::{Guide, Words};
 use std::fmt::Write;
 
 const CLEARTEXT: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
 
-/// `portdex guide`
-pub fn guide(out: &mut String, config: &Config, source: &dyn SocketSource) -> Result<u8, String> {
+/// `portdex guide`. `ephemeral` is the kernel's ephemeral range
+/// ([`portdex_net::ephemeral_range`]), None when it cannot be read.
+pub fn guide(
+    out: &mut String,
+    config: &Config,
+    source: &dyn SocketSource,
+    ephemeral: Option<PortRange>,
+) -> Result<u8, String> {
     let t = Guide(config.lang);
     let width = config.width;
     let bold = |s: &str| {
@@ -82,7 +88,7 @@ pub fn guide(out: &mut String, config: &Config, source: &dyn SocketSource) -> Re
         }
         out.push('\n');
     }
-    match portdex_net::ephemeral_range() {
+    match ephemeral {
         Some(eph) => {
             let mut text = t.fill(g::EPHEMERAL, &[&eph.lo, &eph.hi]);
             let shared: Vec<String> = categories_of(eph)
@@ -172,12 +178,61 @@ fn cleartext_now(out: &mut String, config: &Config, source: &dyn SocketSource) {
                 let _ = write!(line, "  {}", clean(&f.processes.join(", ")));
             }
             crate::grid::write_wrapped(out, config.width, "   - ", &line);
-            let prefix = format!("     {}: ", t.get(g::INSTEAD));
+            let prefix = format!("     {}: ", t.get(g::FIX));
             crate::grid::write_wrapped(out, config.width, &prefix, &clean(&f.fix));
         }
     }
     if report.owners_hidden {
         out.push('\n');
         crate::grid::write_wrapped(out, config.width, "", t.get(g::OWNERS_HIDDEN));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::Format;
+    use crate::Config;
+    use portdex_net::{Owners, RawSocket, SocketSource, Which};
+    use portdex_registry::{Lang, Transport};
+
+    /// A machine whose sockets cannot be listed.
+    struct Unlistable;
+
+    impl SocketSource for Unlistable {
+        fn sockets(&self, _: Transport, _: Which) -> std::io::Result<Vec<RawSocket>> {
+            Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
+        }
+        fn owners(&self, _: &[u64], _: bool) -> Owners {
+            Owners::default()
+        }
+        fn user_name(&self, _: u32) -> Option<String> {
+            None
+        }
+    }
+
+    #[test]
+    fn without_sockets_or_an_ephemeral_range_it_says_so() {
+        for lang in [Lang::En, Lang::Ja] {
+            let config = Config {
+                format: Format::Table,
+                lang,
+                transport: None,
+                width: None,
+                color: false,
+            };
+            let mut out = String::new();
+            super::guide(&mut out, &config, &Unlistable, None).unwrap();
+            let t = portdex_text::Guide(lang);
+            assert!(
+                out.contains(t.get(portdex_text::guide::EPHEMERAL_UNKNOWN)),
+                "{out}"
+            );
+            let listed = t.fill(portdex_text::guide::NOT_LISTED, &[&""]);
+            assert!(out.contains(listed.trim_end()), "{out}");
+            assert!(
+                !out.contains(t.get(portdex_text::guide::CLEARTEXT_NONE)),
+                "{out}"
+            );
+        }
     }
 }

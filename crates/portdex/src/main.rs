@@ -204,7 +204,12 @@ fn run(cli: Cli) -> Result<u8, String> {
         Some(Command::Man { page, output_dir }) => {
             manpage::man(&mut out, page.as_deref(), output_dir.as_deref())?
         }
-        Some(Command::Guide) => guide::guide(&mut out, &config, &portdex_net::SystemSource)?,
+        Some(Command::Guide) => guide::guide(
+            &mut out,
+            &config,
+            &portdex_net::SystemSource,
+            portdex_net::ephemeral_range(),
+        )?,
         Some(Command::Search { words, limit }) => {
             let query = words.join(" ");
             if query.trim().is_empty() {

@@ -107,9 +107,11 @@ fn the_guide_in_english_and_japanese() {
         .env("COLUMNS", "250")
         .output()
         .unwrap();
+    // Up to the audit's findings, which change as other programs come and go.
+    let before_findings = |t: &str| t.split("     portdex audit").next().unwrap().to_owned();
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        guide(&["--lang", "ja"])
+        before_findings(&String::from_utf8(out.stdout).unwrap()),
+        before_findings(&guide(&["--lang", "ja"]))
     );
 }
 
@@ -150,35 +152,49 @@ fn the_cleartext_services_the_audit_finds_now() {
             "{line}"
         );
         let fix = if lang == "en" {
-            "instead: Use SSH"
+            "fix: Use SSH"
         } else {
-            "代わりに: SSH"
+            "対策: SSH"
         };
         assert!(text.contains(fix), "{lang}: {text}");
     }
-    // Every service it lists is one of the audit's findings.
-    let audit = portdex().args(["audit", "--json"]).output().unwrap();
-    let audit: Value = serde_json::from_slice(&audit.stdout).unwrap();
-    let text = guide(&[]);
-    let listed = text
-        .split("reachable from other machines, right now:")
-        .nth(1)
-        .unwrap();
-    for line in listed.lines().filter(|l| l.starts_with("   - ")) {
-        let addr = line[5..].split_whitespace().nth(1).unwrap();
-        assert!(
-            audit["findings"].as_array().unwrap().iter().any(|f| {
+    // Every service it lists is one of the audit's findings (an audit just before and one
+    // just after: other programs on this machine may come and go meanwhile).
+    let audit = || {
+        let out = portdex().args(["audit", "--json"]).output().unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
                 let a = f["address"].as_str().unwrap();
                 let shown = if a.contains(':') {
                     format!("[{a}]")
                 } else {
                     a.to_owned()
                 };
-                format!("{shown}:{}", f["port"]) == addr
-            }),
+                format!("{shown}:{}", f["port"])
+            })
+            .collect::<Vec<String>>()
+    };
+    let before = audit();
+    let text = guide(&[]);
+    let after = audit();
+    let listed = text
+        .split("reachable from other machines, right now:")
+        .nth(1)
+        .unwrap();
+    let mut count = 0;
+    for line in listed.lines().filter(|l| l.starts_with("   - ")) {
+        let addr = line[5..].split_whitespace().nth(1).unwrap().to_owned();
+        assert!(
+            before.contains(&addr) || after.contains(&addr),
             "{addr} is not a finding of portdex audit"
         );
+        count += 1;
     }
+    assert!(count >= 1, "the helper's telnet at least: {listed}");
     drop(h);
 }
 
