@@ -295,12 +295,10 @@ struct Entry {
     names: Vec<String>,
     #[serde(rename = "use")]
     use_: Text,
-    /// Old form, replaced by `encryption` (from which cleartext is derived).
-    cleartext: Option<bool>,
     /// How the protocol is encrypted as commonly deployed: none, optional, starttls,
     /// tls, protocol. See data/README.md.
     encryption: Option<String>,
-    /// Authentication as shipped by default: none, optional, required.
+    /// Authentication as shipped by default: none or required.
     auth: Option<String>,
     /// What reaching it gives: data, control, admin, login, web, public, peer,
     /// discovery, malware.
@@ -329,7 +327,7 @@ const ENCRYPTION: &[(&str, bool)] = &[
     ("tls", false),
     ("protocol", false),
 ];
-const AUTH: &[&str] = &["none", "optional", "required"];
+const AUTH: &[&str] = &["none", "required"];
 const ROLES: &[&str] = &[
     "data",
     "control",
@@ -342,29 +340,26 @@ const ROLES: &[&str] = &[
     "malware",
 ];
 
-fn cleartext_of(encryption: &str) -> Result<bool, String> {
-    ENCRYPTION
-        .iter()
-        .find(|(w, _)| *w == encryption)
-        .map(|(_, c)| *c)
-        .ok_or_else(|| {
-            let words: Vec<&str> = ENCRYPTION.iter().map(|(w, _)| *w).collect();
-            format!(
-                "encryption {encryption:?} is not one of {}",
-                words.join(", ")
-            )
-        })
-}
-
-fn check_word(port: &str, field: &str, value: Option<&str>, words: &[&str]) -> Result<(), Error> {
-    match value {
-        Some(v) if !words.contains(&v) => Err(format!(
-            "port {port}: {field} {v:?} is not one of {}",
+/// The code of a required word in its vocabulary, as in portdex-registry's types
+/// (1-based, in the order of the list), or an error naming the entry and the words.
+fn word_code(port: &str, field: &str, value: Option<&str>, words: &[&str]) -> Result<u8, Error> {
+    let v = value.ok_or_else(|| {
+        format!(
+            "port {port}: {field} is missing (one of {})",
             words.join(", ")
         )
-        .into()),
-        _ => Ok(()),
-    }
+    })?;
+    words
+        .iter()
+        .position(|w| *w == v)
+        .map(|i| i as u8 + 1)
+        .ok_or_else(|| {
+            format!(
+                "port {port}: {field} {v:?} is not one of {}",
+                words.join(", ")
+            )
+            .into()
+        })
 }
 
 fn default_proto() -> Vec<String> {
@@ -531,27 +526,22 @@ fn build(root: &Path) -> Result<Output, Error> {
         if !e.reference.starts_with("https://") && !e.reference.starts_with("http://") {
             return Err(format!("port {}: ref must be a URL", e.port).into());
         }
-        let cleartext = match (&e.encryption, e.cleartext) {
-            (Some(enc), None) => {
-                cleartext_of(enc).map_err(|err| format!("port {}: {err}", e.port))?
-            }
-            (None, Some(c)) => c,
-            (Some(_), Some(_)) => {
-                return Err(format!(
-                    "port {}: give encryption, not cleartext (it is derived)",
-                    e.port
-                )
-                .into())
-            }
-            (None, None) => return Err(format!("port {}: encryption is missing", e.port).into()),
-        };
-        check_word(&e.port, "auth", e.auth.as_deref(), AUTH)?;
-        check_word(&e.port, "role", e.role.as_deref(), ROLES)?;
+        let encryption_words: Vec<&str> = ENCRYPTION.iter().map(|(w, _)| *w).collect();
+        let encryption = word_code(
+            &e.port,
+            "encryption",
+            e.encryption.as_deref(),
+            &encryption_words,
+        )?;
+        let cleartext = ENCRYPTION[usize::from(encryption - 1)].1;
+        let auth = word_code(&e.port, "auth", e.auth.as_deref(), AUTH)?;
+        let role = word_code(&e.port, "role", e.role.as_deref(), ROLES)?;
         for p in &e.processes {
-            if p.is_empty() || p.len() > 15 || p.contains('/') {
+            if p.is_empty() || p.len() > 15 || p.contains(['/', ',', '\n']) {
                 return Err(format!("port {}: process {p:?} is not a process name (1-15 bytes, as in /proc/PID/comm)", e.port).into());
             }
         }
+        let processes = strings.id(&e.processes.join(","));
         let mut mask = 0u8;
         for p in &e.proto {
             let c = transport_code(p)?;
@@ -591,7 +581,7 @@ fn build(root: &Path) -> Result<Output, Error> {
         let sec_ref = strings.id(e.security_ref.as_deref().unwrap_or(&e.reference));
         writeln!(
             ks,
-            "    k({lo}, {hi}, {mask}, {}, {}, {}, {names}, {use_:?}, {risk:?}, {secure:?}, {note:?}, {reference}, {sec_ref}),",
+            "    k({lo}, {hi}, {mask}, {}, {}, {}, [{encryption}, {auth}, {role}], {processes}, {names}, {use_:?}, {risk:?}, {secure:?}, {note:?}, {reference}, {sec_ref}),",
             severity_code(&e.severity)?,
             cleartext as u8,
             iana as u8,
@@ -810,6 +800,102 @@ mod tests {
         );
         let e = err("x,80x,tcp,d,,,,,,,,\r\n");
         assert!(e.contains("line 2"), "{e}");
+    }
+
+    /// The registry reads these codes by position (portdex-registry's `Encryption`,
+    /// `Auth`, `Role`, whose test pins the same lists).
+    #[test]
+    fn vocabularies_in_the_registry_s_order() {
+        let enc: Vec<&str> = ENCRYPTION.iter().map(|(w, _)| *w).collect();
+        assert_eq!(enc, ["none", "optional", "starttls", "tls", "protocol"]);
+        assert_eq!(AUTH, ["none", "required"]);
+        assert_eq!(
+            ROLES,
+            [
+                "data",
+                "control",
+                "admin",
+                "login",
+                "web",
+                "public",
+                "peer",
+                "discovery",
+                "malware"
+            ]
+        );
+        let clear: Vec<&str> = ENCRYPTION.iter().filter(|e| e.1).map(|e| e.0).collect();
+        assert_eq!(clear, ["none", "optional", "starttls"]);
+    }
+
+    fn entry_err(toml_text: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("portdex-gen-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("t.toml");
+        std::fs::write(&f, toml_text).unwrap();
+        let r = read_knowledge(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let file = match r {
+            Err(e) => return e.to_string(),
+            Ok(f) => f,
+        };
+        let e = &file.port[0];
+        let encryption_words: Vec<&str> = ENCRYPTION.iter().map(|(w, _)| *w).collect();
+        [
+            word_code(
+                &e.port,
+                "encryption",
+                e.encryption.as_deref(),
+                &encryption_words,
+            ),
+            word_code(&e.port, "auth", e.auth.as_deref(), AUTH),
+            word_code(&e.port, "role", e.role.as_deref(), ROLES),
+        ]
+        .into_iter()
+        .find_map(Result::err)
+        .map_or_else(|| "accepted".to_owned(), |e| e.to_string())
+    }
+
+    #[test]
+    fn encryption_auth_and_role_are_required_words() {
+        let entry = |extra: &str| {
+            format!(
+                "[[port]]\nport = \"7\"\nnames = [\"echo\"]\n\
+                 use = {{ en = \"e\", ja = \"e\" }}\nseverity = \"info\"\n\
+                 risk = {{ en = \"r\", ja = \"r\" }}\nref = \"https://x\"\n{extra}"
+            )
+        };
+        let ok = "encryption = \"none\"\nauth = \"none\"\nrole = \"public\"\n";
+        assert_eq!(entry_err(&entry(ok)), "accepted");
+        for (extra, want) in [
+            (
+                "auth = \"none\"\nrole = \"public\"\n",
+                "encryption is missing",
+            ),
+            (
+                "encryption = \"none\"\nrole = \"public\"\n",
+                "auth is missing",
+            ),
+            (
+                "encryption = \"none\"\nauth = \"none\"\n",
+                "role is missing",
+            ),
+            (
+                "encryption = \"none\"\nauth = \"optional\"\nrole = \"public\"\n",
+                "auth \"optional\" is not one of none, required",
+            ),
+            (
+                "encryption = \"ssl\"\nauth = \"none\"\nrole = \"public\"\n",
+                "encryption \"ssl\"",
+            ),
+            (&format!("{ok}cleartext = true\n"), "cleartext"),
+        ] {
+            let e = entry_err(&entry(extra));
+            assert!(e.contains(want), "{extra:?}: {e}");
+            assert!(
+                want == "cleartext" || e.contains("port 7"),
+                "{extra:?}: {e}"
+            );
+        }
     }
 
     #[test]

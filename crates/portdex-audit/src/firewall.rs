@@ -10,7 +10,7 @@
 //! SSH ports the rules would close: the one of the session the user is in, and every
 //! port an sshd listens on. Applying them with a rollback is in [`apply`](crate::apply).
 
-use crate::{implied_by_process, Finding};
+use crate::{serves, Finding};
 use portdex_net::Snapshot;
 use portdex_registry::{
     assignments_named, knowledge_named, suggest, Lang, PortRange, Severity, Status, Transport,
@@ -400,7 +400,7 @@ fn follow(snapshot: &Snapshot, name: &str, item: &Item) -> Option<(Vec<Allow>, F
         .listeners
         .iter()
         .filter(|l| l.exposure.is_exposed() && transports.contains(&l.transport))
-        .filter(|l| implied_by_process(l).is_some_and(|s| s.name() == k.name()))
+        .filter(|l| serves(l, k))
         .collect();
     let first = serving.first()?;
     let mut listens: Vec<(Transport, u16)> =
@@ -533,7 +533,7 @@ pub fn lockouts(
         if l.transport != Transport::Tcp || !l.exposure.is_exposed() || open(l.port) {
             continue;
         }
-        let ssh = implied_by_process(l).is_some_and(|k| k.name() == "ssh");
+        let ssh = knowledge_named("ssh").any(|k| serves(l, k));
         if !ssh && l.port != 22 {
             continue;
         }

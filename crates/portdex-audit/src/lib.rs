@@ -14,7 +14,7 @@ pub use config::{AuditConfig, ConfigError};
 
 use portdex_net::{Exposure, Listener, Snapshot};
 use portdex_registry::{
-    knowledge_at, knowledge_named, Category, Knowledge, Lang, Severity, Transport,
+    all_knowledge, knowledge_at, knowledge_named, Category, Knowledge, Lang, Severity, Transport,
 };
 use serde::Serialize;
 use std::net::IpAddr;
@@ -39,6 +39,9 @@ pub struct Finding {
     pub service: Option<String>,
     /// The owning processes' names and pids.
     pub processes: Vec<String>,
+    /// The port's other common uses (curated names), when no process name told which
+    /// use this listener is and `service` is the most severe of them.
+    pub other_uses: Vec<String>,
     /// Why it matters.
     pub why: String,
     /// What to do.
@@ -75,35 +78,6 @@ impl Report {
         self.findings.iter().map(|f| f.severity).max()
     }
 }
-
-/// Process names of well-known servers and the curated name of what they serve: a
-/// server found by its process on another port is still that server.
-pub(crate) const PROCESS_SERVICES: &[(&str, &str)] = &[
-    ("sshd", "ssh"),
-    ("dropbear", "ssh"),
-    ("redis-server", "redis"),
-    ("valkey-server", "redis"),
-    ("memcached", "memcache"),
-    ("mongod", "mongodb"),
-    ("mongos", "mongodb"),
-    ("postgres", "postgresql"),
-    ("mysqld", "mysql"),
-    ("mariadbd", "mysql"),
-    ("vsftpd", "ftp"),
-    ("proftpd", "ftp"),
-    ("in.telnetd", "telnet"),
-    ("telnetd", "telnet"),
-    ("in.tftpd", "tftp"),
-    ("slapd", "ldap"),
-    ("snmpd", "snmp"),
-    ("Xvnc", "vnc"),
-    ("x11vnc", "vnc"),
-    ("dockerd", "docker"),
-    ("etcd", "etcd"),
-    ("kubelet", "kubelet"),
-    ("rpcbind", "sunrpc"),
-    ("smbd", "microsoft-ds"),
-];
 
 /// Why a service name does not give one port.
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +126,7 @@ pub fn port_of_service(snapshot: &Snapshot, name: &str) -> Result<u16, ServicePo
         let mut listening: Vec<u16> = snapshot
             .listeners
             .iter()
-            .filter(|l| implied_by_process(l).is_some_and(|s| s.name() == k.name()))
+            .filter(|l| serves(l, k))
             .map(|l| l.port)
             .collect();
         listening.sort_unstable();
@@ -184,12 +158,89 @@ pub fn port_of_service(snapshot: &Snapshot, name: &str) -> Result<u16, ServicePo
     }
 }
 
-/// The curated entry a process implies, when its name is a known server's.
-pub(crate) fn implied_by_process(l: &Listener) -> Option<Knowledge> {
-    l.processes.iter().find_map(|p| {
-        let (_, service) = PROCESS_SERVICES.iter().find(|(name, _)| *name == p.name)?;
-        knowledge_named(service).find(|k| k.has_transport(l.transport))
-    })
+/// Whether one of the listener's processes is one the curated entry names: the server
+/// of that use, on whatever port (redis-server on 7777 serves Redis).
+pub(crate) fn serves(l: &Listener, k: Knowledge) -> bool {
+    k.has_transport(l.transport) && l.processes.iter().any(|p| k.has_process(&p.name))
+}
+
+/// What the audit takes a listener for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Pick<T> {
+    /// An entry of this port whose processes name the listener's process.
+    Here(T),
+    /// An entry of another port whose processes name it: a known server elsewhere.
+    Elsewhere(T),
+    /// No process decides: the port's most severe entry, and the port's other uses.
+    ByPort(T, Vec<T>),
+    /// Nothing curated.
+    Unknown,
+}
+
+impl<T: Copy> Pick<T> {
+    /// The entry picked, if any.
+    pub(crate) fn entry(&self) -> Option<T> {
+        match self {
+            Pick::Here(k) | Pick::Elsewhere(k) | Pick::ByPort(k, _) => Some(*k),
+            Pick::Unknown => None,
+        }
+    }
+}
+
+/// The rule, over any entries: among the port's entries (`here`, in order) the first
+/// whose processes include one of the listener's process names; else the first entry
+/// anywhere (`everywhere`, by port) that does; else the port's highest ranked entry
+/// (`rank`: the most severe, then the IANA assignment; the first of equals), with the
+/// others as the port's other uses.
+pub(crate) fn pick<T: Copy + PartialEq, R: Ord>(
+    comms: &[&str],
+    here: &[T],
+    everywhere: impl IntoIterator<Item = T>,
+    claims: impl Fn(T, &str) -> bool,
+    rank: impl Fn(T) -> R,
+) -> Pick<T> {
+    let named = |k: T| comms.iter().any(|c| claims(k, c));
+    if let Some(&k) = here.iter().find(|&&k| named(k)) {
+        return Pick::Here(k);
+    }
+    if !comms.is_empty() {
+        if let Some(k) = everywhere.into_iter().find(|&k| named(k)) {
+            return Pick::Elsewhere(k);
+        }
+    }
+    let mut worst: Option<T> = None;
+    for &k in here {
+        if worst.is_none_or(|w| rank(k) > rank(w)) {
+            worst = Some(k);
+        }
+    }
+    match worst {
+        Some(w) => Pick::ByPort(w, here.iter().copied().filter(|&k| k != w).collect()),
+        None => Pick::Unknown,
+    }
+}
+
+/// What a listener is, as far as the curated knowledge tells: see [`pick`].
+pub(crate) fn pick_for(l: &Listener) -> Pick<Knowledge> {
+    let here: Vec<Knowledge> = knowledge_at(l.port)
+        .filter(|k| k.has_transport(l.transport))
+        .collect();
+    let comms: Vec<&str> = l.processes.iter().map(|p| p.name.as_str()).collect();
+    pick(
+        &comms,
+        &here,
+        all_knowledge().filter(|k| k.has_transport(l.transport)),
+        |k, c| k.has_process(c),
+        // Of equally severe uses, the registry's assignment (6379: redis, not ray-gcs).
+        |k| (k.severity(), k.iana_assigned()),
+    )
+}
+
+/// The service a listener is taken for, by the audit's rule: the curated entry its
+/// process names (on its port first), else the port's most severe use (the IANA
+/// assignment among equals), else the registry's name.
+pub fn service_of(l: &Listener) -> Option<&'static str> {
+    pick_for(l).entry().map(|k| k.name()).or(l.registry_service)
 }
 
 fn processes(l: &Listener) -> Vec<String> {
@@ -243,22 +294,20 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
             exposure: l.exposure,
             service,
             processes: processes(l),
+            other_uses: Vec::new(),
             why,
             fix,
             reference,
             cleartext: false,
         };
-    let by_port: Vec<Knowledge> = knowledge_at(l.port)
-        .filter(|k| k.has_transport(l.transport))
-        .collect();
-    let by_process = implied_by_process(l);
+    let choice = pick_for(l);
     let mut out = Vec::new();
 
-    // What runs here, as far as portdex can tell: the process's service when its name
-    // says so, else the port's curated entries (the most severe first).
-    let known = match by_process {
-        Some(k) => Some(k),
-        None => by_port.iter().copied().max_by_key(|k| k.severity()),
+    // What runs here, as far as portdex can tell: the entry its process names (on this
+    // port first), else the port's most severe entry, saying which other uses it has.
+    let (known, others) = match &choice {
+        Pick::ByPort(k, others) => (Some(*k), others.as_slice()),
+        other => (other.entry(), &[][..]),
     };
     match known {
         Some(k) if k.severity() > Severity::Info => {
@@ -277,17 +326,26 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
                 .unwrap_or(words.bind_fix())
                 .to_owned();
             let address = l.address.to_string();
-            out.push(Finding {
-                cleartext: k.cleartext(),
-                ..base(
-                    k.severity(),
-                    rule,
-                    Some(k.name().to_owned()),
-                    words.reachable(l.exposure.as_str(), &address, k.usage(lang), k.risk(lang)),
-                    fix,
-                    Some(k.security_reference()),
-                )
-            });
+            let mut why =
+                words.reachable(l.exposure.as_str(), &address, k.usage(lang), k.risk(lang));
+            if !others.is_empty() {
+                let uses: Vec<String> = others
+                    .iter()
+                    .map(|o| words.use_named(o.name(), o.usage(lang)))
+                    .collect();
+                why = words.shared_port(&why, l.port, k.name(), &uses);
+            }
+            let mut finding = base(
+                k.severity(),
+                rule,
+                Some(k.name().to_owned()),
+                why,
+                fix,
+                Some(k.security_reference()),
+            );
+            finding.other_uses = others.iter().map(|o| o.name().to_owned()).collect();
+            finding.cleartext = k.cleartext();
+            out.push(finding);
         }
         Some(_) => {}
         None if l.exposure == Exposure::All => {
@@ -318,22 +376,21 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
     }
 
     // A known server on a port that is not its own: tables (and scanners) misname it.
-    if let Some(k) = by_process {
-        if !k.ports().contains(l.port) {
-            let name = l
-                .processes
-                .first()
-                .map(|p| p.name.clone())
-                .unwrap_or_default();
-            out.push(base(
-                Severity::Info,
-                "unexpected-port",
-                Some(k.name().to_owned()),
-                words.unexpected_port(&name, k.name(), l.port, &k.ports().to_string()),
-                words.unexpected_fix().to_owned(),
-                Some(k.reference()),
-            ));
-        }
+    if let Pick::Elsewhere(k) = choice {
+        let name = l
+            .processes
+            .iter()
+            .find(|p| k.has_process(&p.name))
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        out.push(base(
+            Severity::Info,
+            "unexpected-port",
+            Some(k.name().to_owned()),
+            words.unexpected_port(&name, k.name(), l.port, &k.ports().to_string()),
+            words.unexpected_fix().to_owned(),
+            Some(k.reference()),
+        ));
     }
 
     // Docker publishes container ports through iptables rules of its own.
@@ -348,4 +405,210 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portdex_net::Process;
+    use std::net::Ipv4Addr;
+
+    /// An entry of the rule's own: a name, the processes it claims, a severity, whether
+    /// IANA assigns it.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    struct Fake(&'static str, &'static [&'static str], Severity, bool);
+
+    fn choose(comms: &[&str], here: &[Fake], everywhere: &[Fake]) -> Pick<&'static str> {
+        match pick(
+            comms,
+            here,
+            everywhere.iter().copied(),
+            |k, c| k.1.contains(&c),
+            |k| (k.2, k.3),
+        ) {
+            Pick::Here(k) => Pick::Here(k.0),
+            Pick::Elsewhere(k) => Pick::Elsewhere(k.0),
+            Pick::ByPort(k, o) => Pick::ByPort(k.0, o.iter().map(|o| o.0).collect()),
+            Pick::Unknown => Pick::Unknown,
+        }
+    }
+
+    const PROMETHEUS: Fake = Fake("prometheus", &["prometheus"], Severity::High, false);
+    const COCKPIT: Fake = Fake(
+        "cockpit",
+        &["cockpit-ws", "cockpit-tls"],
+        Severity::High,
+        false,
+    );
+    const REDIS: Fake = Fake("redis", &["redis-server"], Severity::Critical, true);
+    const RAY: Fake = Fake("ray-gcs", &["gcs_server"], Severity::Critical, false);
+    const JETDIRECT: Fake = Fake("jetdirect", &[], Severity::High, true);
+    const NODE: Fake = Fake("node-exporter", &["node_exporter"], Severity::Medium, false);
+
+    #[test]
+    fn the_process_picks_among_the_port_s_uses() {
+        let here = [PROMETHEUS, COCKPIT];
+        let all = [REDIS, PROMETHEUS, COCKPIT];
+        assert_eq!(choose(&["cockpit-ws"], &here, &all), Pick::Here("cockpit"));
+        assert_eq!(
+            choose(&["prometheus"], &here, &all),
+            Pick::Here("prometheus")
+        );
+        // Any of the listener's processes may decide.
+        assert_eq!(
+            choose(&["systemd", "cockpit-tls"], &here, &all),
+            Pick::Here("cockpit")
+        );
+    }
+
+    #[test]
+    fn a_known_server_elsewhere_is_still_that_server() {
+        let all = [REDIS, PROMETHEUS, COCKPIT];
+        assert_eq!(
+            choose(&["redis-server"], &[], &all),
+            Pick::Elsewhere("redis")
+        );
+        // The port's own entry wins over the process's entry on another port.
+        assert_eq!(
+            choose(&["redis-server"], &[PROMETHEUS], &all),
+            Pick::Elsewhere("redis")
+        );
+        assert_eq!(
+            choose(&["redis-server"], &[REDIS, PROMETHEUS], &all),
+            Pick::Here("redis")
+        );
+    }
+
+    #[test]
+    fn without_a_deciding_process_the_most_severe_use_and_the_others() {
+        let all = [REDIS, PROMETHEUS, COCKPIT, JETDIRECT, NODE];
+        for comms in [&[][..], &["python3"][..]] {
+            assert_eq!(
+                choose(comms, &[NODE, JETDIRECT], &all),
+                Pick::ByPort("jetdirect", vec!["node-exporter"])
+            );
+            // Equal severities: the first, the rest named.
+            assert_eq!(
+                choose(comms, &[PROMETHEUS, COCKPIT], &all),
+                Pick::ByPort("prometheus", vec!["cockpit"])
+            );
+            assert_eq!(
+                choose(comms, &[NODE], &all),
+                Pick::ByPort("node-exporter", vec![])
+            );
+            assert_eq!(choose(comms, &[], &all), Pick::Unknown);
+            // Equally severe: the IANA assignment, wherever it is in the list.
+            assert_eq!(
+                choose(comms, &[RAY, REDIS], &all),
+                Pick::ByPort("redis", vec!["ray-gcs"])
+            );
+        }
+    }
+
+    fn listener(port: u16, transport: Transport, comms: &[&str]) -> Listener {
+        let summary = portdex_registry::port_summary(port, transport);
+        Listener {
+            transport,
+            family: 4,
+            address: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            port,
+            exposure: Exposure::All,
+            inode: 1,
+            uid: 0,
+            user: None,
+            processes: comms
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Process {
+                    pid: 100 + i as u32,
+                    name: (*c).to_owned(),
+                    cmdline: None,
+                })
+                .collect(),
+            registry_service: summary.registry_service,
+            common_use: summary.common_use,
+            common_uses: portdex_registry::common_uses(port, transport).collect(),
+            category: summary.category,
+            severity: summary.severity,
+        }
+    }
+
+    /// Every process name in the data picks its entry on the entry's own port: no other
+    /// entry of the port claims it first (the data test in portdex-registry checks
+    /// claims; this checks the audit follows them).
+    #[test]
+    fn every_curated_process_picks_its_entry_on_its_port() {
+        let mut bad = Vec::new();
+        for k in all_knowledge() {
+            for t in k
+                .transports()
+                .filter(|t| matches!(t, Transport::Tcp | Transport::Udp))
+            {
+                for p in k.processes() {
+                    let l = listener(k.ports().lo, t, &[p]);
+                    let got = pick_for(&l).entry();
+                    if got != Some(k) {
+                        bad.push(format!(
+                            "{} {}/{t} process {p}: picked {got:?}",
+                            k.name(),
+                            k.ports()
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+
+    #[test]
+    fn a_shared_port_without_a_deciding_process_says_so() {
+        let uses: Vec<Knowledge> = knowledge_at(9100)
+            .filter(|k| k.has_transport(Transport::Tcp))
+            .collect();
+        assert!(uses.len() >= 2, "9100/tcp has several uses: {uses:?}");
+        for lang in [Lang::En, Lang::Ja] {
+            let f = judge(&listener(9100, Transport::Tcp, &[]), lang);
+            let f = &f[0];
+            let chosen = f.service.clone().unwrap();
+            let worst = uses.iter().map(|k| k.severity()).max().unwrap();
+            assert_eq!(f.severity, worst);
+            let mut named: Vec<&str> = f.other_uses.iter().map(String::as_str).collect();
+            named.push(&chosen);
+            named.sort_unstable();
+            let mut all: Vec<&str> = uses.iter().map(|k| k.name()).collect();
+            all.sort_unstable();
+            assert_eq!(named, all, "every use named once");
+            for other in &f.other_uses {
+                assert!(f.why.contains(other.as_str()), "{lang:?}: {}", f.why);
+            }
+            let word = lang.pick("shared", "複数の用途");
+            assert!(f.why.contains(word), "{lang:?}: {}", f.why);
+        }
+        // One use: nothing said about sharing.
+        let f = judge(&listener(23, Transport::Tcp, &[]), Lang::En);
+        assert!(
+            f[0].other_uses.is_empty() && !f[0].why.contains("shared"),
+            "{f:?}"
+        );
+    }
+
+    /// The example: on 9090, cockpit-ws is Cockpit, not Prometheus; a
+    /// redis-server on 7777 is still Redis, on a port that is not its own.
+    #[test]
+    fn cockpit_on_9090_and_redis_on_7777() {
+        let f = judge(&listener(9090, Transport::Tcp, &["cockpit-ws"]), Lang::En);
+        assert_eq!(f[0].service.as_deref(), Some("cockpit"), "{f:?}");
+        assert!(f[0].other_uses.is_empty(), "{f:?}");
+        assert!(f.iter().all(|f| f.rule != "unexpected-port"), "{f:?}");
+        let f = judge(&listener(9090, Transport::Tcp, &["prometheus"]), Lang::En);
+        assert_eq!(f[0].service.as_deref(), Some("prometheus"), "{f:?}");
+
+        let f = judge(&listener(7777, Transport::Tcp, &["redis-server"]), Lang::En);
+        let services: Vec<_> = f.iter().map(|f| (f.rule, f.service.as_deref())).collect();
+        assert!(
+            services.contains(&("unexpected-port", Some("redis"))),
+            "{f:?}"
+        );
+        assert_eq!(f[0].service.as_deref(), Some("redis"), "{f:?}");
+    }
 }

@@ -39,5 +39,6 @@ pub use parse::{
 };
 pub use rows::{in_use, rows_to_install, status_of};
 pub use store::{
-    LoadError, Meta, Store, StoreError, StoreInfo, StoreStatus, LOCK_FILE, META_FILE, META_FORMAT,
+    LoadError, Meta, Store, StoreError, StoreInfo, StoreStatus, StoredFile, LOCK_FILE, META_FILE,
+    META_FORMAT,
 };

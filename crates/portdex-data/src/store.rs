@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `meta.json` | the [`Meta`]: which CSV file is current, its SHA-256 and size, rows, newest dates, source, time |
 //! | `iana-<first 16 hex digits of its SHA-256>.csv` | IANA's CSV, byte for byte as fetched |
-//! | `registry-<the same 16 hex digits>.bin` | the registry built from it in portdex's compact form, which every start-up reads (`portdex_registry::install_compact`; it carries its own checksum) |
+//! | `registry-<the same 16 hex digits>.bin` | the registry built from it in portdex's compact form, which every start-up checks (its own checksum) and reads where lookups need it (`portdex_registry::install_file`; `serve` reads it whole) |
 //! | `lock` | held (`flock`, exclusive) by an install while it runs |
 //! | `.tmp-*` | a file being written; left over only by an interrupted install, removed by the next |
 //!
@@ -328,6 +328,32 @@ impl Store {
         Ok(None)
     }
 
+    /// The stored registry's compact form opened for reading where lookups need it
+    /// (`portdex_registry::install_file`), and its metadata; `None` when nothing was
+    /// installed. The file stays the one opened even when an update replaces it (updates
+    /// rename a new file over it, never write into it).
+    pub fn compact_file(&self) -> Result<Option<(StoredFile, Meta)>, LoadError> {
+        for attempt in 0..2 {
+            let Some(meta) = self.meta()? else {
+                return Ok(None);
+            };
+            let path = self.dir.join(&meta.compact);
+            if meta.compact.is_empty() {
+                return Err(LoadError::Missing { path });
+            }
+            match File::open(&path) {
+                Ok(file) => return Ok(Some((StoredFile(file), meta))),
+                // An install may have replaced it between our two reads: look again.
+                Err(e) if e.kind() == io::ErrorKind::NotFound && attempt == 0 => continue,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    return Err(LoadError::Missing { path })
+                }
+                Err(source) => return Err(LoadError::Io { path, source }),
+            }
+        }
+        Ok(None)
+    }
+
     /// The stored registry and its metadata; `None` when nothing was installed; an error
     /// when the metadata is damaged or the CSV is missing, of another size, fails its
     /// SHA-256 or does not parse.
@@ -542,6 +568,29 @@ fn rfc3339(secs: u64) -> String {
         rem / 60 % 60,
         rem % 60
     )
+}
+
+/// A stored registry file, read at offsets (`portdex_registry::ReadAt`).
+#[derive(Debug)]
+pub struct StoredFile(File);
+
+impl portdex_registry::ReadAt for StoredFile {
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::FileExt::read_exact_at(&self.0, buf, offset)
+        }
+        #[cfg(not(unix))]
+        {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut f = &self.0;
+            f.seek(SeekFrom::Start(offset))?;
+            f.read_exact(buf)
+        }
+    }
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.0.metadata()?.len())
+    }
 }
 
 #[cfg(test)]

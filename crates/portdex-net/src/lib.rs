@@ -161,12 +161,30 @@ pub struct Listener {
     pub processes: Vec<Process>,
     /// The registry's name for the port and transport (not a detection: see DESIGN.md).
     pub registry_service: Option<&'static str>,
-    /// The curated name of the port's common use, when there is one.
+    /// The curated name of the port's common use, when there is one: the use one of
+    /// its processes is named for when an entry of the port says so (cockpit-ws on
+    /// 9090: cockpit), else the first of `common_uses`.
     pub common_use: Option<&'static str>,
+    /// Every common use of the port (9090: prometheus, cockpit), or only the one its
+    /// process names; empty when the registry's name is the use.
+    pub common_uses: Vec<&'static str>,
     /// RFC 6335 category of the port.
     pub category: Category,
     /// Severity of the port's security note, when there is one.
     pub severity: Option<Severity>,
+}
+
+/// The common uses a listener is shown with: when a curated entry of its port names one
+/// of its processes, that entry alone (none when it is the IANA assignment, which the
+/// registry's name already says); else every common use of the port.
+pub fn common_uses_of(port: u16, transport: Transport, processes: &[Process]) -> Vec<&'static str> {
+    let named = portdex_registry::knowledge_at(port)
+        .find(|k| k.has_transport(transport) && processes.iter().any(|p| k.has_process(&p.name)));
+    match named {
+        Some(k) if k.iana_assigned() => Vec::new(),
+        Some(k) => vec![k.name()],
+        None => portdex_registry::common_uses(port, transport).collect(),
+    }
 }
 
 impl Listener {
@@ -242,6 +260,9 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
                 .clone();
             let port = s.local.port();
             let summary = portdex_registry::port_summary(port, s.transport);
+            let processes: Vec<Process> =
+                owners.by_inode.get(&s.inode).cloned().unwrap_or_default();
+            let common_uses = common_uses_of(port, s.transport, &processes);
             Listener {
                 transport: s.transport,
                 family: if s.local.is_ipv4() { 4 } else { 6 },
@@ -251,9 +272,10 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
                 inode: s.inode,
                 uid: s.uid,
                 user,
-                processes: owners.by_inode.get(&s.inode).cloned().unwrap_or_default(),
+                processes,
                 registry_service: summary.registry_service,
-                common_use: summary.common_use,
+                common_use: common_uses.first().copied(),
+                common_uses,
                 category: summary.category,
                 severity: summary.severity,
             }
@@ -361,4 +383,64 @@ pub fn diagnose(
 /// Whether a process with this pid exists now.
 pub fn process_exists(pid: u32) -> bool {
     std::path::Path::new("/proc").join(pid.to_string()).exists()
+}
+
+#[cfg(test)]
+mod common_use_tests {
+    use super::*;
+    use portdex_registry::{all_knowledge, common_uses, knowledge_at};
+
+    fn named(comm: &str) -> Vec<Process> {
+        vec![Process {
+            pid: 1,
+            name: comm.to_owned(),
+            cmdline: None,
+        }]
+    }
+
+    /// ls and who show every common use of a port, unless a process of the listener is
+    /// the one an entry of that port names: then that use alone.
+    #[test]
+    fn a_listener_shows_every_use_or_the_one_its_process_names() {
+        for (port, t) in [
+            (9100, Transport::Tcp),
+            (7000, Transport::Tcp),
+            (6010, Transport::Tcp),
+        ] {
+            let all: Vec<&str> = common_uses(port, t).collect();
+            assert_eq!(common_uses_of(port, t, &[]), all, "{port}");
+            assert_eq!(
+                common_uses_of(port, t, &named("no-such-process")),
+                all,
+                "{port}"
+            );
+        }
+        let mut bad = Vec::new();
+        for k in all_knowledge() {
+            for t in k.transports() {
+                for p in k.processes() {
+                    // The first entry of the port that names the process decides.
+                    let first =
+                        knowledge_at(k.ports().lo).find(|o| o.has_transport(t) && o.has_process(p));
+                    if first != Some(k) {
+                        continue;
+                    }
+                    let want: Vec<&str> = if k.iana_assigned() {
+                        vec![]
+                    } else {
+                        vec![k.name()]
+                    };
+                    let got = common_uses_of(k.ports().lo, t, &named(p));
+                    if got != want {
+                        bad.push(format!(
+                            "{} {}/{t} {p}: {got:?}, want {want:?}",
+                            k.name(),
+                            k.ports()
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
 }

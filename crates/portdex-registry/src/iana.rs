@@ -12,8 +12,9 @@
 use crate::generated::tables::{BY_NAME, LINE_STARTS, PORTED, RANGES, RANGE_WIDEST, ROWS, SEARCH};
 use crate::table::{text, Row};
 use crate::types::{PortRange, Source, Status, Transport};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::RwLock;
+use std::sync::{Mutex, OnceLock, RwLock};
 
 /// One registry row to install, every field as the registry has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,16 +86,39 @@ fn widest(rows: &[Row], ranges: &[u16]) -> u16 {
         .unwrap_or(0)
 }
 
+/// Installed tables: decoded whole, or read from their file as lookups need them.
+#[derive(Clone, Copy)]
+enum Tables {
+    Full(&'static Installed),
+    Lazy(&'static Lazy),
+}
+
+impl Tables {
+    /// The whole tables: a lazily read registry is read whole the first time.
+    fn full(self) -> &'static Installed {
+        match self {
+            Tables::Full(t) => t,
+            Tables::Lazy(l) => l.full(),
+        }
+    }
+    /// The whole tables when they are at hand without reading.
+    fn at_hand(self) -> Result<&'static Installed, &'static Lazy> {
+        match self {
+            Tables::Full(t) => Ok(t),
+            Tables::Lazy(l) => l.full.get().copied().ok_or(l),
+        }
+    }
+}
+
 /// The installed tables, once there are some (each version is kept for the process's
 /// life, so that the text handed out stays valid).
-static INSTALLED: RwLock<Option<&'static Installed>> = RwLock::new(None);
+static INSTALLED: RwLock<Option<Tables>> = RwLock::new(None);
 /// Whether anything was installed: the embedded tables need no lock.
 static ANY: AtomicBool = AtomicBool::new(false);
 /// How many times tables were installed.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
-fn set(tables: Installed) {
-    let tables: &'static Installed = Box::leak(Box::new(tables));
+fn set(tables: Tables) {
     let mut current = INSTALLED.write().unwrap_or_else(|e| e.into_inner());
     *current = Some(tables);
     ANY.store(true, Ordering::Release);
@@ -104,12 +128,12 @@ fn set(tables: Installed) {
 thread_local! {
     /// The installed tables this thread last saw, and their generation: every row access
     /// asks for them, and the lock is taken only after an install.
-    static SEEN: std::cell::Cell<Option<(u64, &'static Installed)>> =
+    static SEEN: std::cell::Cell<Option<(u64, Tables)>> =
         const { std::cell::Cell::new(None) };
 }
 
 /// The installed tables, if any.
-fn current() -> Option<&'static Installed> {
+fn current() -> Option<Tables> {
     if !ANY.load(Ordering::Acquire) {
         return None;
     }
@@ -152,7 +176,7 @@ fn search_line(name: &str, description: &str) -> String {
 /// before point into the tables they came from: install before the first lookup, or
 /// when no handle is held.
 pub fn install(rows: Vec<RowData>) -> Result<(), InstallError> {
-    set(build(rows)?);
+    set(Tables::Full(Box::leak(Box::new(build(rows)?))));
     Ok(())
 }
 
@@ -229,15 +253,19 @@ fn build(mut rows: Vec<RowData>) -> Result<Installed, InstallError> {
 }
 
 // The compact form of installed tables, for the file an update writes and every
-// start-up reads: the tables as they are laid out in memory, so that loading is reading
-// and checking, not building. Little-endian:
-//   magic "PDXREG1\0", crc32 of everything after it,
+// start-up reads. A lookup of one port reads a few hundred bytes of it, not all of it:
+// the file starts with a small index (the ports of the rows), and rows and strings are
+// read where they lie ([`install_file`]); a command that needs every row (a search, a
+// range) reads it whole, once. Little-endian:
+//   magic "PDXREG2\0", crc32 of everything after it,
 //   counts (u32): rows, spans, strings bytes, ported rows, ranges, names, search bytes,
+//   index: first port (u16) and last port (u16) of each ported row, ranges (u16),
+//   names (u16),
 //   rows (lo u16, hi u16, transport u8, status u8, source u8, 0 u8, ten u32 string ids),
-//   spans (offset u32, length u32), strings, ranges (u16), names (u16), search,
-//   line starts (u32, one more than rows).
-const MAGIC: &[u8; 8] = b"PDXREG1\0";
+//   spans (offset u32, length u32), strings, search, line starts (u32, one more than rows).
+const MAGIC: &[u8; 8] = b"PDXREG2\0";
 const ROW_BYTES: usize = 48;
+const HEADER_BYTES: usize = 8 + 4 + 7 * 4;
 
 /// Why a compact registry could not be read: it is damaged, truncated, or not one.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -245,12 +273,18 @@ pub enum DecodeError {
     /// Not a compact registry (or a newer format).
     #[error("not a portdex registry file (or one written by a newer portdex)")]
     NotOne,
+    /// A compact registry in a form an older portdex wrote.
+    #[error("the registry file was written by an older portdex")]
+    Older,
     /// The checksum does not match: the file is damaged.
     #[error("the registry file is damaged (checksum mismatch)")]
     Checksum,
     /// The file is shorter or longer than its counts say, or a table is inconsistent.
     #[error("the registry file is inconsistent: {0}")]
     Inconsistent(&'static str),
+    /// Reading the file failed (the system's message).
+    #[error("the registry file could not be read: {0}")]
+    Read(String),
 }
 
 /// Why a compact registry could not be installed.
@@ -285,8 +319,10 @@ impl DecodeError {
         }
         match self {
             DecodeError::NotOne => ja::not_a_registry(),
+            DecodeError::Older => ja::registry_older(),
             DecodeError::Checksum => ja::registry_checksum(),
             DecodeError::Inconsistent(what) => ja::registry_inconsistent(what),
+            DecodeError::Read(why) => ja::registry_unreadable(why),
         }
     }
 }
@@ -304,11 +340,11 @@ impl InstallError {
     }
 }
 
-/// The compact form of `rows`, which [`install_compact`] reads.
+/// The compact form of `rows`, which [`install_compact`] and [`install_file`] read.
 pub fn encode(rows: Vec<RowData>) -> Result<Vec<u8>, InstallError> {
     let t = build(rows)?;
     let mut body = Vec::with_capacity(
-        t.rows.len() * ROW_BYTES + t.strings.len() + t.search.len() + t.spans.len() * 8 + 64,
+        t.rows.len() * (ROW_BYTES + 8) + t.strings.len() + t.search.len() + t.spans.len() * 8,
     );
     for n in [
         t.rows.len(),
@@ -321,22 +357,21 @@ pub fn encode(rows: Vec<RowData>) -> Result<Vec<u8>, InstallError> {
     ] {
         body.extend_from_slice(&(n as u32).to_le_bytes());
     }
-    for r in &t.rows {
+    for r in &t.rows[..t.ported] {
         body.extend_from_slice(&r.lo.to_le_bytes());
         body.extend_from_slice(&r.hi.to_le_bytes());
-        body.extend_from_slice(&[r.transport, r.status, r.source, 0]);
-        for id in r.s {
-            body.extend_from_slice(&id.to_le_bytes());
-        }
+    }
+    for i in t.ranges.iter().chain(&t.by_name) {
+        body.extend_from_slice(&i.to_le_bytes());
+    }
+    for r in &t.rows {
+        body.extend_from_slice(&encode_row(r));
     }
     for (off, len) in &t.spans {
         body.extend_from_slice(&off.to_le_bytes());
         body.extend_from_slice(&len.to_le_bytes());
     }
     body.extend_from_slice(t.strings.as_bytes());
-    for i in t.ranges.iter().chain(&t.by_name) {
-        body.extend_from_slice(&i.to_le_bytes());
-    }
     body.extend_from_slice(t.search.as_bytes());
     for s in &t.line_starts {
         body.extend_from_slice(&s.to_le_bytes());
@@ -348,40 +383,147 @@ pub fn encode(rows: Vec<RowData>) -> Result<Vec<u8>, InstallError> {
     Ok(out)
 }
 
-/// Reads little-endian values off the front of a byte slice.
-struct Reader<'a>(&'a [u8]);
+fn encode_row(r: &Row) -> [u8; ROW_BYTES] {
+    let mut b = [0u8; ROW_BYTES];
+    b[0..2].copy_from_slice(&r.lo.to_le_bytes());
+    b[2..4].copy_from_slice(&r.hi.to_le_bytes());
+    b[4..8].copy_from_slice(&[r.transport, r.status, r.source, 0]);
+    for (k, id) in r.s.iter().enumerate() {
+        b[8 + 4 * k..12 + 4 * k].copy_from_slice(&id.to_le_bytes());
+    }
+    b
+}
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        if self.0.len() < n {
-            return Err(DecodeError::Inconsistent("shorter than its counts say"));
+/// One row as the file holds it; `None` when a field is out of range (`spans`: how
+/// many strings there are).
+fn decode_row(b: &[u8], spans: usize) -> Option<Row> {
+    let u16_at = |at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
+    let mut s = [0u32; 10];
+    for (k, id) in s.iter_mut().enumerate() {
+        let at = 8 + 4 * k;
+        *id = u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+        if *id as usize >= spans {
+            return None;
         }
-        let (a, b) = self.0.split_at(n);
-        self.0 = b;
-        Ok(a)
     }
-    fn u16(&mut self) -> Result<u16, DecodeError> {
-        let b = self.take(2)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]))
-    }
-    fn u32(&mut self) -> Result<u32, DecodeError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-    fn text(&mut self, n: usize) -> Result<String, DecodeError> {
-        let b = self.take(n)?;
-        std::str::from_utf8(b)
-            .map(str::to_owned)
-            .map_err(|_| DecodeError::Inconsistent("text that is not UTF-8"))
-    }
-    fn index(&mut self, n: usize, rows: usize) -> Result<Vec<u16>, DecodeError> {
-        let v = (0..n)
-            .map(|_| self.u16())
-            .collect::<Result<Vec<u16>, _>>()?;
-        if v.iter().any(|&i| usize::from(i) >= rows) {
-            return Err(DecodeError::Inconsistent("an index out of range"));
+    let (lo, hi, transport, status, source) = (u16_at(0), u16_at(2), b[4], b[5], b[6]);
+    (lo <= hi && transport <= 4 && status <= 3 && source <= 1).then_some(Row {
+        lo,
+        hi,
+        transport,
+        status,
+        source,
+        s,
+    })
+}
+
+fn u16s(b: &[u8]) -> Vec<u16> {
+    b.chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect()
+}
+
+fn u32s(b: &[u8]) -> Vec<u32> {
+    b.chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// Where each part of a compact registry lies, from its counts.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    rows: usize,
+    spans: usize,
+    strings: usize,
+    ported: usize,
+    ranges: usize,
+    names: usize,
+    search: usize,
+}
+
+impl Layout {
+    /// The counts at the start of a file: `head` is its first [`HEADER_BYTES`].
+    fn read(head: &[u8]) -> Result<(Layout, u32), DecodeError> {
+        use DecodeError::Inconsistent as Bad;
+        if head.starts_with(b"PDXREG1\0") {
+            return Err(DecodeError::Older);
         }
-        Ok(v)
+        let rest = head.strip_prefix(MAGIC).ok_or(DecodeError::NotOne)?;
+        if rest.len() < 4 + 7 * 4 {
+            return Err(Bad("shorter than its counts say"));
+        }
+        let v = u32s(&rest[..4 + 7 * 4]);
+        let n = |i: usize| v[i] as usize;
+        let l = Layout {
+            rows: n(1),
+            spans: n(2),
+            strings: n(3),
+            ported: n(4),
+            ranges: n(5),
+            names: n(6),
+            search: n(7),
+        };
+        if l.rows > usize::from(u16::MAX) || l.ported > l.rows || l.spans == 0 {
+            return Err(Bad("counts out of range"));
+        }
+        if l.ranges > l.ported || l.names > l.rows || l.spans > l.strings + 1 {
+            return Err(Bad("counts out of range"));
+        }
+        Ok((l, v[0]))
+    }
+    fn index(&self) -> usize {
+        HEADER_BYTES
+    }
+    fn names_at(&self) -> usize {
+        self.index() + 4 * self.ported + 2 * self.ranges
+    }
+    fn rows_at(&self) -> usize {
+        self.names_at() + 2 * self.names
+    }
+    fn spans_at(&self) -> usize {
+        self.rows_at() + ROW_BYTES * self.rows
+    }
+    fn strings_at(&self) -> usize {
+        self.spans_at() + 8 * self.spans
+    }
+    fn search_at(&self) -> usize {
+        self.strings_at() + self.strings
+    }
+    fn starts_at(&self) -> usize {
+        self.search_at() + self.search
+    }
+    fn len(&self) -> usize {
+        self.starts_at() + 4 * (self.rows + 1)
+    }
+}
+
+/// The index at the start of the file: each ported row's first and last port, and the
+/// range rows, checked.
+struct Index {
+    los: Vec<u16>,
+    his: Vec<u16>,
+    ranges: Vec<u16>,
+}
+
+impl Index {
+    fn read(l: &Layout, b: &[u8]) -> Result<Index, DecodeError> {
+        use DecodeError::Inconsistent as Bad;
+        let ports = u16s(&b[..4 * l.ported]);
+        let (los, his): (Vec<u16>, Vec<u16>) = ports.chunks_exact(2).map(|p| (p[0], p[1])).unzip();
+        let ranges = u16s(&b[4 * l.ported..]);
+        // Lookups find a port's rows by binary search: they must be in order.
+        if los.windows(2).any(|w| w[0] > w[1]) {
+            return Err(Bad("rows out of order"));
+        }
+        if los.iter().zip(&his).any(|(lo, hi)| lo > hi) {
+            return Err(Bad("a row out of range"));
+        }
+        let range =
+            |&i: &u16| usize::from(i) < l.ported && los[usize::from(i)] < his[usize::from(i)];
+        if !ranges.iter().all(range) || ranges.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(Bad("an index out of range"));
+        }
+        Ok(Index { los, his, ranges })
     }
 }
 
@@ -389,63 +531,45 @@ impl<'a> Reader<'a> {
 /// so that a damaged file is an error, never a wrong answer or a panic.
 fn decode(bytes: &[u8]) -> Result<Installed, DecodeError> {
     use DecodeError::Inconsistent as Bad;
-    let rest = bytes.strip_prefix(MAGIC).ok_or(DecodeError::NotOne)?;
-    let mut r = Reader(rest);
-    let crc = r.u32()?;
-    if crc32fast::hash(r.0) != crc {
+    let (l, crc) = Layout::read(&bytes[..bytes.len().min(HEADER_BYTES)])?;
+    if crc32fast::hash(&bytes[12..]) != crc {
         return Err(DecodeError::Checksum);
     }
-    let mut counts = [0usize; 7];
-    for c in &mut counts {
-        *c = r.u32()? as usize;
+    if bytes.len() != l.len() {
+        return Err(Bad("shorter or longer than its counts say"));
     }
-    let [n_rows, n_spans, n_strings, ported, n_ranges, n_names, n_search] = counts;
-    if n_rows > usize::from(u16::MAX) || ported > n_rows || n_spans == 0 {
-        return Err(Bad("counts out of range"));
+    let index = Index::read(&l, &bytes[l.index()..l.names_at()])?;
+    let by_name = u16s(&bytes[l.names_at()..l.rows_at()]);
+    if by_name.iter().any(|&i| usize::from(i) >= l.rows) {
+        return Err(Bad("an index out of range"));
     }
-    if r.0.len() < n_rows * ROW_BYTES + n_spans * 8 + n_strings + n_search {
-        return Err(Bad("shorter than its counts say"));
+    let rows = bytes[l.rows_at()..l.spans_at()]
+        .chunks_exact(ROW_BYTES)
+        .map(|b| decode_row(b, l.spans))
+        .collect::<Option<Vec<Row>>>()
+        .ok_or(Bad("a row out of range"))?;
+    let agrees = |(i, r): (usize, &Row)| index.los[i] == r.lo && index.his[i] == r.hi;
+    if !rows[..l.ported].iter().enumerate().all(agrees) {
+        return Err(Bad("the index disagrees with the rows"));
     }
-    let mut rows = Vec::with_capacity(n_rows);
-    for _ in 0..n_rows {
-        let (lo, hi) = (r.u16()?, r.u16()?);
-        let codes = r.take(4)?;
-        let mut s = [0u32; 10];
-        for id in &mut s {
-            *id = r.u32()?;
-            if *id as usize >= n_spans {
-                return Err(Bad("a string id out of range"));
-            }
-        }
-        if lo > hi || codes[0] > 4 || codes[1] > 3 || codes[2] > 1 {
-            return Err(Bad("a row out of range"));
-        }
-        rows.push(Row {
-            lo,
-            hi,
-            transport: codes[0],
-            status: codes[1],
-            source: codes[2],
-            s,
-        });
-    }
-    let mut spans = Vec::with_capacity(n_spans);
-    for _ in 0..n_spans {
-        spans.push((r.u32()?, r.u32()?));
-    }
-    let strings = r.text(n_strings)?;
+    let spans: Vec<(u32, u32)> = u32s(&bytes[l.spans_at()..l.strings_at()])
+        .chunks_exact(2)
+        .map(|s| (s[0], s[1]))
+        .collect();
+    let text = |b: &[u8]| {
+        std::str::from_utf8(b)
+            .map(str::to_owned)
+            .map_err(|_| Bad("text that is not UTF-8"))
+    };
+    let strings = text(&bytes[l.strings_at()..l.search_at()])?;
     for &(off, len) in &spans {
         let (a, b) = (off as usize, off as usize + len as usize);
         if b > strings.len() || !strings.is_char_boundary(a) || !strings.is_char_boundary(b) {
             return Err(Bad("a string out of range"));
         }
     }
-    let ranges = r.index(n_ranges, n_rows)?;
-    let by_name = r.index(n_names, n_rows)?;
-    let search = r.text(n_search)?;
-    let line_starts = (0..=n_rows)
-        .map(|_| r.u32())
-        .collect::<Result<Vec<u32>, _>>()?;
+    let search = text(&bytes[l.search_at()..l.starts_at()])?;
+    let line_starts = u32s(&bytes[l.starts_at()..]);
     let ordered = line_starts.first() == Some(&0)
         && line_starts.last() == Some(&(search.len() as u32))
         && line_starts.windows(2).all(|w| w[0] < w[1])
@@ -455,20 +579,13 @@ fn decode(bytes: &[u8]) -> Result<Installed, DecodeError> {
     if !ordered {
         return Err(Bad("search lines out of order"));
     }
-    if !r.0.is_empty() {
-        return Err(Bad("longer than its counts say"));
-    }
-    // Lookups find a port's rows by binary search: they must be in order.
-    if rows[..ported].windows(2).any(|w| w[0].lo > w[1].lo) {
-        return Err(Bad("rows out of order"));
-    }
-    let range_widest = widest(&rows, &ranges);
+    let range_widest = widest(&rows, &index.ranges);
     Ok(Installed {
         rows,
         spans,
         strings,
-        ported,
-        ranges,
+        ported: l.ported,
+        ranges: index.ranges,
         range_widest,
         by_name,
         search,
@@ -479,7 +596,158 @@ fn decode(bytes: &[u8]) -> Result<Installed, DecodeError> {
 /// Uses the registry in `bytes` (the compact form [`encode`] writes) instead of the
 /// rows in use from now on, after checking it whole (see [`install`] on row handles).
 pub fn install_compact(bytes: &[u8]) -> Result<(), CompactError> {
-    set(decode(bytes)?);
+    set(Tables::Full(Box::leak(Box::new(decode(bytes)?))));
+    Ok(())
+}
+
+/// A file (or anything else) that can be read at any offset: where a registry in the
+/// compact form lies. The caller opens it; this crate reads no paths.
+pub trait ReadAt: Send + Sync {
+    /// Fills `buf` with the bytes at `offset`, or fails (a short file is an error).
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()>;
+    /// The length in bytes.
+    fn size(&self) -> std::io::Result<u64>;
+}
+
+impl ReadAt for Vec<u8> {
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        let at = usize::try_from(offset).unwrap_or(usize::MAX);
+        match self.get(at..).and_then(|b| b.get(..buf.len())) {
+            Some(b) => {
+                buf.copy_from_slice(b);
+                Ok(())
+            }
+            None => Err(std::io::ErrorKind::UnexpectedEof.into()),
+        }
+    }
+    fn size(&self) -> std::io::Result<u64> {
+        Ok(self.len() as u64)
+    }
+}
+
+/// A registry read from its file as lookups need it (after its checksum was checked
+/// over the whole file), and read whole the first time something needs every row.
+struct Lazy {
+    file: Box<dyn ReadAt>,
+    layout: Layout,
+    index: Index,
+    range_widest: u16,
+    by_name: OnceLock<Vec<u16>>,
+    /// Rows and strings read so far (text handed out lives as long as the process).
+    rows: Mutex<HashMap<usize, Row>>,
+    texts: Mutex<HashMap<u32, &'static str>>,
+    full: OnceLock<&'static Installed>,
+}
+
+impl Lazy {
+    fn read(&self, len: usize, at: usize) -> Option<Vec<u8>> {
+        let mut buf = vec![0; len];
+        self.file.read_exact_at(&mut buf, at as u64).ok()?;
+        Some(buf)
+    }
+    /// The whole tables. The file was checked at install; should it have changed on
+    /// disk since (someone else wrote it in place), the tables are empty rather than
+    /// a mix of two registries.
+    fn full(&self) -> &'static Installed {
+        self.full.get_or_init(|| {
+            let whole = self
+                .read(self.layout.len(), 0)
+                .and_then(|b| decode(&b).ok())
+                .unwrap_or_else(|| build(Vec::new()).expect("no rows fit"));
+            Box::leak(Box::new(whole))
+        })
+    }
+    fn row(&self, i: usize) -> Row {
+        let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        *rows.entry(i).or_insert_with(|| {
+            self.read(ROW_BYTES, self.layout.rows_at() + ROW_BYTES * i)
+                .and_then(|b| decode_row(&b, self.layout.spans))
+                .unwrap_or_default()
+        })
+    }
+    fn text(&self, id: u32) -> &'static str {
+        if id == 0 || id as usize >= self.layout.spans {
+            return "";
+        }
+        let mut texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
+        texts.entry(id).or_insert_with(|| {
+            let span = self.read(8, self.layout.spans_at() + 8 * id as usize);
+            let text = span.and_then(|s| {
+                let [off, len] = [0, 4]
+                    .map(|k| u32::from_le_bytes([s[k], s[k + 1], s[k + 2], s[k + 3]]) as usize);
+                if off + len > self.layout.strings {
+                    return None;
+                }
+                let b = self.read(len, self.layout.strings_at() + off)?;
+                String::from_utf8(b).ok()
+            });
+            text.map_or("", |t| Box::leak(t.into_boxed_str()))
+        })
+    }
+    fn by_name(&self) -> &[u16] {
+        self.by_name.get_or_init(|| {
+            let l = &self.layout;
+            let names = self.read(2 * l.names, l.names_at()).map(|b| u16s(&b));
+            match names {
+                Some(v) if v.iter().all(|&i| usize::from(i) < l.rows) => v,
+                _ => Vec::new(),
+            }
+        })
+    }
+}
+
+/// Uses the registry in `file` (the compact form [`encode`] writes) instead of the
+/// rows in use from now on, reading it as lookups need it: the checksum is checked
+/// over the whole file first, streamed through a small buffer, and the index read;
+/// rows and text are read when asked for. What a process needs every row for (a
+/// search, a range, a server) reads the file whole, once. See [`install`] on row handles.
+pub fn install_file(file: Box<dyn ReadAt>) -> Result<(), CompactError> {
+    let io = |e: std::io::Error| DecodeError::Read(e.to_string());
+    let size = file.size().map_err(io)?;
+    let mut head = [0u8; HEADER_BYTES];
+    let have = usize::try_from(size)
+        .unwrap_or(usize::MAX)
+        .min(HEADER_BYTES);
+    file.read_exact_at(&mut head[..have], 0).map_err(io)?;
+    let (layout, crc) = Layout::read(&head[..have])?;
+    if size != layout.len() as u64 {
+        return Err(DecodeError::Inconsistent("shorter or longer than its counts say").into());
+    }
+    let mut index = vec![0; layout.names_at() - layout.index()];
+    file.read_exact_at(&mut index, layout.index() as u64)
+        .map_err(io)?;
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&head[12..]);
+    hasher.update(&index);
+    let mut buf = vec![0; 64 * 1024];
+    let mut at = layout.names_at();
+    while at < layout.len() {
+        let n = buf.len().min(layout.len() - at);
+        file.read_exact_at(&mut buf[..n], at as u64).map_err(io)?;
+        hasher.update(&buf[..n]);
+        at += n;
+    }
+    if hasher.finalize() != crc {
+        return Err(DecodeError::Checksum.into());
+    }
+    let index = Index::read(&layout, &index)?;
+    let range_widest = index
+        .ranges
+        .iter()
+        .map(|&i| index.his[usize::from(i)] - index.los[usize::from(i)])
+        .max()
+        .unwrap_or(0);
+    let lazy = Lazy {
+        file,
+        layout,
+        index,
+        range_widest,
+        by_name: OnceLock::new(),
+        rows: Mutex::new(HashMap::new()),
+        texts: Mutex::new(HashMap::new()),
+        full: OnceLock::new(),
+    };
+    set(Tables::Lazy(Box::leak(Box::new(lazy))));
     Ok(())
 }
 
@@ -488,38 +756,99 @@ pub fn installed() -> bool {
     current().is_some()
 }
 
+/// Every row, ported rows by port first (reads a lazily installed registry whole).
 pub(crate) fn rows() -> &'static [Row] {
-    current().map_or(&ROWS[..], |i| &i.rows)
+    current().map_or(&ROWS[..], |t| &t.full().rows)
 }
 
-/// Rows with a port come first in [`rows`]: how many.
+/// How many rows there are.
+pub(crate) fn row_count() -> usize {
+    match current() {
+        None => ROWS.len(),
+        Some(t) => match t.at_hand() {
+            Ok(i) => i.rows.len(),
+            Err(l) => l.layout.rows,
+        },
+    }
+}
+
+/// Row `i`.
+pub(crate) fn row(i: usize) -> Row {
+    match current() {
+        None => ROWS[i],
+        Some(t) => match t.at_hand() {
+            Ok(full) => full.rows[i],
+            Err(l) => l.row(i),
+        },
+    }
+}
+
+/// The first and last port of ported row `i` (`i` < [`ported`]).
+pub(crate) fn ports_of(i: usize) -> (u16, u16) {
+    match current() {
+        None => (ROWS[i].lo, ROWS[i].hi),
+        Some(t) => match t.at_hand() {
+            Ok(full) => (full.rows[i].lo, full.rows[i].hi),
+            Err(l) => (l.index.los[i], l.index.his[i]),
+        },
+    }
+}
+
+/// Rows with a port come first: how many.
 pub(crate) fn ported() -> usize {
-    current().map_or(PORTED, |i| i.ported)
+    match current() {
+        None => PORTED,
+        Some(t) => match t.at_hand() {
+            Ok(i) => i.ported,
+            Err(l) => l.layout.ported,
+        },
+    }
 }
 
 /// The indices of rows on a range of ports.
 pub(crate) fn ranges() -> &'static [u16] {
-    current().map_or(&RANGES[..], |i| &i.ranges)
+    match current() {
+        None => &RANGES[..],
+        Some(t) => match t.at_hand() {
+            Ok(i) => &i.ranges,
+            Err(l) => &l.index.ranges,
+        },
+    }
 }
 
 /// The most ports a range row spans, minus one.
 pub(crate) fn range_widest() -> u16 {
-    current().map_or(RANGE_WIDEST, |i| i.range_widest)
+    match current() {
+        None => RANGE_WIDEST,
+        Some(t) => match t.at_hand() {
+            Ok(i) => i.range_widest,
+            Err(l) => l.range_widest,
+        },
+    }
 }
 
 /// The indices of named rows, by lowercase name.
 pub(crate) fn by_name() -> &'static [u16] {
-    current().map_or(&BY_NAME[..], |i| &i.by_name)
+    match current() {
+        None => &BY_NAME[..],
+        Some(t) => match t.at_hand() {
+            Ok(i) => &i.by_name,
+            Err(l) => l.by_name(),
+        },
+    }
 }
 
 /// The text of a row's string id.
 pub(crate) fn row_text(id: u32) -> &'static str {
     match current() {
         None => text(id),
-        Some(i) => {
-            let (off, len) = i.spans[id as usize];
-            &i.strings[off as usize..(off + len) as usize]
-        }
+        Some(t) => match t.at_hand() {
+            Ok(i) => {
+                let (off, len) = i.spans[id as usize];
+                &i.strings[off as usize..(off + len) as usize]
+            }
+            Err(l) => l.text(id),
+        },
     }
 }
 
@@ -527,7 +856,10 @@ pub(crate) fn row_text(id: u32) -> &'static str {
 /// than rows: the end). Offsets are into the returned text.
 pub(crate) fn row_search() -> (&'static str, &'static [u32]) {
     match current() {
-        Some(i) => (&i.search, &i.line_starts),
+        Some(t) => {
+            let i = t.full();
+            (&i.search, &i.line_starts)
+        }
         None => (SEARCH, &LINE_STARTS[..=ROWS.len()]),
     }
 }
@@ -574,6 +906,9 @@ mod tests {
         assert_eq!(decode(&flipped).err(), Some(DecodeError::Checksum));
         assert!(decode(&bytes[..bytes.len() - 1]).is_err());
         assert_eq!(decode(b"garbage").err(), Some(DecodeError::NotOne));
+        let mut older = bytes.clone();
+        older[..8].copy_from_slice(b"PDXREG1\0");
+        assert_eq!(decode(&older).err(), Some(DecodeError::Older));
         // Damage that keeps the checksum right (written by a broken tool, say) is
         // caught by the checks: mutate, re-checksum, decode (a small registry, so that
         // every part of the file is hit often).

@@ -99,8 +99,16 @@ pub struct KnowledgeJson {
     pub usage: TextJson,
     /// True when IANA assigns this use here; false for a de-facto (common) use.
     pub iana_assigned: bool,
-    /// Whether the protocol is cleartext as commonly deployed.
+    /// Whether the protocol is cleartext as commonly deployed (derived from `encryption`).
     pub cleartext: bool,
+    /// none, optional, starttls, tls, protocol.
+    pub encryption: crate::Encryption,
+    /// none or required: authentication as shipped by default.
+    pub auth: crate::Auth,
+    /// data, control, admin, login, web, public, peer, discovery, malware.
+    pub role: crate::Role,
+    /// Process names (/proc/PID/comm) that identify this use.
+    pub processes: Vec<&'static str>,
     /// info, low, medium, high, critical: how bad it is when reachable from outside.
     pub severity: crate::Severity,
     /// What goes wrong when it is reachable from outside.
@@ -125,6 +133,10 @@ impl From<Knowledge> for KnowledgeJson {
             usage: both(|l| k.usage(l)),
             iana_assigned: k.iana_assigned(),
             cleartext: k.cleartext(),
+            encryption: k.encryption(),
+            auth: k.auth(),
+            role: k.role(),
+            processes: k.processes().collect(),
             severity: k.severity(),
             risk: both(|l| k.risk(l)),
             secure_alternative: both_opt(|l| k.secure_alternative(l)),

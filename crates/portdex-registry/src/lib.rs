@@ -33,20 +33,20 @@ mod table;
 mod types;
 
 pub use iana::{
-    encode, generation, install, install_compact, installed, CompactError, DecodeError,
-    InstallError, RowData,
+    encode, generation, install, install_compact, install_file, installed, CompactError,
+    DecodeError, InstallError, ReadAt, RowData,
 };
 pub use json::{AnswerJson, AssignmentJson, HitJson, KnowledgeJson, ReportJson, SearchJson};
 pub use search::{search, search_transport, suggest, Hit, HitKind};
 pub use services::{write_services, write_services_rows};
 pub use table::{Assignment, Knowledge};
 pub use types::{
-    check_search, Category, Lang, ParseError, Port, PortRange, Query, Severity, Shown, Source,
-    Status, Transport, MAX_NAME, MAX_SEARCH, MAX_SEARCH_WORDS,
+    check_search, Auth, Category, Encryption, Lang, ParseError, Port, PortRange, Query, Role,
+    Severity, Shown, Source, Status, Transport, MAX_NAME, MAX_SEARCH, MAX_SEARCH_WORDS,
 };
 
 use generated::tables::{KNOW, KNOW_NAMES, KNOW_RANGES};
-use iana::{by_name, ported, range_widest, ranges, rows};
+use iana::{by_name, ported, ports_of, range_widest, ranges, row_count, rows};
 
 /// Everything known about one port or one registered range.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,29 +105,49 @@ impl Answer {
 
 /// Rows whose port is exactly `port` (not ranges), as a slice of indices.
 fn single_rows(port: u16) -> std::ops::Range<usize> {
-    let ported = &rows()[..ported()];
-    let start = ported.partition_point(|r| r.lo < port);
-    let end = start + ported[start..].partition_point(|r| r.lo == port);
+    let start = first_row_from(port);
+    let end = port.checked_add(1).map_or(ported(), first_row_from);
     start..end
+}
+
+/// The first ported row whose first port is `port` or later (binary search on the
+/// rows' first ports, which are in order).
+fn first_row_from(port: u16) -> usize {
+    let (mut lo, mut hi) = (0, ported());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if ports_of(mid).0 < port {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// Whether ported row `i` is on one port (not a range).
+fn is_single(i: usize) -> bool {
+    let (lo, hi) = ports_of(i);
+    lo == hi
 }
 
 /// Every IANA row that covers `port`: the port's own rows, then the ranges that include
 /// it (x11 on 6000-6063, an Unassigned range such as 27011-27015).
 pub fn assignments_at(port: u16) -> impl Iterator<Item = Assignment> {
     let singles = single_rows(port)
-        .filter(|&i| rows()[i].hi == rows()[i].lo)
+        .filter(|&i| is_single(i))
         .map(|i| Assignment(i as u16));
     // The ranges are by first port, and none is wider than range_widest(): only those
     // that start between port - range_widest() and port can hold it.
-    let first = |i: &u16| rows()[usize::from(*i)].lo;
+    let first = |i: &u16| ports_of(usize::from(*i)).0;
     let all = ranges();
     let start = all.partition_point(|i| first(i) < port.saturating_sub(range_widest()));
     let end = all.partition_point(|i| first(i) <= port);
     let ranges = all[start..end]
         .iter()
         .filter(move |&&i| {
-            let r = &rows()[usize::from(i)];
-            r.lo <= port && port <= r.hi
+            let (lo, hi) = ports_of(usize::from(i));
+            lo <= port && port <= hi
         })
         .map(|&i| Assignment(i));
     singles.chain(ranges)
@@ -227,7 +247,7 @@ fn reports_in(stretch: PortRange, whole: PortRange) -> Vec<Report> {
         .map(|p| Report {
             ports: PortRange::single(p),
             assignments: single_rows(p)
-                .filter(|&i| rows()[i].hi == rows()[i].lo)
+                .filter(|&i| is_single(i))
                 .map(|i| Assignment(i as u16))
                 .collect(),
             knowledge: knowledge_at(p)
@@ -373,12 +393,32 @@ pub struct PortSummary {
     /// this transport and has a name (reserved, unassigned and de-assigned rows do not
     /// name a port).
     pub registry_service: Option<&'static str>,
-    /// A de-facto use that is not the IANA assignment (9200: elasticsearch).
+    /// A de-facto use that is not the IANA assignment (9200: elasticsearch): the first
+    /// of [`common_uses`] (a port may have several: 9090 is Prometheus and Cockpit).
     pub common_use: Option<&'static str>,
     /// Well-known, registered or dynamic.
     pub category: Category,
     /// The most severe security note of the curated entries on this transport.
     pub severity: Option<Severity>,
+}
+
+/// The curated uses of a port on a transport that are not its IANA assignment, by
+/// display name, in the order of [`knowledge_at`]: every one, where a port is shared.
+///
+/// ```
+/// use portdex_registry::{common_uses, Transport};
+/// assert!(common_uses(9200, Transport::Tcp).any(|n| n == "elasticsearch"));
+/// ```
+pub fn common_uses(port: u16, transport: Transport) -> impl Iterator<Item = &'static str> {
+    let mut seen: Vec<&'static str> = Vec::new();
+    knowledge_at(port)
+        .filter(move |k| k.has_transport(transport) && !k.iana_assigned())
+        .map(|k| k.name())
+        .filter(move |n| {
+            let new = !seen.contains(n);
+            seen.push(n);
+            new
+        })
 }
 
 /// The [`PortSummary`] of a port on a transport.
@@ -399,7 +439,7 @@ pub fn port_summary(port: u16, transport: Transport) -> PortSummary {
                     && !a.name().is_empty()
             })
             .map(|a| a.name()),
-        common_use: known().find(|k| !k.iana_assigned()).map(|k| k.name()),
+        common_use: common_uses(port, transport).next(),
         category: Category::of(port),
         severity: known().map(|k| k.severity()).max(),
     }
@@ -434,7 +474,7 @@ pub fn merge_transports(rows: &[Assignment]) -> Vec<(Vec<Option<Transport>>, Ass
 
 /// Every row of the registry, ported rows by port first, then rows without a port.
 pub fn all_assignments() -> impl ExactSizeIterator<Item = Assignment> {
-    (0..rows().len()).map(|i| Assignment(i as u16))
+    (0..row_count()).map(|i| Assignment(i as u16))
 }
 
 /// Every curated entry, by port.

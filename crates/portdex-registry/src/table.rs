@@ -5,10 +5,11 @@
 //! per string at every start-up (see DESIGN.md); these cost none.
 
 use crate::generated::tables::{KNOW, SPANS, STRINGS};
-use crate::iana::{ported, row_text, rows};
-use crate::types::{Lang, PortRange, Severity, Source, Status, Transport};
+use crate::iana::{ported, row, row_text};
+use crate::types::{Auth, Encryption, Lang, PortRange, Role, Severity, Source, Status, Transport};
 
 /// One registry row, as generated.
+#[derive(Clone, Copy, Default)]
 pub(crate) struct Row {
     pub lo: u16,
     pub hi: u16,
@@ -46,6 +47,10 @@ pub(crate) struct Know {
     pub severity: u8,
     pub cleartext: u8,
     pub iana: u8,
+    /// encryption, auth, role codes (1-based positions in each vocabulary; see `types`).
+    pub kind: [u8; 3],
+    /// Process names, comma-separated (0: none).
+    pub processes: u32,
     pub names: u32,
     pub use_: [u32; 2],
     pub risk: [u32; 2],
@@ -63,6 +68,8 @@ pub(crate) const fn k(
     severity: u8,
     cleartext: u8,
     iana: u8,
+    kind: [u8; 3],
+    processes: u32,
     names: u32,
     use_: [u32; 2],
     risk: [u32; 2],
@@ -78,6 +85,8 @@ pub(crate) const fn k(
         severity,
         cleartext,
         iana,
+        kind,
+        processes,
         names,
         use_,
         risk,
@@ -110,8 +119,8 @@ fn lang_text(ids: [u32; 2], lang: Lang) -> Option<&'static str> {
 pub struct Assignment(pub(crate) u16);
 
 impl Assignment {
-    fn row(self) -> &'static Row {
-        &rows()[usize::from(self.0)]
+    fn row(self) -> Row {
+        row(usize::from(self.0))
     }
     /// The service name; empty for reserved ports and nameless entries.
     pub fn name(self) -> &'static str {
@@ -227,9 +236,33 @@ impl Knowledge {
     pub fn iana_assigned(self) -> bool {
         self.know().iana != 0
     }
-    /// Whether the protocol, as commonly deployed, sends data in clear text.
+    /// Whether the protocol, as commonly deployed, sends data in clear text: derived
+    /// from [`Knowledge::encryption`] (none, optional and STARTTLS are cleartext; see
+    /// [`Encryption::is_cleartext`]).
     pub fn cleartext(self) -> bool {
         self.know().cleartext != 0
+    }
+    /// How the protocol is encrypted as commonly deployed.
+    pub fn encryption(self) -> Encryption {
+        Encryption::from_code(self.know().kind[0]).unwrap_or(Encryption::None)
+    }
+    /// Whether a default install asks for credentials.
+    pub fn auth(self) -> Auth {
+        Auth::from_code(self.know().kind[1]).unwrap_or(Auth::None)
+    }
+    /// What reaching the service gives.
+    pub fn role(self) -> Role {
+        Role::from_code(self.know().kind[2]).unwrap_or(Role::Data)
+    }
+    /// Process names (as in /proc/PID/comm) that identify this use on a listener.
+    pub fn processes(self) -> impl Iterator<Item = &'static str> {
+        text(self.know().processes)
+            .split(',')
+            .filter(|p| !p.is_empty())
+    }
+    /// Whether a process name (/proc/PID/comm) identifies this use.
+    pub fn has_process(self, comm: &str) -> bool {
+        self.processes().any(|p| p == comm)
     }
     /// How bad it is when this is reachable from other machines.
     pub fn severity(self) -> Severity {

@@ -519,6 +519,108 @@ impl Severity {
     }
 }
 
+/// Declares a small vocabulary enum: codes are 1-based positions in the generator's
+/// word list (0 means "not given"), `as_str` is the word.
+macro_rules! vocabulary {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $w:literal,)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($(#[$vm])* $v,)+ }
+
+        impl $name {
+            /// Every value, in the order of the vocabulary.
+            pub const ALL: &'static [$name] = &[$($name::$v,)+];
+            /// The stable identifier, as written in data/knowledge.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$v => $w,)+ }
+            }
+            pub(crate) fn from_code(code: u8) -> Option<$name> {
+                Self::ALL.get(usize::from(code).checked_sub(1)?).copied()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| format!("{s:?} is not a {}", stringify!($name).to_lowercase()))
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// How a protocol is encrypted as commonly deployed (data/README.md).
+    Encryption {
+        /// No encryption in the protocol as deployed.
+        None = "none",
+        /// TLS supported but off or not required by default (most databases).
+        Optional = "optional",
+        /// Starts in clear and upgrades in-band (SMTP 587, IMAP 143, XMPP 5222).
+        Starttls = "starttls",
+        /// Implicit TLS from the first byte (443, 465, 993, 636).
+        Tls = "tls",
+        /// Encryption built into the protocol (SSH, WireGuard, IPsec).
+        Protocol = "protocol",
+    }
+}
+
+impl Encryption {
+    /// Whether data or credentials can cross the network unencrypted: unless encryption
+    /// starts with the first byte or is the protocol's own. STARTTLS counts as cleartext:
+    /// an on-path attacker can strip the upgrade (RFC 8314, section 3).
+    pub fn is_cleartext(self) -> bool {
+        matches!(
+            self,
+            Encryption::None | Encryption::Optional | Encryption::Starttls
+        )
+    }
+}
+
+vocabulary! {
+    /// Whether a default install asks for credentials.
+    Auth {
+        /// Anyone who connects is served by default.
+        None = "none",
+        /// A default install asks for credentials or keys.
+        Required = "required",
+    }
+}
+
+vocabulary! {
+    /// What reaching a service gives (data/README.md).
+    Role {
+        /// Databases, caches, object stores, message brokers, file shares.
+        Data = "data",
+        /// APIs that run or change things (Docker API, Kubernetes API, RPC).
+        Control = "control",
+        /// Remote administration consoles (Webmin, Cockpit, iLO).
+        Admin = "admin",
+        /// Interactive logins (SSH, Telnet, RDP, VNC).
+        Login = "login",
+        /// Web applications and UIs not primarily for administration.
+        Web = "web",
+        /// Services meant to face the Internet (HTTPS, SMTP 25, authoritative DNS).
+        Public = "public",
+        /// Cluster and peer-to-peer traffic.
+        Peer = "peer",
+        /// LAN discovery and announcements (mDNS, SSDP).
+        Discovery = "discovery",
+        /// Ports known for backdoors and trojans.
+        Malware = "malware",
+    }
+}
+
 pub use portdex_text::Lang;
 
 /// What a user asked about: a port, a range, or a name.
@@ -595,6 +697,51 @@ mod tests {
         let err = long.parse::<Query>().unwrap_err().to_string();
         assert!(err.len() < 200, "{}", err.len());
         assert!(err.contains("10000000 bytes"));
+    }
+
+    /// The generator writes codes by position in these lists (xtask pins the same).
+    #[test]
+    fn vocabularies_in_the_generator_s_order() {
+        let words = |all: Vec<&'static str>| all;
+        assert_eq!(
+            words(Encryption::ALL.iter().map(|e| e.as_str()).collect()),
+            ["none", "optional", "starttls", "tls", "protocol"]
+        );
+        assert_eq!(
+            words(Auth::ALL.iter().map(|e| e.as_str()).collect()),
+            ["none", "required"]
+        );
+        assert_eq!(
+            words(Role::ALL.iter().map(|e| e.as_str()).collect()),
+            [
+                "data",
+                "control",
+                "admin",
+                "login",
+                "web",
+                "public",
+                "peer",
+                "discovery",
+                "malware"
+            ]
+        );
+        assert_eq!(Encryption::from_code(4), Some(Encryption::Tls));
+        assert_eq!(Encryption::from_code(0), None);
+        assert_eq!(Role::from_code(10), None);
+        assert_eq!("starttls".parse::<Encryption>(), Ok(Encryption::Starttls));
+        assert!("optional".parse::<Auth>().is_err());
+        let clear: Vec<_> = Encryption::ALL
+            .iter()
+            .filter(|e| e.is_cleartext())
+            .collect();
+        assert_eq!(
+            clear,
+            [
+                &Encryption::None,
+                &Encryption::Optional,
+                &Encryption::Starttls
+            ]
+        );
     }
 
     #[test]

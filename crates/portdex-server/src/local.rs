@@ -131,7 +131,7 @@ pub(crate) async fn metrics(
             l.transport,
             l.address,
             l.port,
-            label(l.common_use.or(l.registry_service).unwrap_or("")),
+            label(portdex_audit::service_of(l).unwrap_or("")),
             l.exposure.as_str(),
             label(&process),
         );

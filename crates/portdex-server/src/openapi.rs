@@ -161,11 +161,15 @@ pub fn document() -> Value {
                 "reference": { "type": "string" }, "service_code": { "type": "string" },
                 "known_unauthorized_uses": { "type": "string" }, "assignment_notes": { "type": "string" } })),
             "Knowledge": object(&["names", "port", "port_end", "transports", "usage", "iana_assigned", "cleartext",
-                    "severity", "risk", "secure_alternative", "note", "reference", "security_reference"], json!({
+                    "encryption", "auth", "role", "processes", "severity", "risk", "secure_alternative", "note", "reference", "security_reference"], json!({
                 "names": { "type": "array", "minItems": 1, "items": { "type": "string" } },
                 "port": port, "port_end": port,
                 "transports": { "type": "array", "items": schema("Transport") },
                 "usage": schema("Text"), "iana_assigned": { "type": "boolean" }, "cleartext": { "type": "boolean" },
+                "encryption": { "type": "string", "enum": ["none", "optional", "starttls", "tls", "protocol"] },
+                "auth": { "type": "string", "enum": ["none", "required"] },
+                "role": { "type": "string", "enum": ["data", "control", "admin", "login", "web", "public", "peer", "discovery", "malware"] },
+                "processes": { "type": "array", "items": { "type": "string" } },
                 "severity": schema("Severity"), "risk": schema("Text"),
                 "secure_alternative": { "oneOf": [schema("Text"), { "type": "null" }] },
                 "note": { "oneOf": [schema("Text"), { "type": "null" }] },
@@ -195,23 +199,25 @@ pub fn document() -> Value {
             "Process": object(&["pid", "name"], json!({ "pid": { "type": "integer" }, "name": { "type": "string" },
                 "cmdline": { "type": "array", "items": { "type": "string" } } })),
             "Listener": object(&["transport", "family", "address", "port", "exposure", "inode", "uid", "user", "processes",
-                    "registry_service", "common_use", "category", "severity"], json!({
+                    "registry_service", "common_use", "common_uses", "category", "severity"], json!({
                 "transport": schema("Transport"), "family": { "type": "integer", "enum": [4, 6] },
                 "address": { "type": "string" }, "port": port, "exposure": schema("Exposure"),
                 "inode": { "type": "integer" }, "uid": { "type": "integer" }, "user": nullable("string"),
                 "processes": { "type": "array", "items": schema("Process") },
                 "registry_service": nullable("string"), "common_use": nullable("string"),
+                "common_uses": { "type": "array", "items": { "type": "string" } },
                 "category": schema("Category"), "severity": { "oneOf": [schema("Severity"), { "type": "null" }] } })),
             "Listeners": object(&["listeners", "owners_hidden"], json!({
                 "listeners": { "type": "array", "items": schema("Listener") }, "owners_hidden": { "type": "boolean" } })),
             "Finding": object(&["severity", "rule", "transport", "address", "port", "exposure", "service", "processes",
-                    "why", "fix", "reference"], json!({
+                    "other_uses", "why", "fix", "reference"], json!({
                 "severity": schema("Severity"),
                 "rule": { "type": "string", "enum": ["service-exposed", "cleartext-exposed", "unknown-exposed",
                     "dynamic-port-exposed", "unexpected-port", "docker-published"] },
                 "transport": schema("Transport"), "address": { "type": "string" }, "port": port,
                 "exposure": schema("Exposure"), "service": nullable("string"),
                 "processes": { "type": "array", "items": { "type": "string" } },
+                "other_uses": { "type": "array", "items": { "type": "string" } },
                 "why": { "type": "string" }, "fix": { "type": "string" }, "reference": nullable("string") })),
             "Audit": object(&["findings", "loopback_only", "accepted", "listeners", "owners_hidden", "docker_published"], json!({
                 "findings": { "type": "array", "items": schema("Finding") },

@@ -506,11 +506,14 @@ async fn the_guide_and_its_page() {
     let ports = v["ports"].as_array().unwrap();
     assert_eq!(ports.len(), 20);
     for p in ports {
-        // The same entry /api/v1/ports/N shows first.
+        // One of the entries /api/v1/ports/N shows, as it shows it.
         let n = p["port"].as_u64().unwrap();
         let (_, answer) = get_json(false, &format!("/api/v1/ports/{n}")).await;
-        assert_eq!(
-            p["knowledge"], answer["reports"][0]["knowledge"][0],
+        assert!(
+            answer["reports"][0]["knowledge"]
+                .as_array()
+                .unwrap()
+                .contains(&p["knowledge"]),
             "port {n}"
         );
         let examples = &v["ranges"].as_array().unwrap();
@@ -563,4 +566,48 @@ async fn the_guide_and_its_page() {
     assert!(html.contains(r#"href="/guide""#), "{html}");
     let (_, home, _) = get(false, "/").await;
     assert_eq!(home, html);
+}
+
+/// Every use of a shared port is answered, and a range entry by any port inside: the
+/// page draws each knowledge block of the answer.
+#[tokio::test]
+async fn every_use_of_a_port_and_ranges_by_any_port_inside() {
+    for port in [9100u16, 514, 7000, 6010] {
+        let (s, v) = get_json(false, &format!("/api/v1/ports/{port}")).await;
+        assert_eq!(s, StatusCode::OK);
+        let got: Vec<(u64, u64, String)> = v["reports"][0]["knowledge"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                (
+                    k["port"].as_u64().unwrap(),
+                    k["port_end"].as_u64().unwrap(),
+                    k["names"][0].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let want: Vec<(u64, u64, String)> = portdex_registry::knowledge_at(port)
+            .map(|k| {
+                (
+                    u64::from(k.ports().lo),
+                    u64::from(k.ports().hi),
+                    k.name().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{port}");
+        assert!(!got.is_empty(), "{port} has curated entries");
+        if port != 6010 {
+            assert!(got.len() >= 2, "{port} has several uses: {got:?}");
+        } else {
+            assert!(got.iter().any(|k| k.0 < 6010 && 6010 < k.1), "{got:?}");
+        }
+        for k in v["reports"][0]["knowledge"].as_array().unwrap() {
+            for field in ["encryption", "auth", "role"] {
+                assert!(k[field].is_string(), "{port}: {field}: {k}");
+            }
+            assert!(k["processes"].is_array(), "{k}");
+        }
+    }
 }

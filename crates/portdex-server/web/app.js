@@ -287,7 +287,8 @@ function reportCard(r, opts = {}) {
   const title = r.port === r.port_end ? r.port : `${r.port}–${r.port_end}`;
   const heading = opts.page ? h('h2', {}, t('portsTitle', r.port, r.port_end)) :
     h('h3', {}, portLink(r.port, r.port_end), ' ',
-      r.knowledge[0] ? r.knowledge[0].names[0] : (r.assignments[0] && r.assignments[0].service) || '');
+      r.knowledge.length ? r.knowledge.map(k => k.names[0]).filter((n, i, all) => all.indexOf(n) === i).join(' · ')
+        : (r.assignments[0] && r.assignments[0].service) || '');
   return h('li', { class: 'card wide', 'data-port': title },
     (!opts.page || r.port !== r.port_end) && heading,
     h('div', { class: 'meta' }, catTag(r.category)),
@@ -685,7 +686,7 @@ function renderLocal() {
         h('td', {}, r.transport),
         h('td', {}, fmtAddr(r.address, r.port), ' ',
           h('a', { href: withLang(`/port/${r.port}`), 'data-nav': true, 'aria-label': t('portTitle', r.port), title: t('portTitle', r.port) }, '→')),
-        h('td', {}, r.common_use || r.registry_service || '—', r.severity ? [' ', sevBadge(r.severity)] : []),
+        h('td', {}, (r.common_uses || []).join(', ') || r.registry_service || '—', r.severity ? [' ', sevBadge(r.severity)] : []),
         h('td', {}, tv('exp', r.exposure)),
         h('td', {}, (r.processes || []).map(p => `${p.name} (${p.pid})`).join(', ') || '—'),
         h('td', {}, r.user || r.uid)))))));

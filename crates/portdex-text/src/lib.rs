@@ -586,6 +586,23 @@ impl Words {
         )
     }
 
+    /// One use of a port, named with what it is (`cockpit (Cockpit web console)`).
+    pub fn use_named(self, name: &str, usage: &str) -> String {
+        self.say(
+            || format!("{name} ({usage})"),
+            || format!("{name}（{usage}）"),
+        )
+    }
+
+    /// A finding's reason when the port has several common uses and no process name
+    /// said which one the listener is: `service`, the most severe, is assumed.
+    pub fn shared_port(self, why: &str, port: u16, service: &str, others: &[String]) -> String {
+        self.say(
+            || format!("{why} Port {port} is shared: it is also commonly used by {}. No process name here says which, so this assumes {service}, the most severe.", others.join("; ")),
+            || format!("{why}{port} 番は複数の用途で使われるポートで、ほかに {} でもよく使われます。プロセス名からはどれか判断できないため、最も深刻な {service} とみなしています。", others.join("、")),
+        )
+    }
+
     pub fn unexpected_port(self, process: &str, service: &str, port: u16, usual: &str) -> String {
         self.say(
             || format!("{process} serves {service} on {port}, not on its usual port {usual}: port tables and scanners will misname it."),
@@ -1314,6 +1331,10 @@ pub mod errors_ja {
         "portdex のレジストリファイルではありません（または新しい portdex が書いたものです）".into()
     }
 
+    pub fn registry_older() -> String {
+        "レジストリファイルは古い portdex が書いたものです".into()
+    }
+
     pub fn registry_checksum() -> String {
         "レジストリファイルが壊れています（チェックサムが一致しません）".into()
     }
@@ -1324,9 +1345,21 @@ pub mod errors_ja {
             "an index out of range" => "範囲外のインデックスがあります",
             "shorter than its counts say" => "件数から見て短すぎます",
             "text that is not UTF-8" => "UTF-8 でないテキストがあります",
+            "shorter or longer than its counts say" => "件数から見て長さが合いません",
+            "counts out of range" => "件数が範囲外です",
+            "rows out of order" => "行の順序が正しくありません",
+            "a row out of range" => "範囲外の値を持つ行があります",
+            "a string out of range" => "範囲外の文字列があります",
+            "search lines out of order" => "検索行の順序が正しくありません",
+            "the index disagrees with the rows" => "索引と行が一致しません",
             other => other,
         };
         format!("レジストリファイルの内容が矛盾しています: {what}")
+    }
+
+    /// `why`: the system's message.
+    pub fn registry_unreadable(why: &str) -> String {
+        format!("レジストリファイルを読めません: {why}")
     }
 
     // portdex-net: TargetError

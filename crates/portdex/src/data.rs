@@ -25,23 +25,33 @@ pub fn data_dir(flag: Option<&Path>, lang: portdex_text::Lang) -> Result<PathBuf
 
 /// Uses the registry `portdex update` stored, when there is one, for the rest of the
 /// process. A damaged one is skipped with one line on stderr: the embedded registry
-/// answers. Costs one failed open when nothing is stored.
-pub fn activate(words: Words) {
+/// answers. Costs one failed open when nothing is stored. A short-lived command reads
+/// the file where its lookups need it (`whole` false: `portdex 443` reads the index and
+/// a few rows, after checking the checksum); commands that look at many ports (a
+/// listing, a search, a server) read it whole up front (`whole` true).
+pub fn activate(words: Words, whole: bool) {
     let Ok(dir) = data_dir(None, words.0) else {
         return;
     };
-    let why = match Store::new(&dir).compact() {
-        Ok(None) => return,
+    let store = Store::new(&dir);
+    let installed = if whole {
+        store
+            .compact()
+            .map(|c| c.map(|(bytes, _)| portdex_registry::install_compact(&bytes)))
+    } else {
+        store
+            .compact_file()
+            .map(|c| c.map(|(file, _)| portdex_registry::install_file(Box::new(file))))
+    };
+    let why = match installed {
+        Ok(None) | Ok(Some(Ok(()))) => return,
         // Another user's directory (a HOME kept across su or setpriv): as good as none.
         Err(portdex_data::LoadError::Io { source, .. })
             if source.kind() == std::io::ErrorKind::PermissionDenied =>
         {
             return
         }
-        Ok(Some((bytes, _))) => match portdex_registry::install_compact(&bytes) {
-            Ok(()) => return,
-            Err(e) => format!("{}: {}", dir.display(), e.message(words.0)),
-        },
+        Ok(Some(Err(e))) => format!("{}: {}", dir.display(), e.message(words.0)),
         Err(e) => e.message(words.0),
     };
     eprintln!("{}", words.registry_damaged(&why));

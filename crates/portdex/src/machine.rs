@@ -150,7 +150,7 @@ pub fn ls(
                     &l.port.to_string(),
                     l.exposure.as_str(),
                     l.registry_service.unwrap_or(""),
-                    l.common_use.unwrap_or(""),
+                    &l.common_uses.join(", "),
                     l.category.as_str(),
                     l.severity.map_or("", |s| s.as_str()),
                     &l.processes
@@ -178,7 +178,11 @@ pub fn ls(
                 grid.cell(l.port);
                 grid.cell(w.exposure(l.exposure.as_str()));
                 grid.cell(or_dash(l.registry_service));
-                grid.cell(or_dash(l.common_use));
+                grid.cell(if l.common_uses.is_empty() {
+                    "-".to_owned()
+                } else {
+                    l.common_uses.join(", ")
+                });
                 grid.cell(l.category.label(config.lang));
                 if l.processes.is_empty() {
                     grid.cell("-");
@@ -253,7 +257,14 @@ pub fn who(
         port,
         Category::of(port).label(config.lang),
         summaries.iter().find_map(|s| s.registry_service),
-        summaries.iter().find_map(|s| s.common_use),
+        t.iter()
+            .map(|&x| {
+                portdex_registry::common_uses(port, x)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .find(|u| !u.is_empty())
+            .as_deref(),
     );
     let _ = writeln!(out, "{head}");
     for l in &d.listeners {

@@ -194,7 +194,14 @@ fn run(cli: Cli) -> Result<u8, String> {
         cli.command,
         Some(Command::Data { .. } | Command::Completions { .. } | Command::Man { .. })
     ) {
-        data::activate(w);
+        // A lookup of a port or a name, and who/kill/free, read a few rows: they read
+        // the stored registry where they need it. The rest look at many ports (a
+        // listing, an audit, a scan, a search, a server): they read it whole at once.
+        let few = matches!(
+            cli.command,
+            None | Some(Command::Who { .. } | Command::Kill { .. } | Command::Free { .. })
+        );
+        data::activate(w, !few);
     }
     let code = match &cli.command {
         Some(Command::Completions { shell }) => {

@@ -34,7 +34,10 @@ struct PortOut {
     state: &'static str,
     detected: Option<Detected>,
     registry_service: Option<&'static str>,
+    /// The first of `common_uses` (kept for the JSON's stability).
     common_use: Option<&'static str>,
+    /// Every curated common use of the port (9090: prometheus, cockpit).
+    common_uses: Vec<&'static str>,
     category: Category,
     severity: Option<Severity>,
 }
@@ -93,6 +96,7 @@ fn describe(port: u16, detected: Option<Detected>) -> PortOut {
         detected,
         registry_service: summary.registry_service,
         common_use: summary.common_use,
+        common_uses: portdex_registry::common_uses(port, Transport::Tcp).collect(),
         category: summary.category,
         severity: summary.severity,
     }
@@ -296,7 +300,7 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
                             .and_then(|d| d.info.as_deref())
                             .unwrap_or(""),
                         p.registry_service.unwrap_or(""),
-                        p.common_use.unwrap_or(""),
+                        &p.common_uses.join(", "),
                         p.category.as_str(),
                         p.severity.map_or("", |s| s.as_str()),
                     ]);
@@ -360,7 +364,11 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
                         None => "-".to_owned(),
                     });
                     grid.cell(p.registry_service.unwrap_or("-"));
-                    grid.cell(p.common_use.unwrap_or("-"));
+                    grid.cell(if p.common_uses.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        p.common_uses.join(", ")
+                    });
                     grid.cell(p.category.label(config.lang));
                     grid.styled(
                         p.severity.map_or("-", |s| s.label(config.lang)),
@@ -385,5 +393,54 @@ fn render(out: &mut String, config: &Config, hosts: &[HostOut]) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+    use portdex_registry::{all_knowledge, knowledge_at, Transport};
+
+    /// A scanned port names every curated use of it that is not the IANA assignment,
+    /// and takes the most severe note of them all, ranges included (X11 on 6010).
+    #[test]
+    fn a_scanned_port_shows_every_use_and_ranges_by_any_port_inside() {
+        let mut bad = Vec::new();
+        for k in all_knowledge().filter(|k| k.has_transport(Transport::Tcp)) {
+            let r = k.ports();
+            for port in [r.lo, r.lo + (r.hi - r.lo) / 2, r.hi] {
+                let p = describe(port, None);
+                if !k.iana_assigned() && !p.common_uses.contains(&k.name()) {
+                    bad.push(format!("{port}: {} not in {:?}", k.name(), p.common_uses));
+                }
+                if p.severity < Some(k.severity()) {
+                    bad.push(format!(
+                        "{port}: severity {:?} below {}'s",
+                        p.severity,
+                        k.name()
+                    ));
+                }
+                if p.common_use != p.common_uses.first().copied() {
+                    bad.push(format!("{port}: common_use is not the first use"));
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+        // A port with several common uses lists them all.
+        let shared = (0..=u16::MAX).find(|&p| {
+            knowledge_at(p)
+                .filter(|k| k.has_transport(Transport::Tcp) && !k.iana_assigned())
+                .count()
+                >= 2
+        });
+        if let Some(p) = shared {
+            assert!(describe(p, None).common_uses.len() >= 2, "{p}");
+        }
+        let x11 = describe(6010, None);
+        assert!(
+            knowledge_at(6010).any(|k| k.ports().lo == 6000 && k.ports().hi == 6063),
+            "X11's entry is the range 6000-6063"
+        );
+        assert!(x11.severity.is_some(), "6010 has X11's note");
     }
 }

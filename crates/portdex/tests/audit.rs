@@ -124,7 +124,7 @@ fn audit_flags_exactly_the_exposed_services() {
     ) {
         return;
     }
-    for port in [6379, 11211, 8080, 16379] {
+    for port in [6379, 11211, 8080, 36379] {
         assert!(
             std::net::TcpListener::bind(("0.0.0.0", port)).is_ok(),
             "port {port} is taken on this machine"
@@ -197,9 +197,9 @@ fn audit_flags_exactly_the_exposed_services() {
 
     // A known server on another port is still that server, found by its process.
     {
-        let _r2 = redis("0.0.0.0", 16379);
+        let _r2 = redis("0.0.0.0", 36379);
         let (_, report) = audit_json(&[]);
-        let mut on = findings_on(&report, 16379);
+        let mut on = findings_on(&report, 36379);
         on.sort();
         assert_eq!(
             on,
@@ -336,5 +336,31 @@ fn audit_findings_as_json_lines() {
     let f = finding_on(&findings, port);
     assert_eq!(f["exposure"], "all");
     assert!(f["rule"].as_str().unwrap().ends_with("-exposed"), "{f}");
+    drop(sock);
+}
+
+#[test]
+fn a_shared_port_names_its_other_uses_when_no_process_decides() {
+    // A plain socket on 9100 (raw printing and Prometheus's node exporter share it): the
+    // test binary's name says neither, so the finding must say the port is shared.
+    let Ok(sock) = std::net::TcpListener::bind("0.0.0.0:9100") else {
+        required(
+            "a_shared_port_names_its_other_uses_when_no_process_decides",
+            false,
+            "port 9100 is taken on this machine",
+        );
+        return;
+    };
+    for (lang, word) in [("en", "shared"), ("ja", "複数の用途")] {
+        let (_, report) = audit_json(&["--lang", lang]);
+        let f = finding_on(&report["findings"], 9100);
+        let others = f["other_uses"].as_array().unwrap();
+        assert!(!others.is_empty(), "{f}");
+        let why = f["why"].as_str().unwrap();
+        assert!(why.contains(word), "{why}");
+        for o in others {
+            assert!(why.contains(o.as_str().unwrap()), "{why}");
+        }
+    }
     drop(sock);
 }

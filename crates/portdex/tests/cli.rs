@@ -787,3 +787,42 @@ fn x11_is_its_registered_range() {
         .success()
         .stdout(predicate::str::contains("X Window System (6000-6063)"));
 }
+
+/// A shared port shows every use, in the text and the JSON, and a range entry is found
+/// by any port inside it (X11 on 6010).
+#[test]
+fn every_use_of_a_shared_port_and_ranges_by_any_port_inside() {
+    use portdex_registry::{knowledge_at, Lang};
+    for port in [9100u16, 514, 7000, 6010] {
+        let want: Vec<_> = knowledge_at(port).collect();
+        assert!(!want.is_empty(), "{port}");
+        let v = json(&[&port.to_string()]);
+        let got: Vec<(u64, &str)> = v[0]["reports"][0]["knowledge"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| (k["port"].as_u64().unwrap(), k["names"][0].as_str().unwrap()))
+            .collect();
+        let names: Vec<(u64, &str)> = want
+            .iter()
+            .map(|k| (u64::from(k.ports().lo), k.name()))
+            .collect();
+        assert_eq!(got, names, "{port}");
+        for lang in ["en", "ja"] {
+            let out = portdex()
+                .args([&port.to_string(), "--lang", lang])
+                .env("COLUMNS", "400")
+                .output()
+                .unwrap();
+            let text = String::from_utf8(out.stdout).unwrap();
+            let l = if lang == "en" { Lang::En } else { Lang::Ja };
+            for k in &want {
+                assert!(
+                    text.contains(k.usage(l)) && text.contains(k.risk(l)),
+                    "{port} {lang}: {} missing:\n{text}",
+                    k.name()
+                );
+            }
+        }
+    }
+}

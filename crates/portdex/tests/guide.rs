@@ -69,7 +69,14 @@ fn the_guide_in_english_and_japanese() {
                 .output()
                 .unwrap();
             let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
-            let k = &answer[0]["reports"][0]["knowledge"][0];
+            // The row's service is one of the uses `portdex PORT` names for the port.
+            let service = row.split_whitespace().nth(1).unwrap();
+            let k = answer[0]["reports"][0]["knowledge"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|k| k["names"][0] == service)
+                .unwrap_or_else(|| panic!("{lang}: {port}: portdex {port} has no {service}"));
             let name = k["names"][0].as_str().unwrap();
             let usage = k["usage"][lang].as_str().unwrap();
             assert!(row.contains(name), "{lang}: {port} is {name}: {row}");

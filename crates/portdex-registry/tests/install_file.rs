@@ -1,0 +1,148 @@
+//! An updated registry read from its file where lookups need it (`install_file`)
+//! answers exactly as the rows it was built from, reads a small part of the file for one
+//! port, and reads the rest only when something needs every row. (Its own test binary:
+//! the installed rows are the process's from then on.)
+
+use portdex_registry::{
+    all_assignments, assignments_at, assignments_named, encode, install_file, installed, lookup,
+    search, CompactError, DecodeError, PortRange, Query, ReadAt, RowData, Status, Transport,
+};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// A file in memory that counts the bytes read from it.
+struct Counted {
+    bytes: Vec<u8>,
+    read: Arc<AtomicUsize>,
+}
+
+impl ReadAt for Counted {
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        self.read.fetch_add(buf.len(), Ordering::Relaxed);
+        self.bytes.read_exact_at(buf, offset)
+    }
+    fn size(&self) -> std::io::Result<u64> {
+        Ok(self.bytes.len() as u64)
+    }
+}
+
+/// A file that cannot be read.
+struct Broken;
+
+impl ReadAt for Broken {
+    fn read_exact_at(&self, _: &mut [u8], _: u64) -> std::io::Result<()> {
+        Err(std::io::Error::other("input/output error"))
+    }
+    fn size(&self) -> std::io::Result<u64> {
+        Ok(1 << 20)
+    }
+}
+
+/// What a row says, to compare answers by.
+fn said(r: &RowData) -> (String, Option<Transport>, String, String) {
+    (
+        r.name.clone(),
+        r.transport,
+        r.fields[0].clone(),
+        r.fields[5].clone(),
+    )
+}
+
+#[test]
+fn a_registry_read_where_needed_answers_as_its_rows() {
+    let mut rows: Vec<RowData> = all_assignments().map(RowData::from).collect();
+    let https = rows
+        .iter_mut()
+        .find(|r| r.name == "https" && r.transport == Some(Transport::Tcp))
+        .unwrap();
+    https.fields[0] = "HTTP over TLS, as updated".to_owned();
+    let mut added = rows[0].clone();
+    added.name = "portdex-lazy".to_owned();
+    added.ports = Some(PortRange {
+        lo: 47001,
+        hi: 47003,
+    });
+    added.transport = Some(Transport::Udp);
+    added.status = Status::Assigned;
+    added.fields[0] = "A row only the update has".to_owned();
+    rows.push(added);
+    rows.retain(|r| r.name != "kerberos");
+    let bytes = encode(rows.clone()).unwrap();
+
+    // Damage is an error at install, never a panic, and installs nothing.
+    let mut flipped = bytes.clone();
+    let at = flipped.len() - 1000;
+    flipped[at] ^= 0x20;
+    assert_eq!(
+        install_file(Box::new(flipped)).err(),
+        Some(CompactError::Decode(DecodeError::Checksum))
+    );
+    assert!(install_file(Box::new(bytes[..bytes.len() - 7].to_vec())).is_err());
+    assert!(install_file(Box::new(bytes[..30].to_vec())).is_err());
+    assert_eq!(
+        install_file(Box::new(b"<html>captive portal</html>".to_vec())).err(),
+        Some(CompactError::Decode(DecodeError::NotOne))
+    );
+    assert!(matches!(
+        install_file(Box::new(Broken)),
+        Err(CompactError::Decode(DecodeError::Read(_)))
+    ));
+    assert!(!installed());
+
+    let read = Arc::new(AtomicUsize::new(0));
+    let size = bytes.len();
+    install_file(Box::new(Counted {
+        bytes,
+        read: read.clone(),
+    }))
+    .unwrap();
+    assert!(installed());
+    // Installing streams the whole file once, for its checksum.
+    assert_eq!(read.load(Ordering::Relaxed), size);
+
+    // One port costs a few rows and their text, not the file.
+    let https: Vec<_> = assignments_at(443)
+        .filter(|a| a.transport() == Some(Transport::Tcp))
+        .map(|a| (a.name(), a.description()))
+        .collect();
+    assert!(
+        https.contains(&("https", "HTTP over TLS, as updated")),
+        "{https:?}"
+    );
+    let after_one = read.load(Ordering::Relaxed) - size;
+    assert!(after_one < 8 * 1024, "one port read {after_one} bytes");
+
+    // Every port answers as the rows say (ports, ranges, transports, text).
+    for port in (0..=u16::MAX)
+        .step_by(7)
+        .chain([0, 443, 47001, 47002, 47003, 65535])
+    {
+        let mut want: Vec<_> = rows
+            .iter()
+            .filter(|r| r.ports.is_some_and(|p| p.contains(port)))
+            .map(said)
+            .collect();
+        let mut got: Vec<_> = assignments_at(port)
+            .map(|a| said(&RowData::from(a)))
+            .collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "port {port}");
+    }
+    assert_eq!(assignments_named("PORTDEX-LAZY").count(), 1);
+    assert_eq!(assignments_named("kerberos").count(), 0);
+    assert!(!lookup(&"47002".parse::<Query>().unwrap(), None).is_empty());
+    assert!(
+        read.load(Ordering::Relaxed) < 2 * size,
+        "point lookups read the file whole"
+    );
+
+    // A search needs every row: the file is read whole, once, and answers still agree.
+    let (hits, _) = search("only the update", 5);
+    assert!(hits.iter().any(
+        |h| matches!(h.kind, portdex_registry::HitKind::Assignment(a) if a.name() == "portdex-lazy")
+    ));
+    assert_eq!(all_assignments().len(), rows.len());
+    let https: Vec<_> = assignments_at(443).map(|a| a.description()).collect();
+    assert!(https.contains(&"HTTP over TLS, as updated"));
+}
