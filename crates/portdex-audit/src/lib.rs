@@ -187,16 +187,41 @@ impl<T: Copy> Pick<T> {
     }
 }
 
+/// Processes that listen for another program (a container's published port, a
+/// tunnel, socket activation): their name says nothing about what answers behind them.
+pub(crate) const FORWARDERS: &[&str] = &[
+    "systemd",
+    "inetd",
+    "xinetd",
+    "docker-proxy",
+    "rootlessport",
+    "rootlesskit",
+    "slirp4netns",
+    "pasta",
+    "conmon",
+    "containerd-shim",
+    "socat",
+    "ssh",
+    "kubectl",
+];
+
 /// The rule, over any entries: among the port's entries (`here`, in order) the first
 /// whose processes include one of the listener's process names; else the first entry
 /// anywhere (`everywhere`, by port) that does; else the port's highest ranked entry
-/// (`rank`: the most severe, then the IANA assignment; the first of equals), with the
-/// others as the port's other uses.
+/// (`rank`: the most severe, then the IANA assignment; the first of equals; when the
+/// process is known, the `assigned` use before the rest), with the others as the port's
+/// other uses. When the listener's process is known (and does not
+/// forward for another) and the port has uses that name no server (`names_any` false),
+/// the uses that name other servers are not what listens: nginx on 8080 is the
+/// HTTP alternate port, not Weaviate. When every use names its server, all stay in: a
+/// telnet daemon of another name (an inetd, busybox's) is still telnet to an attacker.
 pub(crate) fn pick<T: Copy + PartialEq, R: Ord>(
     comms: &[&str],
     here: &[T],
     everywhere: impl IntoIterator<Item = T>,
     claims: impl Fn(T, &str) -> bool,
+    names_any: impl Fn(T) -> bool,
+    assigned: impl Fn(T) -> bool,
     rank: impl Fn(T) -> R,
 ) -> Pick<T> {
     let named = |k: T| comms.iter().any(|c| claims(k, c));
@@ -208,14 +233,25 @@ pub(crate) fn pick<T: Copy + PartialEq, R: Ord>(
             return Pick::Elsewhere(k);
         }
     }
+    let known = !comms.is_empty() && !comms.iter().any(|c| FORWARDERS.contains(c));
+    let unnamed: Vec<T> = here.iter().copied().filter(|&k| !names_any(k)).collect();
+    let candidates = if known && !unnamed.is_empty() {
+        unnamed
+    } else {
+        here.to_vec()
+    };
+    // A known program that no use names is most likely the port's registered use (a
+    // web server on 8080 is http-alt, not one of the Java consoles that also use it);
+    // with nothing known, the most severe use.
+    let key = |k: T| (known && assigned(k), rank(k));
     let mut worst: Option<T> = None;
-    for &k in here {
-        if worst.is_none_or(|w| rank(k) > rank(w)) {
+    for &k in &candidates {
+        if worst.is_none_or(|w| key(k) > key(w)) {
             worst = Some(k);
         }
     }
     match worst {
-        Some(w) => Pick::ByPort(w, here.iter().copied().filter(|&k| k != w).collect()),
+        Some(w) => Pick::ByPort(w, candidates.into_iter().filter(|&k| k != w).collect()),
         None => Pick::Unknown,
     }
 }
@@ -231,6 +267,8 @@ pub(crate) fn pick_for(l: &Listener) -> Pick<Knowledge> {
         &here,
         all_knowledge().filter(|k| k.has_transport(l.transport)),
         |k, c| k.has_process(c),
+        |k| k.processes().next().is_some(),
+        |k| k.iana_assigned(),
         // Of equally severe uses, the registry's assignment (6379: redis, not ray-gcs).
         |k| (k.severity(), k.iana_assigned()),
     )
@@ -424,6 +462,8 @@ mod tests {
             here,
             everywhere.iter().copied(),
             |k, c| k.1.contains(&c),
+            |k| !k.1.is_empty(),
+            |k| k.3,
             |k| (k.2, k.3),
         ) {
             Pick::Here(k) => Pick::Here(k.0),
@@ -482,7 +522,8 @@ mod tests {
     #[test]
     fn without_a_deciding_process_the_most_severe_use_and_the_others() {
         let all = [REDIS, PROMETHEUS, COCKPIT, JETDIRECT, NODE];
-        for comms in [&[][..], &["python3"][..]] {
+        // No process seen (owners hidden), or one that forwards for another.
+        for comms in [&[][..], &["docker-proxy"][..]] {
             assert_eq!(
                 choose(comms, &[NODE, JETDIRECT], &all),
                 Pick::ByPort("jetdirect", vec!["node-exporter"])
@@ -503,6 +544,35 @@ mod tests {
                 Pick::ByPort("redis", vec!["ray-gcs"])
             );
         }
+        // A process seen that is none of the servers the port's entries name: when the
+        // port has a use that names no server, the uses naming other servers are not
+        // what listens (nginx on 8080 is not Weaviate); when every use names one, all
+        // stay (an unknown program on 6379 may still be a Redis).
+        let nginx = &["nginx"][..];
+        assert_eq!(
+            choose(nginx, &[NODE, JETDIRECT], &all),
+            Pick::ByPort("jetdirect", vec![])
+        );
+        assert_eq!(
+            choose(nginx, &[PROMETHEUS, COCKPIT], &all),
+            Pick::ByPort("prometheus", vec!["cockpit"])
+        );
+        assert_eq!(
+            choose(nginx, &[RAY, REDIS], &all),
+            Pick::ByPort("redis", vec!["ray-gcs"])
+        );
+        // A known program that no use names: the registered use before a more severe
+        // de-facto one; nothing known: the most severe.
+        const HTTP_ALT: Fake = Fake("http-alt", &[], Severity::Medium, true);
+        const PULSAR: Fake = Fake("pulsar-admin", &[], Severity::Critical, false);
+        assert_eq!(
+            choose(nginx, &[PULSAR, HTTP_ALT], &all),
+            Pick::ByPort("http-alt", vec!["pulsar-admin"])
+        );
+        assert_eq!(
+            choose(&[], &[PULSAR, HTTP_ALT], &all),
+            Pick::ByPort("pulsar-admin", vec!["http-alt"])
+        );
     }
 
     fn listener(port: u16, transport: Transport, comms: &[&str]) -> Listener {

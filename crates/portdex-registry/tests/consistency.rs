@@ -30,6 +30,8 @@ fn allowed(role: Role, auth: Auth, cleartext: bool) -> &'static [Severity] {
         (Role::Login, _) if cleartext => &[High],
         (Role::Login, _) => &[Low, Medium],
         (Role::Malware, _) => &[High, Critical],
+        // Cluster traffic that anyone who reaches it can join or inject into.
+        (Role::Peer, Auth::None) => &[Info, Low, Medium, High],
         // web, public, peer, discovery: high only when cleartext logins cross it.
         (_, Auth::Required) if cleartext => &[Info, Low, Medium, High],
         _ => &[Info, Low, Medium],
@@ -76,6 +78,10 @@ fn the_rubric_itself() {
     assert_eq!(
         allowed(Role::Peer, Auth::Required, false),
         [Info, Low, Medium]
+    );
+    assert_eq!(
+        allowed(Role::Peer, Auth::None, false),
+        [Info, Low, Medium, High]
     );
 }
 

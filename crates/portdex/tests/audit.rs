@@ -341,19 +341,19 @@ fn audit_findings_as_json_lines() {
 
 #[test]
 fn a_shared_port_names_its_other_uses_when_no_process_decides() {
-    // A plain socket on 9100 (raw printing and Prometheus's node exporter share it): the
+    // A plain socket on 5678 (debugpy and n8n share it, neither named by a process): the
     // test binary's name says neither, so the finding must say the port is shared.
-    let Ok(sock) = std::net::TcpListener::bind("0.0.0.0:9100") else {
+    let Ok(sock) = std::net::TcpListener::bind("0.0.0.0:5678") else {
         required(
             "a_shared_port_names_its_other_uses_when_no_process_decides",
             false,
-            "port 9100 is taken on this machine",
+            "port 5678 is taken on this machine",
         );
         return;
     };
     for (lang, word) in [("en", "shared"), ("ja", "複数の用途")] {
         let (_, report) = audit_json(&["--lang", lang]);
-        let f = finding_on(&report["findings"], 9100);
+        let f = finding_on(&report["findings"], 5678);
         let others = f["other_uses"].as_array().unwrap();
         assert!(!others.is_empty(), "{f}");
         let why = f["why"].as_str().unwrap();
