@@ -48,6 +48,11 @@ pub struct Finding {
     pub fix: String,
     /// Where the fact comes from.
     pub reference: Option<&'static str>,
+    /// Whether the service found is a cleartext protocol (its curated entry says so):
+    /// the guide's third habit lists these. Not in the audit's JSON, whose schema
+    /// (docs/json.md) it would change.
+    #[serde(skip)]
+    pub cleartext: bool,
 }
 
 /// The audit's result.
@@ -331,6 +336,7 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
             why,
             fix,
             reference,
+            cleartext: false,
         };
     let choice = pick_for(l);
     let mut out = Vec::new();
@@ -376,6 +382,7 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
                 Some(k.security_reference()),
             );
             finding.other_uses = others.iter().map(|o| o.name().to_owned()).collect();
+            finding.cleartext = k.cleartext();
             out.push(finding);
         }
         Some(_) => {}

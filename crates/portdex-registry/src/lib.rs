@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 mod generated;
+pub mod guide;
 mod iana;
 mod json;
 mod search;

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod conn;
+mod guide;
 mod host;
 mod local;
 mod openapi;
@@ -354,12 +355,14 @@ fn app(
         .route("/api/v1/map", get(map))
         .route("/api/v1/listeners", get(local_listeners))
         .route("/api/v1/audit", get(local_audit))
+        .route("/api/v1/guide", get(guide::guide))
         .route("/metrics", get(metrics))
         .route("/ports", get(wp_all))
         .route("/ports/{pattern}", get(wp_pattern))
         .route("/openapi.json", get(openapi_doc))
         .route("/", get(web::index))
         .route("/port/{port}", get(web::port_page))
+        .route("/guide", get(web::index))
         .route("/assets/{file}", get(web::asset))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

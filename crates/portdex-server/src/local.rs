@@ -71,7 +71,19 @@ pub(crate) async fn local_listeners(
 
 #[derive(Deserialize)]
 pub(crate) struct LangParam {
-    lang: Option<String>,
+    pub(crate) lang: Option<String>,
+}
+
+/// `?lang=`: en (the default) or ja.
+pub(crate) fn lang_of(lang: Option<&str>) -> Result<Lang, ApiError> {
+    match lang {
+        None | Some("en") => Ok(Lang::En),
+        Some("ja") => Ok(Lang::Ja),
+        Some(other) => Err(bad_request(format!(
+            "lang '{}' is not a language portdex speaks: en or ja",
+            Shown::new(other)
+        ))),
+    }
 }
 
 pub(crate) async fn local_audit(
@@ -81,16 +93,7 @@ pub(crate) async fn local_audit(
 ) -> Result<Json<portdex_audit::Report>, ApiError> {
     local_guard(&state)?;
     let Query(q) = q.map_err(rejected)?;
-    let lang = match q.lang.as_deref() {
-        None | Some("en") => Lang::En,
-        Some("ja") => Lang::Ja,
-        Some(other) => {
-            return Err(bad_request(format!(
-                "lang '{}' is not a language portdex speaks: en or ja",
-                Shown::new(other)
-            )))
-        }
-    };
+    let lang = lang_of(q.lang.as_deref())?;
     let snap = snapshot(&state, &cache).await?;
     Ok(Json(portdex_audit::audit(
         &snap,

@@ -112,6 +112,8 @@ pub fn document() -> Value {
                 json!([]), schema("Listeners"), &[not_exposed]),
             "/api/v1/audit": get("audit", "This machine's audit: what is reachable from other machines and should not be (only with --expose-local)",
                 json!([lang]), schema("Audit"), &[("400", "not a language", "Error"), not_exposed]),
+            "/api/v1/guide": get("guide", "The facts of the beginner's guide (the web page's /guide): the three ranges with example ports, this machine's ephemeral range, twenty ports to know, and (only with --expose-local) the cleartext services the audit finds",
+                json!([lang]), schema("Guide"), &[("400", "not a language", "Error")]),
             "/metrics": { "get": { "operationId": "metrics", "summary": "Prometheus metrics: one gauge per listener, audit findings by severity (only with --expose-local)",
                 "responses": {
                     "200": { "description": "Prometheus text format 0.0.4", "content": { "text/plain": { "schema": { "type": "string" } } } },
@@ -222,6 +224,22 @@ pub fn document() -> Value {
                 "loopback_only": { "type": "integer", "minimum": 0 }, "accepted": { "type": "integer", "minimum": 0 },
                 "listeners": { "type": "integer", "minimum": 0 }, "owners_hidden": { "type": "boolean" },
                 "docker_published": { "type": "boolean" } })),
+            "Guide": object(&["ranges", "ephemeral", "ports", "local"], json!({
+                "ranges": { "type": "array", "minItems": 3, "maxItems": 3,
+                    "items": object(&["category", "lo", "hi", "label", "examples"], json!({
+                        "category": schema("Category"), "lo": port, "hi": port, "label": schema("Text"),
+                        "examples": { "type": "array", "items": port } })) },
+                "ephemeral": { "oneOf": [{ "type": "null" }, object(&["lo", "hi", "parts"], json!({
+                    "lo": port, "hi": port,
+                    "parts": { "type": "array", "minItems": 1, "items": object(&["category", "lo", "hi"], json!({
+                        "category": schema("Category"), "lo": port, "hi": port })) } }))],
+                    "description": "the kernel's ephemeral range (net.ipv4.ip_local_port_range) and its part in each category; null when it cannot be read" },
+                "ports": { "type": "array", "items": object(&["port", "knowledge"], json!({
+                    "port": port, "knowledge": schema("Knowledge") })) },
+                "local": { "oneOf": [{ "type": "null" }, object(&["cleartext", "owners_hidden"], json!({
+                    "cleartext": { "type": "array", "items": schema("Finding") },
+                    "owners_hidden": { "type": "boolean" } }))],
+                    "description": "null unless the server was started with --expose-local" } })),
             "WhatportisDatabase": object(&["ports"], json!({ "ports": { "type": "array", "items":
                 object(&["name", "port", "protocol", "description"], json!({
                     "name": { "type": "string" }, "port": { "type": "string" },

@@ -253,6 +253,7 @@ async fn openapi_and_safety_headers() {
         "/api/v1/search",
         "/ports/{pattern}",
         "/metrics",
+        "/api/v1/guide",
     ] {
         assert!(v["paths"].get(path).is_some(), "{path}");
     }
@@ -308,6 +309,7 @@ async fn the_page_and_its_assets_are_embedded() {
         ("/port/65535", 200, "text/html"),
         ("/port/70000", 404, "text/html"),
         ("/port/abc", 404, "text/html"),
+        ("/guide", 200, "text/html"),
         ("/assets/app.js", 200, "text/javascript"),
         ("/assets/app.css", 200, "text/css"),
         ("/assets/icon.svg", 200, "image/svg+xml"),
@@ -486,6 +488,84 @@ async fn a_body_too_large_is_a_json_413() {
     let body = res.into_body().collect().await.unwrap().to_bytes();
     let v: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["status"], 413, "{v}");
+}
+
+/// The guide's facts: the three ranges, twenty curated ports, the kernel's ephemeral range
+/// as /proc says, and the audit's cleartext findings only with expose_local.
+#[tokio::test]
+async fn the_guide_and_its_page() {
+    let (s, v) = get_json(false, "/api/v1/guide").await;
+    assert_eq!(s, StatusCode::OK);
+    let ranges: Vec<(u64, u64)> = v["ranges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["lo"].as_u64().unwrap(), r["hi"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(ranges, [(0, 1023), (1024, 49151), (49152, 65535)]);
+    let ports = v["ports"].as_array().unwrap();
+    assert_eq!(ports.len(), 20);
+    for p in ports {
+        // One of the entries /api/v1/ports/N shows, as it shows it.
+        let n = p["port"].as_u64().unwrap();
+        let (_, answer) = get_json(false, &format!("/api/v1/ports/{n}")).await;
+        assert!(
+            answer["reports"][0]["knowledge"]
+                .as_array()
+                .unwrap()
+                .contains(&p["knowledge"]),
+            "port {n}"
+        );
+        let examples = &v["ranges"].as_array().unwrap();
+        assert!(
+            examples
+                .iter()
+                .any(|r| r["examples"].as_array().unwrap().contains(&p["port"])),
+            "{n} is an example of its range"
+        );
+    }
+    match std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range") {
+        Ok(text) => {
+            let mut it = text.split_whitespace().map(|n| n.parse::<u64>().unwrap());
+            let (lo, hi) = (it.next().unwrap(), it.next().unwrap());
+            assert_eq!(v["ephemeral"]["lo"], lo);
+            assert_eq!(v["ephemeral"]["hi"], hi);
+            let parts = v["ephemeral"]["parts"].as_array().unwrap();
+            assert_eq!(parts[0]["lo"], lo);
+            assert_eq!(parts[parts.len() - 1]["hi"], hi);
+        }
+        Err(_) => assert!(v["ephemeral"].is_null()),
+    }
+    assert!(v["local"].is_null(), "this machine only with expose_local");
+
+    // The fake's exposed Redis is cleartext; the loopback PostgreSQL is not a finding.
+    let (s, v) = get_json(true, "/api/v1/guide?lang=ja").await;
+    assert_eq!(s, StatusCode::OK);
+    let found = v["local"]["cleartext"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["service"], "redis");
+    assert_eq!(found[0]["port"], 6379);
+    assert!(
+        found[0]["fix"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(|c| c > '\u{3000}'),
+        "the fix in Japanese: {found:?}"
+    );
+    assert_eq!(v["local"]["owners_hidden"], false);
+
+    let (s, v) = get_json(false, "/api/v1/guide?lang=fr").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(v["error"].as_str().unwrap().contains("en or ja"));
+
+    // The page links to it, and /guide is the page itself, with the same headers.
+    let (s, html, csp) = get(false, "/guide").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(csp.unwrap().contains("default-src 'self'"));
+    assert!(html.contains(r#"href="/guide""#), "{html}");
+    let (_, home, _) = get(false, "/").await;
+    assert_eq!(home, html);
 }
 
 /// Every use of a shared port is answered, and a range entry by any port inside: the

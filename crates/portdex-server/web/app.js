@@ -96,7 +96,7 @@ async function api(path, signal) {
 // ---- state and routing ------------------------------------------------------------------
 
 const state = {
-  view: 'home',   // 'home' | 'port'
+  view: 'home',   // 'home' | 'port' | 'guide'
   query: '',
   result: null,   // { kind, ... } as rendered by renderResult
   categories: null,
@@ -104,6 +104,7 @@ const state = {
   highlight: null,
   exposeLocal: undefined, // from /api/v1/about: whether this machine is served
   local: null,    // { listeners, audit } when --expose-local
+  guide: null,    // { lang, res }: /api/v1/guide in the language it was asked in
 };
 
 let searchSeq = 0;
@@ -172,6 +173,10 @@ function route() {
   const m = location.pathname.match(/^\/port\/([^/]*)$/);
   if (m) {
     showPort(decodeURIComponent(m[1]));
+    return;
+  }
+  if (location.pathname === '/guide') {
+    showGuide();
     return;
   }
   state.view = 'home';
@@ -426,7 +431,9 @@ function render() {
   const view = $('view');
   const r = state.result;
   let nodes = [];
-  if (!r) {
+  if (state.view === 'guide') {
+    nodes = renderGuide();
+  } else if (!r) {
     setStatus('');
     document.title = 'portdex';
   } else if (r.kind === 'port') {
@@ -443,6 +450,8 @@ function render() {
     nodes.unshift(h('h1', { class: 'sr-only' }, t('homeTitle')), results);
   }
   put(view, nodes);
+  // The guide is a page of its own: the map of all ports is the home page's.
+  $('map-section').hidden = state.view === 'guide';
   renderMap();
   renderLocal();
 }
@@ -450,12 +459,110 @@ function render() {
 function applyStatic() {
   document.documentElement.lang = lang;
   document.querySelector('a.brand').setAttribute('href', withLang('/'));
+  $('guide-link').setAttribute('href', withLang('/guide'));
   for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
   $('q').placeholder = t('placeholder');
   const b = $('lang');
   b.textContent = t('langButton');
   b.lang = t('langButtonLang');
   b.setAttribute('aria-label', t('langButtonLabel'));
+}
+
+// ---- the guide (/guide) ----------------------------------------------------------------
+
+async function showGuide() {
+  state.view = 'guide';
+  state.result = null;
+  state.highlight = null;
+  $('q').value = '';
+  render();
+  await loadGuide();
+  const h1 = document.querySelector('#view h1');
+  if (h1) h1.focus({ preventScroll: true });
+}
+
+/** The guide's facts, in the language of the audit's words (the findings' fixes). */
+async function loadGuide() {
+  const asked = lang;
+  const res = await api(`/api/v1/guide?lang=${asked}`);
+  state.guide = { lang: asked, res };
+  if (state.view === 'guide') render();
+}
+
+/** A text whose `backticked` parts are commands: those become code elements. */
+const withCode = text => text.split('`').map((part, i) => (i % 2 ? h('code', {}, part) : part));
+
+/** Sentences of one paragraph: English puts a space between them, Japanese none. */
+const sentences = list => list.join(lang === 'ja' ? '' : ' ');
+
+function renderGuide() {
+  document.title = `${t('guide.title')} — portdex`;
+  const out = [
+    h('h1', { tabindex: '-1' }, t('guide.title')),
+    h('h2', {}, t('guide.whatTitle')),
+    h('p', {}, t('guide.what')),
+    h('p', {}, t('guide.whatTransports')),
+  ];
+  const g = state.guide;
+  if (!g) return out;
+  if (g.lang !== lang) { loadGuide(); }
+  if (!g.res.ok) {
+    setStatus(g.res.status === 0 ? t('offline') : t('failed', errorOf(g.res)), true);
+    return out;
+  }
+  setStatus('');
+  const b = g.res.body;
+  const label = cat => { const r = b.ranges.find(x => x.category === cat); return r ? tx(r.label) : cat; };
+  const named = p => { const e = b.ports.find(x => x.port === p); return e ? e.knowledge.names[0] : ''; };
+  out.push(h('h2', {}, t('guide.rangesTitle')),
+    h('dl', { class: 'facts ranges' }, b.ranges.flatMap(r => [
+      h('dt', {}, catTag(r.category), ' ', `${r.lo}–${r.hi}`),
+      h('dd', {},
+        h('p', {}, tv('guide', r.category)),
+        r.examples.length > 0 && h('p', { class: 'examples' }, t('guide.examples'),
+          r.examples.flatMap((p, i) => [i ? t('sep') : '', portLink(p), '\u00a0', named(p)]))),
+    ])));
+  let eph;
+  if (b.ephemeral) {
+    const shared = b.ephemeral.parts.filter(p => p.category !== 'dynamic')
+      .map(p => t('guide.ephemeralOverlap', label(p.category), p.lo, p.hi));
+    eph = sentences([t('guide.ephemeral', b.ephemeral.lo, b.ephemeral.hi), ...(shared.length ? shared : [t('guide.ephemeralInside')])]);
+  } else {
+    eph = t('guide.ephemeralUnknown');
+  }
+  out.push(h('p', { id: 'ephemeral' }, withCode(eph)));
+  out.push(h('h2', {}, t('guide.portsTitle')),
+    scroller(t('guide.portsTitle'), h('table', { id: 'guide-ports' },
+      h('thead', {}, h('tr', {}, [t('port'), t('transport'), t('service'), t('guide.colUse'), t('guide.colEncryption')]
+        .map(c => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, b.ports.map(({ port, knowledge: k }) => h('tr', {},
+        h('td', {}, portLink(port)),
+        h('td', {}, k.transports.join('/')),
+        h('td', {}, k.names[0]),
+        h('td', {}, tx(k.usage)),
+        h('td', {}, k.cleartext ? h('span', { class: 'tag cleartext' }, t('guide.cleartext')) : t('guide.encrypted'))))))),
+    h('p', { class: 'note' }, withCode(t('guide.portsSource'))));
+  const cmd = text => h('pre', {}, h('code', {}, text));
+  out.push(h('h2', {}, t('guide.habitsTitle')),
+    h('p', {}, t('guide.close')), cmd('portdex ls --exposed'),
+    h('p', {}, t('guide.firewall')), cmd('portdex firewall --allow ssh,https'),
+    h('p', {}, t('guide.encrypt')), cmd('portdex audit'));
+  const local = b.local;
+  if (!local) {
+    out.push(h('p', { id: 'cleartext-now', class: 'note' }, withCode(t('guide.notServed'))));
+  } else {
+    out.push(h('div', { id: 'cleartext-now' },
+      h('p', {}, local.cleartext.length ? t('guide.cleartextFound') : t('guide.cleartextNone')),
+      local.cleartext.length > 0 && h('ul', { class: 'cards' }, local.cleartext.map(f => h('li', { class: 'card' },
+        h('h3', {}, sevBadge(f.severity), ' ', `${f.transport} ${fmtAddr(f.address, f.port)}`, ' ', f.service || ''),
+        facts([
+          [t('exposure'), tv('exp', f.exposure)],
+          [t('process'), f.processes.join(', ')],
+          [t('fix'), f.fix],
+        ])))),
+      local.owners_hidden && h('p', { class: 'note' }, t('guide.ownersHidden'))));
+  }
+  return out;
 }
 
 // ---- the map ----------------------------------------------------------------------------

@@ -1671,6 +1671,141 @@ pub mod errors_ja {
 }
 
 // ======================================================================================
+// The beginner's guide (`portdex guide`, and the web page's /guide, whose words in WEB
+// are these same texts).
+// ======================================================================================
+
+/// One text of the guide in English and Japanese. `{0}`, `{1}`… are filled by
+/// [`Guide::fill`] (the command line) or by the web page's `t()`, with the same values.
+pub type Pair = (&'static str, &'static str);
+
+/// The guide's texts. Each is a const so that the command line and the web page
+/// (`WEB`'s `guide.*` keys) say the same words.
+pub mod guide {
+    use super::Pair;
+
+    pub const TITLE: Pair = ("Port numbers: a guide for beginners", "ポート番号入門");
+    pub const WHAT_TITLE: Pair = ("What is a port number?", "ポート番号とは");
+    pub const WHAT: Pair = (
+        "A machine on a network is found by its IP address, as a building is found by its street address. Many programs on that machine talk over the network at once, so every connection also names a port: a number from 0 to 65535, like the number of one door (one apartment) in the building. A server program listens behind its door; a client knocks on the address and the door together, as in 192.0.2.10:443.",
+        "ネットワーク上のマシンは IP アドレスで見つける。建物を住所で見つけるのと同じである。1 台のマシンでは多くのプログラムが同時に通信するので、接続ごとにポート番号も指定する。ポート番号は 0 から 65535 までの数で、建物の中の部屋番号（ドアの番号）にあたる。サーバーのプログラムは自分のドアの奥で待ち受け、クライアントは 192.0.2.10:443 のようにアドレスとドアの番号を組にして訪ねる。",
+    );
+    pub const WHAT_TRANSPORTS: Pair = (
+        "TCP and UDP have doors of their own: TCP port 53 and UDP port 53 are two different ports. Behind a door where no program listens, nobody answers: the connection is refused.",
+        "TCP と UDP のドアは別々にある。TCP の 53 番と UDP の 53 番は別のポートである。待ち受けているプログラムがいないドアには誰も応答せず、接続は拒否される。",
+    );
+    pub const RANGES_TITLE: Pair = ("The three ranges (RFC 6335)", "3 つの範囲（RFC 6335）");
+    pub const WELL_KNOWN: Pair = (
+        "System ports, assigned by IANA to the standard services of the Internet. On Linux, by default only root may listen on them.",
+        "システムポート。IANA がインターネットの標準的なサービスに割り当てる。Linux では既定で root だけがこの範囲で待ち受けられる。",
+    );
+    pub const REGISTERED: Pair = (
+        "User ports, assigned by IANA to applications on request: databases, remote desktops, message brokers. Many programs also use ports here that IANA never assigned to them.",
+        "ユーザーポート。申請に応じて IANA がアプリケーションに割り当てる。データベース、リモートデスクトップ、メッセージブローカーなどである。IANA の割り当てを受けずにこの範囲を使うプログラムも多い。",
+    );
+    pub const DYNAMIC: Pair = (
+        "Never assigned to a service. For each outgoing connection the operating system picks the client's own port (an ephemeral port) from a range like this one; programs may also use them privately.",
+        "サービスに割り当てられることはない。外向きの接続ごとに、OS はクライアント側のポート（エフェメラルポート）をこのような範囲から選ぶ。プログラムが私的に使うこともできる。",
+    );
+    pub const EXAMPLES: Pair = ("for example: ", "例：");
+    pub const EPHEMERAL: Pair = (
+        "On this machine the kernel picks ephemeral ports from {0}–{1} (/proc/sys/net/ipv4/ip_local_port_range).",
+        "このマシンのカーネルは、エフェメラルポートを {0}–{1} から選ぶ（/proc/sys/net/ipv4/ip_local_port_range）。",
+    );
+    /// `{0}` a range's name, `{1}`–`{2}` the ports of it the ephemeral range covers.
+    pub const EPHEMERAL_OVERLAP: Pair = (
+        "It covers the {0} ports {1}–{2}: a server that wants one of them may find it taken by an outgoing connection. `portdex free` leaves the ephemeral range out.",
+        "この範囲は{0}の {1}–{2} と重なる。そこにあるポートで待ち受けたいサーバーは、外向きの接続にポートを使われていることがある。`portdex free` はエフェメラルポートの範囲を避ける。",
+    );
+    pub const EPHEMERAL_INSIDE: Pair = (
+        "It lies inside the dynamic/private ports, where no service is assigned.",
+        "この範囲は動的/プライベートポートの中にあり、サービスの割り当てとは重ならない。",
+    );
+    pub const EPHEMERAL_UNKNOWN: Pair = (
+        "The ephemeral range of this machine could not be read from /proc/sys/net/ipv4/ip_local_port_range. On Linux it is usually 32768–60999, which covers registered ports as well as dynamic ones.",
+        "このマシンのエフェメラルポートの範囲を /proc/sys/net/ipv4/ip_local_port_range から読めなかった。Linux では通常 32768–60999 で、動的ポートだけでなく登録済みポートとも重なる。",
+    );
+    pub const PORTS_TITLE: Pair = (
+        "The twenty ports everyone should know",
+        "覚えておきたい 20 のポート",
+    );
+    pub const PORTS_HEADER: [Pair; 5] = [
+        ("PORT", "ポート"),
+        ("PROTO", "プロトコル"),
+        ("SERVICE", "サービス"),
+        ("USE", "用途"),
+        ("ENCRYPTION", "暗号化"),
+    ];
+    pub const ENCRYPTED: Pair = ("encrypted", "暗号化");
+    pub const CLEARTEXT: Pair = ("cleartext", "平文");
+    pub const PORTS_SOURCE: Pair = (
+        "The names and uses are the ones `portdex PORT` shows; `portdex 443` tells more about one port.",
+        "名前と用途は `portdex PORT` が表示するものと同じである。1 つのポートについて詳しくは `portdex 443` のように調べる。",
+    );
+    pub const HABITS_TITLE: Pair = ("Three habits", "3 つの習慣");
+    pub const CLOSE: Pair = (
+        "1. Close what you do not need. Every port that listens is a door someone can knock on. See what other machines can reach, then stop the programs you do not use, or make them listen on 127.0.0.1 only:",
+        "1. 使わないものは閉じる。待ち受けているポートはどれも、誰かが訪ねてこられるドアである。外部から到達できるものを確かめ、使わないプログラムは止めるか、127.0.0.1 だけで待ち受けるようにする：",
+    );
+    pub const FIREWALL: Pair = (
+        "2. Put a firewall in front. Allow only the ports you mean to offer and drop the rest, so that a program started by mistake cannot be reached. portdex writes the rules for nftables, ufw, iptables or firewalld, and applies them with a rollback (--apply):",
+        "2. ファイアウォールを置く。提供するつもりのポートだけを許可して残りは破棄し、うっかり起動したプログラムに外から到達できないようにする。portdex は nftables、ufw、iptables、firewalld のルールを書き出し、ロールバック付きで適用する（--apply）：",
+    );
+    pub const ENCRYPT: Pair = (
+        "3. Prefer the encrypted protocol. On a cleartext protocol anyone on the path can read the passwords and the data: use SSH rather than Telnet, HTTPS rather than HTTP, IMAPS (993) rather than IMAP (143). The audit names the encrypted alternative of each cleartext service it finds:",
+        "3. 暗号化されたプロトコルを選ぶ。平文のプロトコルでは、パスワードもデータも経路上の誰もが読み取れる。Telnet ではなく SSH、HTTP ではなく HTTPS、IMAP（143 番）ではなく IMAPS（993 番）を使う。監査は、見つけた平文のサービスごとに暗号化された代替を示す：",
+    );
+    pub const CLEARTEXT_FOUND: Pair = (
+        "Cleartext services the audit finds reachable from other machines, right now:",
+        "現在、外部から到達できる平文のサービス（監査の結果）：",
+    );
+    pub const CLEARTEXT_NONE: Pair = (
+        "Right now the audit finds no cleartext service reachable from other machines.",
+        "現在、外部から到達できる平文のサービスを監査は見つけていない。",
+    );
+    pub const OWNERS_HIDDEN: Pair = (
+        "Some owners are hidden (other users' processes): as root the audit sees every process.",
+        "一部の所有プロセスが見えない（他のユーザーのプロセス）。root で実行すると、監査はすべてのプロセスを確認できる。",
+    );
+    pub const NOT_LISTED: Pair = (
+        "This machine's sockets could not be listed: {0}",
+        "このマシンのソケットを一覧できなかった：{0}",
+    );
+    /// The web page only: the server does not show this machine (no --expose-local).
+    pub const NOT_SERVED: Pair = (
+        "This server does not show this machine's audit (it was started without --expose-local): run `portdex audit` or `portdex guide` on the machine.",
+        "このサーバーはこのマシンの監査を表示しない（--expose-local なしで起動されている）。そのマシンで `portdex audit` または `portdex guide` を実行する。",
+    );
+    /// The label of a finding's fix.
+    pub const FIX: Pair = ("fix", "対策");
+}
+
+/// The guide's texts in one language.
+#[derive(Clone, Copy)]
+pub struct Guide(pub Lang);
+
+impl Guide {
+    /// A text of [`guide`] in this language.
+    pub fn get(self, text: Pair) -> &'static str {
+        self.0.pick(text.0, text.1)
+    }
+
+    /// A text with its `{0}`, `{1}`… replaced by `args`, in order.
+    pub fn fill(self, text: Pair, args: &[&dyn std::fmt::Display]) -> String {
+        let mut out = self.get(text).to_owned();
+        for (i, a) in args.iter().enumerate() {
+            out = out.replace(&format!("{{{i}}}"), &a.to_string());
+        }
+        out
+    }
+
+    /// The table's column titles.
+    pub fn ports_header(self) -> [&'static str; 5] {
+        guide::PORTS_HEADER.map(|p| self.get(p))
+    }
+}
+
+// ======================================================================================
 // The web page's words (`portdex serve`'s page, crates/portdex-server/web/app.js).
 // ======================================================================================
 
@@ -1870,6 +2005,40 @@ pub static WEB: &[(&str, &str, &str)] = &[
         "history: 2015 registry only, no longer listed",
         "履歴：2015 年版レジストリのみ（現行版にはない）",
     ),
+    // The guide (/guide): the same texts as `portdex guide` (the `guide` module).
+    (
+        "guideLink",
+        "New to ports? Read the guide",
+        "はじめての方へ：ポート番号入門",
+    ),
+    ("guide.title", guide::TITLE.0, guide::TITLE.1),
+    ("guide.whatTitle", guide::WHAT_TITLE.0, guide::WHAT_TITLE.1),
+    ("guide.what", guide::WHAT.0, guide::WHAT.1),
+    ("guide.whatTransports", guide::WHAT_TRANSPORTS.0, guide::WHAT_TRANSPORTS.1),
+    ("guide.rangesTitle", guide::RANGES_TITLE.0, guide::RANGES_TITLE.1),
+    // By the API's category identifiers: tv('guide', category).
+    ("guide.well-known", guide::WELL_KNOWN.0, guide::WELL_KNOWN.1),
+    ("guide.registered", guide::REGISTERED.0, guide::REGISTERED.1),
+    ("guide.dynamic", guide::DYNAMIC.0, guide::DYNAMIC.1),
+    ("guide.examples", guide::EXAMPLES.0, guide::EXAMPLES.1),
+    ("guide.ephemeral", guide::EPHEMERAL.0, guide::EPHEMERAL.1),
+    ("guide.ephemeralOverlap", guide::EPHEMERAL_OVERLAP.0, guide::EPHEMERAL_OVERLAP.1),
+    ("guide.ephemeralInside", guide::EPHEMERAL_INSIDE.0, guide::EPHEMERAL_INSIDE.1),
+    ("guide.ephemeralUnknown", guide::EPHEMERAL_UNKNOWN.0, guide::EPHEMERAL_UNKNOWN.1),
+    ("guide.portsTitle", guide::PORTS_TITLE.0, guide::PORTS_TITLE.1),
+    ("guide.colUse", "Use", "用途"),
+    ("guide.colEncryption", "Encryption", "暗号化"),
+    ("guide.encrypted", guide::ENCRYPTED.0, guide::ENCRYPTED.1),
+    ("guide.cleartext", guide::CLEARTEXT.0, guide::CLEARTEXT.1),
+    ("guide.portsSource", guide::PORTS_SOURCE.0, guide::PORTS_SOURCE.1),
+    ("guide.habitsTitle", guide::HABITS_TITLE.0, guide::HABITS_TITLE.1),
+    ("guide.close", guide::CLOSE.0, guide::CLOSE.1),
+    ("guide.firewall", guide::FIREWALL.0, guide::FIREWALL.1),
+    ("guide.encrypt", guide::ENCRYPT.0, guide::ENCRYPT.1),
+    ("guide.cleartextFound", guide::CLEARTEXT_FOUND.0, guide::CLEARTEXT_FOUND.1),
+    ("guide.cleartextNone", guide::CLEARTEXT_NONE.0, guide::CLEARTEXT_NONE.1),
+    ("guide.ownersHidden", guide::OWNERS_HIDDEN.0, guide::OWNERS_HIDDEN.1),
+    ("guide.notServed", guide::NOT_SERVED.0, guide::NOT_SERVED.1),
     // Errors.
     (
         "failed",
@@ -1882,6 +2051,78 @@ pub static WEB: &[(&str, &str, &str)] = &[
         "portdex サーバーに接続できません。",
     ),
 ];
+
+#[cfg(test)]
+mod guide_tests {
+    use super::{guide, Guide, Lang, Pair, WEB};
+
+    /// Every text of the guide, the command line's and the web page's.
+    fn all() -> Vec<Pair> {
+        let mut texts = vec![
+            guide::TITLE,
+            guide::WHAT_TITLE,
+            guide::WHAT,
+            guide::WHAT_TRANSPORTS,
+            guide::RANGES_TITLE,
+            guide::WELL_KNOWN,
+            guide::REGISTERED,
+            guide::DYNAMIC,
+            guide::EXAMPLES,
+            guide::EPHEMERAL,
+            guide::EPHEMERAL_OVERLAP,
+            guide::EPHEMERAL_INSIDE,
+            guide::EPHEMERAL_UNKNOWN,
+            guide::PORTS_TITLE,
+            guide::ENCRYPTED,
+            guide::CLEARTEXT,
+            guide::PORTS_SOURCE,
+            guide::HABITS_TITLE,
+            guide::CLOSE,
+            guide::FIREWALL,
+            guide::ENCRYPT,
+            guide::CLEARTEXT_FOUND,
+            guide::CLEARTEXT_NONE,
+            guide::OWNERS_HIDDEN,
+            guide::NOT_LISTED,
+            guide::NOT_SERVED,
+            guide::FIX,
+        ];
+        texts.extend(guide::PORTS_HEADER);
+        texts
+    }
+
+    #[test]
+    fn the_guide_is_in_both_languages_in_the_manual_style() {
+        for (en, ja) in all() {
+            assert!(!en.trim().is_empty() && !ja.trim().is_empty(), "{en}");
+            assert_ne!(en, ja, "{en}: not translated");
+            // data/GLOSSARY.md: plain form, no 「あなた」, no mid-sentence 「つまり」.
+            for banned in ["あなた", "つまり", "です", "ます", "ください", "露出"] {
+                assert!(!ja.contains(banned), "{ja}: {banned}");
+            }
+        }
+        // The web page shows the same words (WEB's guide.* keys hold these consts).
+        for (en, ja) in all() {
+            let on_web = WEB.iter().any(|e| e.1 == en && e.2 == ja);
+            let cli_only = [guide::NOT_LISTED, guide::FIX]
+                .iter()
+                .chain(&guide::PORTS_HEADER)
+                .any(|p| p.0 == en);
+            assert!(on_web || cli_only, "{en} is not on the web page");
+        }
+    }
+
+    #[test]
+    fn fill_replaces_each_placeholder() {
+        let t = Guide(Lang::En);
+        assert_eq!(
+            t.fill(guide::EPHEMERAL_OVERLAP, &[&"registered", &32768, &49151]),
+            "It covers the registered ports 32768–49151: a server that wants one of them may find it taken by an outgoing connection. `portdex free` leaves the ephemeral range out."
+        );
+        let ja = Guide(Lang::Ja).fill(guide::EPHEMERAL, &[&32768, &60999]);
+        assert!(ja.contains("32768–60999") && !ja.contains('{'), "{ja}");
+    }
+}
 
 #[cfg(test)]
 mod web_tests {

@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand, ValueEnum};
     args_conflicts_with_subcommands = true,
     allow_negative_numbers = true,
     after_help = "Examples:\n  portdex 443\n  portdex 80 22 3306\n  portdex redis\n  portdex 8000-8100 --proto tcp\n  portdex search mail\n  portdex 443 --json\n  portdex --format services > services\n  portdex -- who            (a service named like a command)\n\n\
-Exit status: 0 found, 1 nothing found (for any query), 2 bad input."
+Exit status: 0 found, 1 nothing found (for any query), 2 bad input.\n\n\
+New to ports? portdex guide"
 )]
 pub struct Cli {
     /// Ports (443), ranges (8000-8100) or service names (ldaps, postgres).
@@ -48,6 +49,7 @@ pub struct Lookup {
 /// The names (and aliases) of [`Command`]'s subcommands, and clap's `help`: an argument
 /// equal to one of them sends parsing to the full [`Cli`]. A test keeps it complete.
 pub const SUBCOMMANDS: &[&str] = &[
+    "guide",
     "search",
     "ls",
     "list",
@@ -96,6 +98,12 @@ pub struct OutputArgs {
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// New to ports? A guide for beginners, with this machine's facts.
+    ///
+    /// What a port number is, the three ranges (and this machine's ephemeral range),
+    /// twenty ports everyone should know, and three habits with the commands that
+    /// practise them here, with the cleartext services the audit finds now.
+    Guide,
     /// Ranked full-text search over names, descriptions and common uses.
     Search {
         /// Words that must all appear (case-insensitive).

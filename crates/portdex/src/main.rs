@@ -7,6 +7,7 @@ mod cli;
 mod complete;
 mod data;
 mod grid;
+mod guide;
 mod machine;
 mod manpage;
 mod render;
@@ -112,6 +113,7 @@ fn takes(command: &Option<Command>) -> Takes {
             true,
             true,
         ),
+        Some(Command::Guide) => ("guide", &[Table], false, true, true),
         Some(Command::Search { .. }) => ("search", &[Table, Json, Jsonl, Csv], true, true, true),
         Some(Command::Ls(_)) => ("ls", &[Table, Json, Jsonl, Csv], true, true, true),
         Some(Command::Who { .. }) => ("who", &[Table, Json, Jsonl], true, true, false),
@@ -209,6 +211,12 @@ fn run(cli: Cli) -> Result<u8, String> {
         Some(Command::Man { page, output_dir }) => {
             manpage::man(&mut out, page.as_deref(), output_dir.as_deref())?
         }
+        Some(Command::Guide) => guide::guide(
+            &mut out,
+            &config,
+            &portdex_net::SystemSource,
+            portdex_net::ephemeral_range(),
+        )?,
         Some(Command::Search { words, limit }) => {
             let query = words.join(" ");
             if query.trim().is_empty() {

@@ -82,6 +82,22 @@ fn extra(name: Option<&str>) -> Extra {
                 ("portdex -- who", "A service named like a command."),
             ],
         },
+        Some("guide") => Extra {
+            exit: &[("0", "The guide was written."), BAD_INPUT],
+            env: &[
+                LANG[0],
+                LANG[1],
+                LANG[2],
+                ("NO_COLOR", "When set, no colour unless --color always."),
+                ("COLUMNS", "The width the text is wrapped to when it cannot be read from the terminal."),
+            ],
+            files: &[EPHEMERAL, SOCKETS, OWNERS],
+            examples: &[
+                ("portdex guide", "Port numbers for beginners, with this machine's ephemeral range and the cleartext services the audit finds on it now."),
+                ("portdex guide --lang ja", "The same in Japanese."),
+                ("sudo portdex guide", "The same, with every process's sockets seen by the audit."),
+            ],
+        },
         Some("search") => Extra {
             exit: &[("0", "At least one result."), ("1", "No result."), BAD_INPUT],
             env: &LANG,

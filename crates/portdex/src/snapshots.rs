@@ -165,3 +165,18 @@ fn audit() {
         insta::assert_snapshot!(name, out);
     }
 }
+
+/// The guide on the fixed machine: its exposed Redis is the cleartext service the audit
+/// finds, some owners are hidden, and the ephemeral range is Linux's usual one.
+#[test]
+fn guide() {
+    for (lang, name) in [(Lang::En, "guide_en"), (Lang::Ja, "guide_ja")] {
+        let mut out = String::new();
+        let ephemeral = portdex_registry::PortRange {
+            lo: 32768,
+            hi: 60999,
+        };
+        crate::guide::guide(&mut out, &config(lang), &Machine, Some(ephemeral)).unwrap();
+        insta::assert_snapshot!(name, out);
+    }
+}

@@ -23,6 +23,7 @@ fn every_command_honours_or_refuses_every_global_option() {
     // (name as messages give it, arguments, --proto value it can take)
     let commands: Vec<(&str, Vec<&str>, &str)> = vec![
         ("portdex QUERY", vec!["443"], "udp"),
+        ("guide", vec!["guide"], "tcp"),
         ("search", vec!["search", "mail"], "udp"),
         ("ls", vec!["ls", "--no-owners"], "udp"),
         ("who", vec!["who", &quiet], "tcp"),
@@ -138,6 +139,11 @@ fn help_offers_only_the_options_a_command_honours() {
             &["--color"][..],
         ),
         (&["ls", "--help"], &["--color", "--csv", "--lang"], &[]),
+        (
+            &["guide", "--help"],
+            &["--lang", "--color"],
+            &["--json", "--csv", "--format", "--proto"],
+        ),
         (&["who", "--help"], &["--json"], &["--csv", "--color"]),
         (&["free", "--help"], &["--json"], &["--lang", "--csv"]),
         (

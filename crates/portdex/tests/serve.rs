@@ -277,7 +277,7 @@ fn serve_on_loopback_answers_only_its_own_host_names() {
         assert!(res.starts_with("HTTP/1.1 200"), "{host}: {res}");
     }
     // The page and its words too: the check stands in front of every route.
-    for path in ["/", "/assets/text.js"] {
+    for path in ["/", "/assets/text.js", "/guide", "/api/v1/guide"] {
         let res = http_get_host(&addr, path, "attacker.example");
         assert!(res.starts_with("HTTP/1.1 421"), "{path}: {res}");
         let res = http_get_host(&addr, path, &format!("localhost:{port}"));

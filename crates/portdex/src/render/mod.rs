@@ -15,7 +15,7 @@ use portdex_registry::{Answer, AnswerJson, Assignment, Knowledge, Lang, Query, R
 use portdex_text::{labels, Labels};
 use std::fmt::Write;
 
-const BOLD: Style = Style::new().effects(Effects::BOLD);
+pub(crate) const BOLD: Style = Style::new().effects(Effects::BOLD);
 const DIM: Style = Style::new().effects(Effects::DIMMED);
 
 fn paint(config: &Config, style: Style, s: &str) -> String {
@@ -43,7 +43,7 @@ pub fn severity_style(s: Severity) -> Style {
 }
 
 /// Writes a table of rows whose column `wrap` is long text, fitted to the terminal.
-fn table<const N: usize>(
+pub(crate) fn table<const N: usize>(
     out: &mut String,
     config: &Config,
     header: [&str; N],
@@ -86,7 +86,7 @@ fn port_list(
 }
 
 /// A cell without a style.
-fn plain(s: impl Into<String>) -> (String, Option<Style>) {
+pub(crate) fn plain(s: impl Into<String>) -> (String, Option<Style>) {
     (s.into(), None)
 }
 

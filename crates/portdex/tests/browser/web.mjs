@@ -5,7 +5,7 @@
 // Exits 1 with the failed step on stderr; screenshots are saved for review either way.
 // Ends with an axe-core accessibility check of four states of the page.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -149,6 +149,35 @@ try {
   await page.locator('#local').waitFor();
   await page.locator(`#listeners td`, { hasText: `127.0.0.1:${servePort}` }).first().waitFor();
   await shot(page, '6-this-machine');
+
+  step = 'the guide, linked from the home page';
+  await page.goto(base);
+  await page.locator('#guide-link').click();
+  await page.waitForURL(`${origin}/guide`);
+  await page.locator('h1', { hasText: 'Port numbers: a guide for beginners' }).waitFor();
+  check(await page.locator('h1').count() === 1, 'one level-one heading');
+  await page.locator('#guide-ports tbody tr').nth(19).waitFor();
+  check(await page.locator('#guide-ports tbody tr').count() === 20, 'twenty ports');
+  await page.locator('#guide-ports a[href="/port/443"]').waitFor();
+  check(await page.locator('#map-section').isHidden(), 'the map is the home page\'s');
+  // This machine's ephemeral range, as the kernel says.
+  const [ephLo, ephHi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+  await page.locator('#ephemeral', { hasText: `${ephLo}–${ephHi}` }).waitFor();
+  // --expose-local: the audit's cleartext services (or that there are none) are shown.
+  const now = await page.locator('#cleartext-now').innerText();
+  check(/Cleartext services|no cleartext service/.test(now), `the audit's cleartext services: ${now}`);
+  await page.locator('pre code', { hasText: 'portdex ls --exposed' }).waitFor();
+  await shot(page, '6-guide');
+
+  step = 'the guide in Japanese';
+  await page.locator('#lang').click();
+  await page.locator('h1', { hasText: 'ポート番号入門' }).waitFor();
+  check(new URL(page.url()).pathname === '/guide', `still the guide: ${page.url()}`);
+  await page.locator('#guide-ports td', { hasText: '平文' }).first().waitFor();
+  await page.locator('#ephemeral', { hasText: 'エフェメラルポート' }).waitFor();
+  await page.locator('#cleartext-now', { hasText: '平文のサービス' }).waitFor();
+  await shot(page, '6-guide-ja');
+  await page.locator('#lang').click(); // back to English
   await context.close();
 
   // ---- the language in the address: ?lang= wins over the browser and the saved choice ---
@@ -230,6 +259,13 @@ try {
     check(!asked.some(p => p === '/api/v1/listeners' || p.startsWith('/api/v1/audit')),
       `the page asked for this machine's data: ${asked.join(' ')}`);
     check(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+
+    step = 'the guide without --expose-local';
+    await page.goto(`${plainBase}/guide`);
+    await page.locator('#guide-ports tbody tr').nth(19).waitFor();
+    await page.locator('#cleartext-now', { hasText: '--expose-local' }).waitFor();
+    check(!asked.some(p => p === '/api/v1/listeners' || p.startsWith('/api/v1/audit')),
+      `the guide asked for this machine's data: ${asked.join(' ')}`);
     await context.close();
   }
 
@@ -241,11 +277,18 @@ try {
     ['a port page, Japanese, dark', { locale: 'ja-JP', colorScheme: 'dark' }, '/port/6379', null],
     ['a range, English, dark', { locale: 'en-US', colorScheme: 'dark' }, '/?q=8000-8100', null],
     ['a phone, Japanese', { locale: 'ja-JP', viewport: { width: 390, height: 844 }, isMobile: true }, '/', '443'],
+    ['the guide, Japanese, dark', { locale: 'ja-JP', colorScheme: 'dark' }, '/guide', null],
+    ['the guide on a phone, English', { locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true }, '/guide', null],
   ]) {
     step = `accessibility: ${name}`;
     ({ context, page } = await open({ ...options, bypassCSP: true }));
     await page.goto(base + path);
-    await page.locator('.map-grid button').nth(383).waitFor();
+    if (path === '/guide') {
+      await page.locator('#guide-ports tbody tr').nth(19).waitFor();
+      await page.locator('#cleartext-now').waitFor();
+    } else {
+      await page.locator('.map-grid button').nth(383).waitFor();
+    }
     if (typed) {
       await page.locator('#q').fill(typed);
       await page.locator('li.card').first().waitFor();
