@@ -38,6 +38,35 @@ pub fn target(data: &[u8]) {
     }
 }
 
+/// A stored registry file (`portdex update` writes it; every start-up reads it): read
+/// whole and checked, or read where lookups need it as a file the store vouches for
+/// (no checksum read), then looked up. Damage is an error or an empty answer, never a
+/// panic.
+pub fn registry_file(data: &[u8]) {
+    use portdex_registry::{assignments_at, assignments_named, install_compact, install_file};
+    let look = || {
+        for port in [0, 1, 22, 443, 5901, 8080, 27015, 65535] {
+            for a in assignments_at(port) {
+                let _ = (
+                    a.name(),
+                    a.description(),
+                    a.ports(),
+                    a.transport(),
+                    a.status(),
+                );
+            }
+        }
+        let _ = assignments_named("http").count();
+    };
+    if install_compact(data).is_ok() {
+        look();
+    }
+    let file = Box::new(data.to_vec());
+    if install_file(file, portdex_registry::Verify::Unchanged).is_ok() {
+        look();
+    }
+}
+
 /// A duration (`--timeout`, `--confirm`).
 pub fn duration(data: &[u8]) {
     if let Some(d) = text(data).and_then(portdex_net::scan::parse_duration) {
@@ -150,4 +179,6 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("audit_config", audit_config),
     ("allow_list", allow_list),
     ("http", http),
+    // Last: it installs registries, which stay the process's for what follows.
+    ("registry_file", registry_file),
 ];
