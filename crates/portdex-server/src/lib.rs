@@ -26,6 +26,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod cache;
 mod conn;
 mod host;
 mod local;
@@ -55,18 +56,15 @@ pub struct AppState {
     pub data_dir: Option<std::path::PathBuf>,
 }
 
-/// The checks around every request, in one layer (each layer costs a boxed future per
-/// request): the Host, then the large-answer budget and JSON for every error.
+/// The checks around every request the router answers, in one layer (each layer costs a
+/// boxed future per request): a newer registry, then the large-answer budget and JSON
+/// for every error. The Host is checked before, by [`App`].
 async fn guard(
-    hosts: Option<Arc<HostPolicy>>,
     large: Arc<tokio::sync::Semaphore>,
     reloader: Arc<reload::Reloader>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    if let Some(refusal) = hosts.as_deref().and_then(|p| refused_host(p, &req)) {
-        return refusal;
-    }
     if reloader.changed() {
         reloader.reload().await;
     }
@@ -335,15 +333,10 @@ const MAX_HEADERS: usize = 64;
 /// concurrency limit, and a strict Content-Security-Policy.
 pub fn router(state: AppState) -> Router {
     let reloader = Arc::new(reload::Reloader::new(state.data_dir.clone()));
-    app(state, Limits::default(), None, reloader)
+    app(state, Limits::default(), reloader)
 }
 
-fn app(
-    state: AppState,
-    limits: Limits,
-    hosts: Option<HostPolicy>,
-    reloader: Arc<reload::Reloader>,
-) -> Router {
+fn app(state: AppState, limits: Limits, reloader: Arc<reload::Reloader>) -> Router {
     let router = Router::new()
         .route("/api/v1/ports/{port}", get(port))
         .route("/api/v1/ports", get(ports))
@@ -389,16 +382,134 @@ fn app(
             HeaderValue::from_static("nosniff"),
         ));
     let large = Arc::new(tokio::sync::Semaphore::new(conn::LARGE_BUDGET / 1024));
-    let hosts = hosts.map(Arc::new);
     router.layer(axum::middleware::from_fn(move |req, next| {
-        guard(
-            hosts.clone(),
-            Arc::clone(&large),
-            Arc::clone(&reloader),
-            req,
-            next,
-        )
+        guard(Arc::clone(&large), Arc::clone(&reloader), req, next)
     }))
+}
+
+/// The application as [`serve`] runs it: the Host check, then the answers already made
+/// (from memory, as bytes), and the others from the [`router`] (kept for the next client
+/// when they depend on the request's path and query only). A cached answer is the
+/// router's to the byte, headers included: it skips the router's layers, which do
+/// nothing for it (the deadline for writing it and the connection limits are the
+/// server's, around every request).
+#[derive(Clone)]
+pub struct App(Arc<AppParts>);
+
+struct AppParts {
+    router: Router,
+    hosts: Option<HostPolicy>,
+    reloader: Arc<reload::Reloader>,
+}
+
+/// The [`router`] behind its answer cache, as [`serve`] runs it (without the Host check,
+/// which needs the address served). For benchmarks and tests.
+pub fn cached(state: AppState) -> App {
+    let reloader = Arc::new(reload::Reloader::new(state.data_dir.clone()));
+    App::new(state, Limits::default(), None, reloader)
+}
+
+impl App {
+    fn new(
+        state: AppState,
+        limits: Limits,
+        hosts: Option<HostPolicy>,
+        reloader: Arc<reload::Reloader>,
+    ) -> App {
+        App(Arc::new(AppParts {
+            router: app(state, limits, Arc::clone(&reloader)),
+            hosts,
+            reloader,
+        }))
+    }
+
+    /// The answer to one request.
+    pub async fn answer<B>(&self, req: axum::http::Request<B>) -> Response
+    where
+        B: http_body::Body<Data = axum::body::Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        let parts = &*self.0;
+        if let Some(refusal) = parts
+            .hosts
+            .as_ref()
+            .and_then(|p| refused_host(p, req.headers()))
+        {
+            return refusal;
+        }
+        if parts.reloader.changed() {
+            parts.reloader.reload().await;
+        }
+        let answers = &parts.reloader.answers;
+        // A GET without a body (a body, even unread, can make the router refuse it).
+        let key = (req.method() == axum::http::Method::GET
+            && http_body::Body::is_end_stream(req.body())
+            && cache::cacheable(req.uri().path()))
+        .then(|| req.uri().path_and_query().map_or("/", |pq| pq.as_str()));
+        if let Some(answer) = key.and_then(|k| answers.get(k)) {
+            return answer.response();
+        }
+        let key: Option<Box<str>> = key.map(Into::into);
+        let made_from = portdex_registry::generation();
+        let res = {
+            use tower::ServiceExt;
+            let Ok(res) = parts
+                .router
+                .clone()
+                .oneshot(req.map(axum::body::Body::new))
+                .await;
+            res
+        };
+        let Some(key) = key else { return res };
+        let small = http_body::Body::size_hint(res.body())
+            .exact()
+            .is_some_and(|n| n <= cache::MAX_ANSWER as u64);
+        if res.status() != StatusCode::OK || !small {
+            return res;
+        }
+        let (parts_of, body) = res.into_parts();
+        let Ok(body) = axum::body::to_bytes(body, cache::MAX_ANSWER).await else {
+            return ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the answer could not be made".into(),
+                Value::Null,
+            )
+            .into_response();
+        };
+        answers.put(
+            &key,
+            cache::Answer {
+                status: parts_of.status,
+                headers: parts_of.headers.clone(),
+                body: body.clone(),
+            },
+            made_from,
+        );
+        Response::from_parts(parts_of, axum::body::Body::from(body))
+    }
+}
+
+impl<B> tower::Service<axum::http::Request<B>> for App
+where
+    B: http_body::Body<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Self::Error>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        let app = self.clone();
+        Box::pin(async move { Ok(app.answer(req).await) })
+    }
 }
 
 /// Binds `addr` (the binary defaults to 127.0.0.1:7878); the caller learns the bound
@@ -439,7 +550,6 @@ pub async fn serve(
     state: AppState,
     limits: Limits,
 ) -> std::io::Result<()> {
-    use tower::ServiceExt;
     // Room for --max-connections sockets and more, up to the hard limit.
     portdex_net::scan::raise_fd_limit();
     let hosts = HostPolicy::for_address(listener.local_addr()?, &state.allowed_hosts);
@@ -453,8 +563,7 @@ pub async fn serve(
             }
         });
     }
-    let app = app(state, limits, hosts, reloader)
-        .map_request(|r: axum::http::Request<hyper::body::Incoming>| r.map(axum::body::Body::new));
+    let app = App::new(state, limits, hosts, reloader);
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     let table = Arc::new(conn::Table::default());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -504,9 +613,9 @@ pub async fn serve(
                 let busy = conn::Busy::start(&conn_state, limits.timeout);
                 let app = app.clone();
                 async move {
-                    let res = app.oneshot(req).await;
+                    let res = app.answer(req).await;
                     drop(busy);
-                    res
+                    Ok::<_, std::convert::Infallible>(res)
                 }
             })
         };
