@@ -550,115 +550,197 @@ pub async fn serve(
     state: AppState,
     limits: Limits,
 ) -> std::io::Result<()> {
-    // Room for --max-connections sockets and more, up to the hard limit.
-    portdex_net::scan::raise_fd_limit();
-    let hosts = HostPolicy::for_address(listener.local_addr()?, &state.allowed_hosts);
-    let reloader = Arc::new(reload::Reloader::new(state.data_dir.clone()));
-    // SIGHUP reloads the registry `portdex update` stored.
+    let server = Server::new(listener.local_addr()?, state, limits);
+    reload_on_hangup(&server);
+    server.accept(listener, stop_signal()).await;
+    Ok(())
+}
+
+/// What every accept loop of one server shares: the answers, and the connection slots
+/// and table, so that `max_connections` and shedding hold for the whole server.
+struct Server {
+    app: App,
+    limits: Limits,
+    slots: Arc<tokio::sync::Semaphore>,
+    table: Arc<conn::Table>,
+}
+
+/// SIGHUP reloads the registry `portdex update` stored (a task on the current runtime).
+fn reload_on_hangup(server: &Server) {
     if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-        let reloader = Arc::clone(&reloader);
+        let reloader = Arc::clone(&server.app.0.reloader);
         tokio::spawn(async move {
             while hup.recv().await.is_some() {
                 reloader.reload().await;
             }
         });
     }
-    let app = App::new(state, limits, hosts, reloader);
-    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
-    let table = Arc::new(conn::Table::default());
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut stop = std::pin::pin!(stop_signal());
-    loop {
-        // Accept first: a full house sheds its oldest idle connection for the new one,
-        // so that idle and slow-header floods cannot keep a real client out.
-        let stream = tokio::select! {
-            r = listener.accept() => match r {
-                Ok((stream, _)) => stream,
-                // Out of descriptors or memory: shed an idle connection, wait, go on.
-                Err(_) => {
-                    table.shed_oldest_idle();
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
-            _ = &mut stop => break,
-        };
-        let slot = match slots.clone().try_acquire_owned() {
-            Ok(s) => s,
-            Err(_) => {
-                table.shed_oldest_idle();
-                // Every connection is being answered: wait for one to finish.
-                tokio::select! {
-                    s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
-                    _ = &mut stop => break,
-                }
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        // A small send buffer: a client that does not read takes SEND_BUFFER of the
-        // answer, not the megabytes loopback's autotuning would give it (each of which
-        // the server would first have to make).
-        let _ = rustix::net::sockopt::set_socket_send_buffer_size(&stream, SEND_BUFFER);
-        let conn_state = Arc::new(conn::ConnState::default());
-        let mut http = hyper::server::conn::http1::Builder::new();
-        http.timer(hyper_util::rt::TokioTimer::new())
-            .header_read_timeout(limits.timeout)
-            .max_buf_size(MAX_HEADER_BYTES)
-            .max_headers(MAX_HEADERS);
-        let per_request = {
-            let app = app.clone();
-            let conn_state = Arc::clone(&conn_state);
-            hyper::service::service_fn(move |req| {
-                // Busy while the handler runs; the answer must be written by the deadline.
-                let busy = conn::Busy::start(&conn_state, limits.timeout);
-                let app = app.clone();
-                async move {
-                    let res = app.answer(req).await;
-                    drop(busy);
-                    Ok::<_, std::convert::Infallible>(res)
-                }
-            })
-        };
-        let io = hyper_util::rt::TokioIo::new(conn::Guarded::new(stream, Arc::clone(&conn_state)));
-        let conn = graceful.watch(http.serve_connection(io, per_request));
-        let (tx, rx) = tokio::sync::oneshot::channel::<u64>();
-        let done_table = Arc::clone(&table);
-        let task = tokio::spawn(async move {
-            let _ = conn.await;
-            drop(slot);
-            if let Ok(id) = rx.await {
-                done_table.remove(id);
-            }
-        });
-        let id = table.add(conn_state, task.abort_handle());
-        let _ = tx.send(id);
-    }
-    // Stop taking connections; let the ones in flight finish.
-    drop(listener);
-    tokio::select! {
-        _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(limits.timeout) => {}
-    }
-    Ok(())
 }
 
-/// Builds a runtime, binds `addr`, tells `on_bound` the address, and serves until Ctrl-C
-/// or SIGTERM. For callers without an async runtime of their own (the binary).
+impl Server {
+    fn new(addr: std::net::SocketAddr, state: AppState, limits: Limits) -> Arc<Server> {
+        // Room for --max-connections sockets and more, up to the hard limit.
+        portdex_net::scan::raise_fd_limit();
+        let hosts = HostPolicy::for_address(addr, &state.allowed_hosts);
+        let reloader = Arc::new(reload::Reloader::new(state.data_dir.clone()));
+        Arc::new(Server {
+            app: App::new(state, limits, hosts, reloader),
+            limits,
+            slots: Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1))),
+            table: Arc::new(conn::Table::default()),
+        })
+    }
+
+    /// Accepts and serves connections on the current runtime until `stop`, then lets
+    /// the ones in flight finish (for at most `limits.timeout`).
+    async fn accept(
+        self: &Arc<Self>,
+        listener: tokio::net::TcpListener,
+        stop: impl std::future::Future<Output = ()>,
+    ) {
+        let (slots, table, limits) = (&self.slots, &self.table, self.limits);
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut stop = std::pin::pin!(stop);
+        loop {
+            // Accept first: a full house sheds its oldest idle connection for the new one,
+            // so that idle and slow-header floods cannot keep a real client out.
+            let stream = tokio::select! {
+                r = listener.accept() => match r {
+                    Ok((stream, _)) => stream,
+                    // Out of descriptors or memory: shed an idle connection, wait, go on.
+                    Err(_) => {
+                        table.shed_oldest_idle();
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                },
+                _ = &mut stop => break,
+            };
+            let slot = match slots.clone().try_acquire_owned() {
+                Ok(s) => s,
+                Err(_) => {
+                    table.shed_oldest_idle();
+                    // Every connection is being answered: wait for one to finish.
+                    tokio::select! {
+                        s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
+                        _ = &mut stop => break,
+                    }
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            // A small send buffer: a client that does not read takes SEND_BUFFER of the
+            // answer, not the megabytes loopback's autotuning would give it (each of which
+            // the server would first have to make).
+            let _ = rustix::net::sockopt::set_socket_send_buffer_size(&stream, SEND_BUFFER);
+            let conn_state = Arc::new(conn::ConnState::default());
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.timeout)
+                .max_buf_size(MAX_HEADER_BYTES)
+                .max_headers(MAX_HEADERS);
+            let per_request = {
+                let app = self.app.clone();
+                let conn_state = Arc::clone(&conn_state);
+                hyper::service::service_fn(move |req| {
+                    // Busy while the handler runs; the answer must be written by the deadline.
+                    let busy = conn::Busy::start(&conn_state, limits.timeout);
+                    let app = app.clone();
+                    async move {
+                        let res = app.answer(req).await;
+                        drop(busy);
+                        Ok::<_, std::convert::Infallible>(res)
+                    }
+                })
+            };
+            let io =
+                hyper_util::rt::TokioIo::new(conn::Guarded::new(stream, Arc::clone(&conn_state)));
+            let conn = graceful.watch(http.serve_connection(io, per_request));
+            let (tx, rx) = tokio::sync::oneshot::channel::<u64>();
+            let done_table = Arc::clone(table);
+            let task = tokio::spawn(async move {
+                let _ = conn.await;
+                drop(slot);
+                if let Ok(id) = rx.await {
+                    done_table.remove(id);
+                }
+            });
+            let id = table.add(conn_state, task.abort_handle());
+            let _ = tx.send(id);
+        }
+        // Stop taking connections; let the ones in flight finish.
+        drop(listener);
+        tokio::select! {
+            _ = graceful.shutdown() => {}
+            _ = tokio::time::sleep(limits.timeout) => {}
+        }
+    }
+}
+
+/// A runtime for one thread of the server. Listing sockets runs on blocking threads:
+/// a flood of /api/v1/listeners waits for these few (`blocking` in all) instead of
+/// growing the process by hundreds of threads.
+fn thread_runtime(blocking: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(blocking.max(1))
+        .build()
+}
+
+/// Binds `addr`, tells `on_bound` the address, and serves until Ctrl-C or SIGTERM, on
+/// every core. For callers without an async runtime of their own (the binary).
+///
+/// Each core runs a thread with a runtime of its own that accepts from the one
+/// listening socket and serves the connections it accepted, as nginx's workers do: no
+/// task moves between threads, and a busy thread leaves new connections to the others.
+/// The connection slots and the table of connections are the whole server's, so
+/// `max_connections` and shedding are what they are with one thread.
 pub fn run(
     addr: std::net::SocketAddr,
     state: AppState,
     limits: Limits,
     on_bound: impl FnOnce(std::net::SocketAddr),
 ) -> std::io::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        // Listing sockets runs on blocking threads: a flood of /api/v1/listeners waits
-        // for these few instead of growing the process by hundreds of threads.
-        .max_blocking_threads(4)
-        .build()?;
-    rt.block_on(async {
-        let listener = bind(addr).await?;
-        on_bound(listener.local_addr()?);
-        serve(listener, state, limits).await
-    })
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let blocking = 4usize.div_ceil(threads);
+    let rt = thread_runtime(blocking)?;
+    let listener = rt.block_on(bind(addr))?.into_std()?;
+    let bound = listener.local_addr()?;
+    on_bound(bound);
+    let server = Server::new(bound, state, limits);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        // A closed channel (the main thread is gone) stops too.
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let others = (1..threads)
+        .map(|i| {
+            let (listener, server) = (listener.try_clone()?, Arc::clone(&server));
+            let stop = stopped(stop_rx.clone());
+            std::thread::Builder::new()
+                .name(format!("portdex-serve-{i}"))
+                .spawn(move || -> std::io::Result<()> {
+                    let rt = thread_runtime(blocking)?;
+                    rt.block_on(async {
+                        let listener = tokio::net::TcpListener::from_std(listener)?;
+                        server.accept(listener, stop).await;
+                        Ok(())
+                    })
+                })
+        })
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let served = rt.block_on(async {
+        reload_on_hangup(&server);
+        tokio::spawn(async move {
+            stop_signal().await;
+            let _ = stop_tx.send(true);
+        });
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        server.accept(listener, stopped(stop_rx)).await;
+        Ok(())
+    });
+    for t in others {
+        t.join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("a server thread panicked")))?;
+    }
+    served
 }

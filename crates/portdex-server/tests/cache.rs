@@ -101,7 +101,7 @@ async fn other_methods_and_bodies_still_go_through_the_router() {
             .body(Body::empty())
             .unwrap()
     };
-    let _ = app.clone().oneshot(get()).await.unwrap();
+    let kept = raw(app.clone().oneshot(get()).await.unwrap()).await;
     // ...then other requests for the same path get what the router says to them.
     let others = [
         Request::post("/api/v1/ports/443")
@@ -134,7 +134,7 @@ async fn other_methods_and_bodies_still_go_through_the_router() {
         let want = raw(plain.clone().oneshot(copy).await.unwrap()).await;
         let got = raw(app.clone().oneshot(req).await.unwrap()).await;
         assert_eq!(got, want, "{m}");
-        assert_ne!(got.0, 200, "{m}: not the cached answer");
+        assert_ne!(got, kept, "{m}: not the cached answer");
     }
 }
 
