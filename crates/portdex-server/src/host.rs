@@ -74,9 +74,12 @@ impl HostPolicy {
 
 /// 421 for a Host the server does not answer; requests without Host (HTTP/1.0 tools)
 /// pass, since browsers always send one.
-pub(crate) fn refused_host(policy: &HostPolicy, req: &axum::extract::Request) -> Option<Response> {
+pub(crate) fn refused_host(
+    policy: &HostPolicy,
+    headers: &axum::http::HeaderMap,
+) -> Option<Response> {
     // Checked on every request: no copy unless it is refused.
-    let h = req.headers().get(header::HOST)?.as_bytes();
+    let h = headers.get(header::HOST)?.as_bytes();
     if std::str::from_utf8(h).is_ok_and(|h| policy.admits(h)) {
         return None;
     }

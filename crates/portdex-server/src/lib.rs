@@ -26,6 +26,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod cache;
 mod conn;
 mod guide;
 mod host;
@@ -56,18 +57,15 @@ pub struct AppState {
     pub data_dir: Option<std::path::PathBuf>,
 }
 
-/// The checks around every request, in one layer (each layer costs a boxed future per
-/// request): the Host, then the large-answer budget and JSON for every error.
+/// The checks around every request the router answers, in one layer (each layer costs a
+/// boxed future per request): a newer registry, then the large-answer budget and JSON
+/// for every error. The Host is checked before, by [`App`].
 async fn guard(
-    hosts: Option<Arc<HostPolicy>>,
     large: Arc<tokio::sync::Semaphore>,
     reloader: Arc<reload::Reloader>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    if let Some(refusal) = hosts.as_deref().and_then(|p| refused_host(p, &req)) {
-        return refusal;
-    }
     if reloader.changed() {
         reloader.reload().await;
     }
@@ -336,15 +334,10 @@ const MAX_HEADERS: usize = 64;
 /// concurrency limit, and a strict Content-Security-Policy.
 pub fn router(state: AppState) -> Router {
     let reloader = Arc::new(reload::Reloader::new(state.data_dir.clone()));
-    app(state, Limits::default(), None, reloader)
+    app(state, Limits::default(), reloader)
 }
 
-fn app(
-    state: AppState,
-    limits: Limits,
-    hosts: Option<HostPolicy>,
-    reloader: Arc<reload::Reloader>,
-) -> Router {
+fn app(state: AppState, limits: Limits, reloader: Arc<reload::Reloader>) -> Router {
     let router = Router::new()
         .route("/api/v1/ports/{port}", get(port))
         .route("/api/v1/ports", get(ports))
@@ -392,16 +385,134 @@ fn app(
             HeaderValue::from_static("nosniff"),
         ));
     let large = Arc::new(tokio::sync::Semaphore::new(conn::LARGE_BUDGET / 1024));
-    let hosts = hosts.map(Arc::new);
     router.layer(axum::middleware::from_fn(move |req, next| {
-        guard(
-            hosts.clone(),
-            Arc::clone(&large),
-            Arc::clone(&reloader),
-            req,
-            next,
-        )
+        guard(Arc::clone(&large), Arc::clone(&reloader), req, next)
     }))
+}
+
+/// The application as [`serve`] runs it: the Host check, then the answers already made
+/// (from memory, as bytes), and the others from the [`router`] (kept for the next client
+/// when they depend on the request's path and query only). A cached answer is the
+/// router's to the byte, headers included: it skips the router's layers, which do
+/// nothing for it (the deadline for writing it and the connection limits are the
+/// server's, around every request).
+#[derive(Clone)]
+pub struct App(Arc<AppParts>);
+
+struct AppParts {
+    router: Router,
+    hosts: Option<HostPolicy>,
+    reloader: Arc<reload::Reloader>,
+}
+
+/// The [`router`] behind its answer cache, as [`serve`] runs it (without the Host check,
+/// which needs the address served). For benchmarks and tests.
+pub fn cached(state: AppState) -> App {
+    let reloader = Arc::new(reload::Reloader::new(state.data_dir.clone()));
+    App::new(state, Limits::default(), None, reloader)
+}
+
+impl App {
+    fn new(
+        state: AppState,
+        limits: Limits,
+        hosts: Option<HostPolicy>,
+        reloader: Arc<reload::Reloader>,
+    ) -> App {
+        App(Arc::new(AppParts {
+            router: app(state, limits, Arc::clone(&reloader)),
+            hosts,
+            reloader,
+        }))
+    }
+
+    /// The answer to one request.
+    pub async fn answer<B>(&self, req: axum::http::Request<B>) -> Response
+    where
+        B: http_body::Body<Data = axum::body::Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        let parts = &*self.0;
+        if let Some(refusal) = parts
+            .hosts
+            .as_ref()
+            .and_then(|p| refused_host(p, req.headers()))
+        {
+            return refusal;
+        }
+        if parts.reloader.changed() {
+            parts.reloader.reload().await;
+        }
+        let answers = &parts.reloader.answers;
+        // A GET without a body (a body, even unread, can make the router refuse it).
+        let key = (req.method() == axum::http::Method::GET
+            && http_body::Body::is_end_stream(req.body())
+            && cache::cacheable(req.uri().path()))
+        .then(|| req.uri().path_and_query().map_or("/", |pq| pq.as_str()));
+        if let Some(answer) = key.and_then(|k| answers.get(k)) {
+            return answer.response();
+        }
+        let key: Option<Box<str>> = key.map(Into::into);
+        let made_from = portdex_registry::generation();
+        let res = {
+            use tower::ServiceExt;
+            let Ok(res) = parts
+                .router
+                .clone()
+                .oneshot(req.map(axum::body::Body::new))
+                .await;
+            res
+        };
+        let Some(key) = key else { return res };
+        let small = http_body::Body::size_hint(res.body())
+            .exact()
+            .is_some_and(|n| n <= cache::MAX_ANSWER as u64);
+        if res.status() != StatusCode::OK || !small {
+            return res;
+        }
+        let (parts_of, body) = res.into_parts();
+        let Ok(body) = axum::body::to_bytes(body, cache::MAX_ANSWER).await else {
+            return ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the answer could not be made".into(),
+                Value::Null,
+            )
+            .into_response();
+        };
+        answers.put(
+            &key,
+            cache::Answer {
+                status: parts_of.status,
+                headers: parts_of.headers.clone(),
+                body: body.clone(),
+            },
+            made_from,
+        );
+        Response::from_parts(parts_of, axum::body::Body::from(body))
+    }
+}
+
+impl<B> tower::Service<axum::http::Request<B>> for App
+where
+    B: http_body::Body<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Self::Error>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        let app = self.clone();
+        Box::pin(async move { Ok(app.answer(req).await) })
+    }
 }
 
 /// Binds `addr` (the binary defaults to 127.0.0.1:7878); the caller learns the bound
@@ -442,117 +553,197 @@ pub async fn serve(
     state: AppState,
     limits: Limits,
 ) -> std::io::Result<()> {
-    use tower::ServiceExt;
-    // Room for --max-connections sockets and more, up to the hard limit.
-    portdex_net::scan::raise_fd_limit();
-    let hosts = HostPolicy::for_address(listener.local_addr()?, &state.allowed_hosts);
-    let reloader = Arc::new(reload::Reloader::new(state.data_dir.clone()));
-    // SIGHUP reloads the registry `portdex update` stored.
+    let server = Server::new(listener.local_addr()?, state, limits);
+    reload_on_hangup(&server);
+    server.accept(listener, stop_signal()).await;
+    Ok(())
+}
+
+/// What every accept loop of one server shares: the answers, and the connection slots
+/// and table, so that `max_connections` and shedding hold for the whole server.
+struct Server {
+    app: App,
+    limits: Limits,
+    slots: Arc<tokio::sync::Semaphore>,
+    table: Arc<conn::Table>,
+}
+
+/// SIGHUP reloads the registry `portdex update` stored (a task on the current runtime).
+fn reload_on_hangup(server: &Server) {
     if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-        let reloader = Arc::clone(&reloader);
+        let reloader = Arc::clone(&server.app.0.reloader);
         tokio::spawn(async move {
             while hup.recv().await.is_some() {
                 reloader.reload().await;
             }
         });
     }
-    let app = app(state, limits, hosts, reloader)
-        .map_request(|r: axum::http::Request<hyper::body::Incoming>| r.map(axum::body::Body::new));
-    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
-    let table = Arc::new(conn::Table::default());
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut stop = std::pin::pin!(stop_signal());
-    loop {
-        // Accept first: a full house sheds its oldest idle connection for the new one,
-        // so that idle and slow-header floods cannot keep a real client out.
-        let stream = tokio::select! {
-            r = listener.accept() => match r {
-                Ok((stream, _)) => stream,
-                // Out of descriptors or memory: shed an idle connection, wait, go on.
-                Err(_) => {
-                    table.shed_oldest_idle();
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
-            _ = &mut stop => break,
-        };
-        let slot = match slots.clone().try_acquire_owned() {
-            Ok(s) => s,
-            Err(_) => {
-                table.shed_oldest_idle();
-                // Every connection is being answered: wait for one to finish.
-                tokio::select! {
-                    s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
-                    _ = &mut stop => break,
-                }
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        // A small send buffer: a client that does not read takes SEND_BUFFER of the
-        // answer, not the megabytes loopback's autotuning would give it (each of which
-        // the server would first have to make).
-        let _ = rustix::net::sockopt::set_socket_send_buffer_size(&stream, SEND_BUFFER);
-        let conn_state = Arc::new(conn::ConnState::default());
-        let mut http = hyper::server::conn::http1::Builder::new();
-        http.timer(hyper_util::rt::TokioTimer::new())
-            .header_read_timeout(limits.timeout)
-            .max_buf_size(MAX_HEADER_BYTES)
-            .max_headers(MAX_HEADERS);
-        let per_request = {
-            let app = app.clone();
-            let conn_state = Arc::clone(&conn_state);
-            hyper::service::service_fn(move |req| {
-                // Busy while the handler runs; the answer must be written by the deadline.
-                let busy = conn::Busy::start(&conn_state, limits.timeout);
-                let app = app.clone();
-                async move {
-                    let res = app.oneshot(req).await;
-                    drop(busy);
-                    res
-                }
-            })
-        };
-        let io = hyper_util::rt::TokioIo::new(conn::Guarded::new(stream, Arc::clone(&conn_state)));
-        let conn = graceful.watch(http.serve_connection(io, per_request));
-        let (tx, rx) = tokio::sync::oneshot::channel::<u64>();
-        let done_table = Arc::clone(&table);
-        let task = tokio::spawn(async move {
-            let _ = conn.await;
-            drop(slot);
-            if let Ok(id) = rx.await {
-                done_table.remove(id);
-            }
-        });
-        let id = table.add(conn_state, task.abort_handle());
-        let _ = tx.send(id);
-    }
-    // Stop taking connections; let the ones in flight finish.
-    drop(listener);
-    tokio::select! {
-        _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(limits.timeout) => {}
-    }
-    Ok(())
 }
 
-/// Builds a runtime, binds `addr`, tells `on_bound` the address, and serves until Ctrl-C
-/// or SIGTERM. For callers without an async runtime of their own (the binary).
+impl Server {
+    fn new(addr: std::net::SocketAddr, state: AppState, limits: Limits) -> Arc<Server> {
+        // Room for --max-connections sockets and more, up to the hard limit.
+        portdex_net::scan::raise_fd_limit();
+        let hosts = HostPolicy::for_address(addr, &state.allowed_hosts);
+        let reloader = Arc::new(reload::Reloader::new(state.data_dir.clone()));
+        Arc::new(Server {
+            app: App::new(state, limits, hosts, reloader),
+            limits,
+            slots: Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1))),
+            table: Arc::new(conn::Table::default()),
+        })
+    }
+
+    /// Accepts and serves connections on the current runtime until `stop`, then lets
+    /// the ones in flight finish (for at most `limits.timeout`).
+    async fn accept(
+        self: &Arc<Self>,
+        listener: tokio::net::TcpListener,
+        stop: impl std::future::Future<Output = ()>,
+    ) {
+        let (slots, table, limits) = (&self.slots, &self.table, self.limits);
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut stop = std::pin::pin!(stop);
+        loop {
+            // Accept first: a full house sheds its oldest idle connection for the new one,
+            // so that idle and slow-header floods cannot keep a real client out.
+            let stream = tokio::select! {
+                r = listener.accept() => match r {
+                    Ok((stream, _)) => stream,
+                    // Out of descriptors or memory: shed an idle connection, wait, go on.
+                    Err(_) => {
+                        table.shed_oldest_idle();
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                },
+                _ = &mut stop => break,
+            };
+            let slot = match slots.clone().try_acquire_owned() {
+                Ok(s) => s,
+                Err(_) => {
+                    table.shed_oldest_idle();
+                    // Every connection is being answered: wait for one to finish.
+                    tokio::select! {
+                        s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
+                        _ = &mut stop => break,
+                    }
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            // A small send buffer: a client that does not read takes SEND_BUFFER of the
+            // answer, not the megabytes loopback's autotuning would give it (each of which
+            // the server would first have to make).
+            let _ = rustix::net::sockopt::set_socket_send_buffer_size(&stream, SEND_BUFFER);
+            let conn_state = Arc::new(conn::ConnState::default());
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.timeout)
+                .max_buf_size(MAX_HEADER_BYTES)
+                .max_headers(MAX_HEADERS);
+            let per_request = {
+                let app = self.app.clone();
+                let conn_state = Arc::clone(&conn_state);
+                hyper::service::service_fn(move |req| {
+                    // Busy while the handler runs; the answer must be written by the deadline.
+                    let busy = conn::Busy::start(&conn_state, limits.timeout);
+                    let app = app.clone();
+                    async move {
+                        let res = app.answer(req).await;
+                        drop(busy);
+                        Ok::<_, std::convert::Infallible>(res)
+                    }
+                })
+            };
+            let io =
+                hyper_util::rt::TokioIo::new(conn::Guarded::new(stream, Arc::clone(&conn_state)));
+            let conn = graceful.watch(http.serve_connection(io, per_request));
+            let (tx, rx) = tokio::sync::oneshot::channel::<u64>();
+            let done_table = Arc::clone(table);
+            let task = tokio::spawn(async move {
+                let _ = conn.await;
+                drop(slot);
+                if let Ok(id) = rx.await {
+                    done_table.remove(id);
+                }
+            });
+            let id = table.add(conn_state, task.abort_handle());
+            let _ = tx.send(id);
+        }
+        // Stop taking connections; let the ones in flight finish.
+        drop(listener);
+        tokio::select! {
+            _ = graceful.shutdown() => {}
+            _ = tokio::time::sleep(limits.timeout) => {}
+        }
+    }
+}
+
+/// A runtime for one thread of the server. Listing sockets runs on blocking threads:
+/// a flood of /api/v1/listeners waits for these few (`blocking` in all) instead of
+/// growing the process by hundreds of threads.
+fn thread_runtime(blocking: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(blocking.max(1))
+        .build()
+}
+
+/// Binds `addr`, tells `on_bound` the address, and serves until Ctrl-C or SIGTERM, on
+/// every core. For callers without an async runtime of their own (the binary).
+///
+/// Each core runs a thread with a runtime of its own that accepts from the one
+/// listening socket and serves the connections it accepted, as nginx's workers do: no
+/// task moves between threads, and a busy thread leaves new connections to the others.
+/// The connection slots and the table of connections are the whole server's, so
+/// `max_connections` and shedding are what they are with one thread.
 pub fn run(
     addr: std::net::SocketAddr,
     state: AppState,
     limits: Limits,
     on_bound: impl FnOnce(std::net::SocketAddr),
 ) -> std::io::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        // Listing sockets runs on blocking threads: a flood of /api/v1/listeners waits
-        // for these few instead of growing the process by hundreds of threads.
-        .max_blocking_threads(4)
-        .build()?;
-    rt.block_on(async {
-        let listener = bind(addr).await?;
-        on_bound(listener.local_addr()?);
-        serve(listener, state, limits).await
-    })
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let blocking = 4usize.div_ceil(threads);
+    let rt = thread_runtime(blocking)?;
+    let listener = rt.block_on(bind(addr))?.into_std()?;
+    let bound = listener.local_addr()?;
+    on_bound(bound);
+    let server = Server::new(bound, state, limits);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        // A closed channel (the main thread is gone) stops too.
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let others = (1..threads)
+        .map(|i| {
+            let (listener, server) = (listener.try_clone()?, Arc::clone(&server));
+            let stop = stopped(stop_rx.clone());
+            std::thread::Builder::new()
+                .name(format!("portdex-serve-{i}"))
+                .spawn(move || -> std::io::Result<()> {
+                    let rt = thread_runtime(blocking)?;
+                    rt.block_on(async {
+                        let listener = tokio::net::TcpListener::from_std(listener)?;
+                        server.accept(listener, stop).await;
+                        Ok(())
+                    })
+                })
+        })
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let served = rt.block_on(async {
+        reload_on_hangup(&server);
+        tokio::spawn(async move {
+            stop_signal().await;
+            let _ = stop_tx.send(true);
+        });
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        server.accept(listener, stopped(stop_rx)).await;
+        Ok(())
+    });
+    for t in others {
+        t.join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("a server thread panicked")))?;
+    }
+    served
 }

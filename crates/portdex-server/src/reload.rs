@@ -46,6 +46,7 @@ pub(crate) struct Reloader {
     in_use: Mutex<Option<String>>,
     /// The answers made from the registry, emptied when it is replaced.
     pub(crate) ranges: Arc<crate::RangeCache>,
+    pub(crate) answers: Arc<crate::cache::Answers>,
 }
 
 const LOOK_EVERY: Duration = Duration::from_secs(1);
@@ -68,6 +69,7 @@ impl Reloader {
             seen: Mutex::new((Instant::now(), stamp)),
             in_use: Mutex::new(in_use),
             ranges: Arc::default(),
+            answers: Arc::default(),
         }
     }
 
@@ -116,6 +118,7 @@ impl Reloader {
         drop(in_use);
         if installed {
             self.ranges.clear();
+            self.answers.clear();
         }
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         *seen = (Instant::now(), stamp(dir));
