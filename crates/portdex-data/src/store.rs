@@ -352,28 +352,10 @@ impl Store {
 
     /// The stored registry's compact form, as [`Store::install`] wrote it, and its
     /// metadata; `None` when nothing was installed. Its own checksum is checked by
-    /// whoever installs it (`portdex_registry::install_compact`). This is what every
-    /// start-up reads: no CSV parsing.
+    /// whoever installs it (`portdex_registry::install_compact`). This is what commands
+    /// that need every row read at start-up: no CSV parsing.
     pub fn compact(&self) -> Result<Option<(Vec<u8>, Meta)>, LoadError> {
-        for attempt in 0..2 {
-            let Some(meta) = self.meta()? else {
-                return Ok(None);
-            };
-            let path = self.dir.join(&meta.compact);
-            if meta.compact.is_empty() {
-                return Err(LoadError::Missing { path });
-            }
-            match fs::read(&path) {
-                Ok(bytes) => return Ok(Some((bytes, meta))),
-                // An install may have replaced it between our two reads: look again.
-                Err(e) if e.kind() == io::ErrorKind::NotFound && attempt == 0 => continue,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    return Err(LoadError::Missing { path })
-                }
-                Err(source) => return Err(LoadError::Io { path, source }),
-            }
-        }
-        Ok(None)
+        self.with_compact(|path| fs::read(path))
     }
 
     /// The stored registry's compact form opened for reading where lookups need it
@@ -381,6 +363,16 @@ impl Store {
     /// installed. The file stays the one opened even when an update replaces it (updates
     /// rename a new file over it, never write into it).
     pub fn compact_file(&self) -> Result<Option<(StoredFile, Meta)>, LoadError> {
+        self.with_compact(|path| File::open(path).map(StoredFile))
+    }
+
+    /// The compact registry `meta.json` names, opened by `open`, and the metadata;
+    /// `None` when nothing was installed. An install may replace the file between
+    /// reading the metadata and opening it: then the metadata is read again, once.
+    fn with_compact<T>(
+        &self,
+        open: impl Fn(&Path) -> io::Result<T>,
+    ) -> Result<Option<(T, Meta)>, LoadError> {
         for attempt in 0..2 {
             let Some(meta) = self.meta()? else {
                 return Ok(None);
@@ -389,9 +381,8 @@ impl Store {
             if meta.compact.is_empty() {
                 return Err(LoadError::Missing { path });
             }
-            match File::open(&path) {
-                Ok(file) => return Ok(Some((StoredFile(file), meta))),
-                // An install may have replaced it between our two reads: look again.
+            match open(&path) {
+                Ok(opened) => return Ok(Some((opened, meta))),
                 Err(e) if e.kind() == io::ErrorKind::NotFound && attempt == 0 => continue,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     return Err(LoadError::Missing { path })
