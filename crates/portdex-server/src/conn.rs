@@ -22,6 +22,8 @@ pub(crate) struct ConnState {
     pub busy: AtomicUsize,
     /// When the answer being written must be done.
     pub deadline: Mutex<Option<Instant>>,
+    /// Told when the connection is shed: its task ends and closes it.
+    pub shed: tokio::sync::Notify,
 }
 
 /// A request in a handler: counted busy until the handler returns (or is dropped).
@@ -156,35 +158,71 @@ struct Entry {
     id: u64,
     since: Instant,
     state: Arc<ConnState>,
-    abort: tokio::task::AbortHandle,
 }
 
-/// The open connections, for shedding.
-#[derive(Default)]
+/// The open connections: at most `max` of them, admitted and shed in one step under one
+/// lock, so that a slot freed by shedding goes to the connection that shed it and not to
+/// a connection another thread accepted meanwhile (which left a client accepted and
+/// waiting for a slot until some connection timed out on its own).
 pub(crate) struct Table {
+    max: usize,
     entries: Mutex<Vec<Entry>>,
     next: std::sync::atomic::AtomicU64,
+    /// A connection ended or was shed: one waiting for a slot may try again.
+    freed: tokio::sync::Notify,
 }
 
 impl Table {
-    /// Adds a connection; returns its id for [`Table::remove`].
-    pub fn add(&self, state: Arc<ConnState>, abort: tokio::task::AbortHandle) -> u64 {
-        let id = self.next.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut e) = self.entries.lock() {
-            e.push(Entry {
-                id,
-                since: Instant::now(),
-                state,
-                abort,
-            });
+    pub fn new(max: usize) -> Table {
+        Table {
+            max: max.max(1),
+            entries: Mutex::new(Vec::new()),
+            next: std::sync::atomic::AtomicU64::new(0),
+            freed: tokio::sync::Notify::new(),
         }
-        id
     }
 
-    /// Forgets a connection that ended.
+    /// Admits a connection: into a free slot, or into the slot of the oldest connection
+    /// that is not being answered, which is shed. `None` when every connection is being
+    /// answered; [`Table::admit_waiting`] waits for one to end.
+    pub fn admit(&self, state: &Arc<ConnState>) -> Option<u64> {
+        let mut e = self.entries.lock().ok()?;
+        if e.len() >= self.max {
+            let i = Self::oldest_idle(&e)?;
+            let victim = e.swap_remove(i);
+            victim.state.shed.notify_one();
+        }
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        e.push(Entry {
+            id,
+            since: Instant::now(),
+            state: Arc::clone(state),
+        });
+        Some(id)
+    }
+
+    /// [`Table::admit`], waiting while every connection is being answered.
+    pub async fn admit_waiting(&self, state: &Arc<ConnState>) -> u64 {
+        loop {
+            let freed = self.freed.notified();
+            let mut freed = std::pin::pin!(freed);
+            // Registered before trying, so that a slot freed in between is not missed.
+            freed.as_mut().enable();
+            if let Some(id) = self.admit(state) {
+                return id;
+            }
+            freed.await;
+        }
+    }
+
+    /// Forgets a connection that ended (nothing when it was shed already).
     pub fn remove(&self, id: u64) {
         if let Ok(mut e) = self.entries.lock() {
+            let before = e.len();
             e.retain(|x| x.id != id);
+            if e.len() < before {
+                self.freed.notify_one();
+            }
         }
     }
 
@@ -195,18 +233,21 @@ impl Table {
         let Ok(mut e) = self.entries.lock() else {
             return false;
         };
-        let Some(i) = e
-            .iter()
+        let Some(i) = Self::oldest_idle(&e) else {
+            return false;
+        };
+        let victim = e.swap_remove(i);
+        victim.state.shed.notify_one();
+        self.freed.notify_one();
+        true
+    }
+
+    fn oldest_idle(e: &[Entry]) -> Option<usize> {
+        e.iter()
             .enumerate()
             .filter(|(_, x)| x.state.busy.load(Ordering::SeqCst) == 0)
             .min_by_key(|(_, x)| x.since)
             .map(|(i, _)| i)
-        else {
-            return false;
-        };
-        let victim = e.swap_remove(i);
-        victim.abort.abort();
-        true
     }
 }
 
@@ -319,4 +360,78 @@ pub(crate) async fn json_errors(res: Response) -> Response {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn() -> Arc<ConnState> {
+        Arc::new(ConnState::default())
+    }
+
+    #[test]
+    fn a_full_table_admits_by_shedding_the_oldest_idle_connection_at_once() {
+        let table = Table::new(2);
+        let (a, b, c) = (conn(), conn(), conn());
+        table.admit(&a).unwrap();
+        table.admit(&b).unwrap();
+        // The slot a frees is c's in the same step: no other admission can take it.
+        assert!(table.admit(&c).is_some());
+        let shed = std::pin::pin!(a.shed.notified());
+        let woken = futures_now(shed);
+        assert!(woken, "the oldest connection is told to close");
+        assert_eq!(table.entries.lock().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn connections_being_answered_are_never_shed() {
+        let table = Table::new(2);
+        let (a, b, c, d) = (conn(), conn(), conn(), conn());
+        let ida = table.admit(&a).unwrap();
+        table.admit(&b).unwrap();
+        let _busy_a = Busy::start(&a, Duration::from_secs(5));
+        // a is busy, b is idle: b goes although a is older.
+        table.admit(&c).unwrap();
+        assert!(!futures_now(std::pin::pin!(a.shed.notified())));
+        assert!(futures_now(std::pin::pin!(b.shed.notified())));
+        let _busy_c = Busy::start(&c, Duration::from_secs(5));
+        // Everyone is being answered: no slot until one ends.
+        assert!(table.admit(&d).is_none());
+        assert!(!table.shed_oldest_idle());
+        table.remove(ida);
+        assert!(table.admit(&d).is_some());
+    }
+
+    #[test]
+    fn a_connection_waiting_for_a_slot_gets_the_next_one_freed() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let table = Arc::new(Table::new(1));
+            let a = conn();
+            let ida = table.admit(&a).unwrap();
+            let _busy = Busy::start(&a, Duration::from_secs(5));
+            let waiter = {
+                let table = Arc::clone(&table);
+                tokio::spawn(async move { table.admit_waiting(&conn()).await })
+            };
+            tokio::task::yield_now().await;
+            assert!(!waiter.is_finished());
+            table.remove(ida);
+            let id = tokio::time::timeout(Duration::from_secs(5), waiter)
+                .await
+                .expect("admitted once a slot is free")
+                .unwrap();
+            assert_ne!(id, ida);
+        });
+    }
+
+    /// Whether a future is ready on its first poll.
+    fn futures_now<F: Future>(f: Pin<&mut F>) -> bool {
+        let waker = std::task::Waker::noop();
+        f.poll(&mut Context::from_waker(waker)).is_ready()
+    }
 }

@@ -305,8 +305,9 @@ async fn method_not_allowed(method: axum::http::Method) -> ApiError {
 /// How much one server takes on.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Connections served at once; the next ones wait in the kernel's accept queue
-    /// until one closes.
+    /// Connections open at once. A new one takes the slot of the oldest connection
+    /// that is not being answered (shed); when every one is being answered, it waits
+    /// for one to end.
     pub max_connections: usize,
     /// Time for a client to send a request's headers (idle keep-alive connections
     /// included), and for the server to answer it.
@@ -538,9 +539,10 @@ async fn stop_signal() {
 /// Serves on a bound listener until Ctrl-C or SIGTERM, then lets the requests in flight
 /// finish (for at most `limits.timeout`).
 ///
-/// Each connection holds one of `limits.max_connections` slots; without a free slot the
-/// server accepts nothing more, so a flood of idle connections cannot take every file
-/// descriptor. A client gets `limits.timeout` to send each request's headers, which
+/// Each connection holds one of `limits.max_connections` slots; a new connection
+/// without a free slot takes the slot of the oldest idle one, which is closed, so a
+/// flood of idle connections can neither take every file descriptor nor keep a client
+/// out; when every connection is being answered, the new one waits. A client gets `limits.timeout` to send each request's headers, which
 /// also closes idle keep-alive connections and slow-header (slowloris) clients; headers
 /// are limited in size and number.
 ///
@@ -559,12 +561,11 @@ pub async fn serve(
     Ok(())
 }
 
-/// What every accept loop of one server shares: the answers, and the connection slots
-/// and table, so that `max_connections` and shedding hold for the whole server.
+/// What every accept loop of one server shares: the answers, and the table of
+/// connections (their slots), so that `max_connections` and shedding hold for the whole server.
 struct Server {
     app: App,
     limits: Limits,
-    slots: Arc<tokio::sync::Semaphore>,
     table: Arc<conn::Table>,
 }
 
@@ -589,8 +590,7 @@ impl Server {
         Arc::new(Server {
             app: App::new(state, limits, hosts, reloader),
             limits,
-            slots: Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1))),
-            table: Arc::new(conn::Table::default()),
+            table: Arc::new(conn::Table::new(limits.max_connections)),
         })
     }
 
@@ -601,7 +601,7 @@ impl Server {
         listener: tokio::net::TcpListener,
         stop: impl std::future::Future<Output = ()>,
     ) {
-        let (slots, table, limits) = (&self.slots, &self.table, self.limits);
+        let (table, limits) = (&self.table, self.limits);
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let mut stop = std::pin::pin!(stop);
         loop {
@@ -619,23 +619,21 @@ impl Server {
                 },
                 _ = &mut stop => break,
             };
-            let slot = match slots.clone().try_acquire_owned() {
-                Ok(s) => s,
-                Err(_) => {
-                    table.shed_oldest_idle();
-                    // Every connection is being answered: wait for one to finish.
-                    tokio::select! {
-                        s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
-                        _ = &mut stop => break,
-                    }
-                }
+            let conn_state = Arc::new(conn::ConnState::default());
+            // A slot: a free one, or the oldest idle connection's (shed); when every
+            // connection is being answered, wait for one to end.
+            let id = match table.admit(&conn_state) {
+                Some(id) => id,
+                None => tokio::select! {
+                    id = table.admit_waiting(&conn_state) => id,
+                    _ = &mut stop => break,
+                },
             };
             let _ = stream.set_nodelay(true);
             // A small send buffer: a client that does not read takes SEND_BUFFER of the
             // answer, not the megabytes loopback's autotuning would give it (each of which
             // the server would first have to make).
             let _ = rustix::net::sockopt::set_socket_send_buffer_size(&stream, SEND_BUFFER);
-            let conn_state = Arc::new(conn::ConnState::default());
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(limits.timeout)
@@ -658,17 +656,15 @@ impl Server {
             let io =
                 hyper_util::rt::TokioIo::new(conn::Guarded::new(stream, Arc::clone(&conn_state)));
             let conn = graceful.watch(http.serve_connection(io, per_request));
-            let (tx, rx) = tokio::sync::oneshot::channel::<u64>();
-            let done_table = Arc::clone(table);
-            let task = tokio::spawn(async move {
-                let _ = conn.await;
-                drop(slot);
-                if let Ok(id) = rx.await {
-                    done_table.remove(id);
+            let done = Arc::clone(table);
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = conn => {}
+                    // Shed for a new connection: dropping it closes the socket.
+                    () = conn_state.shed.notified() => {}
                 }
+                done.remove(id);
             });
-            let id = table.add(conn_state, task.abort_handle());
-            let _ = tx.send(id);
         }
         // Stop taking connections; let the ones in flight finish.
         drop(listener);
@@ -695,7 +691,7 @@ fn thread_runtime(blocking: usize) -> std::io::Result<tokio::runtime::Runtime> {
 /// Each core runs a thread with a runtime of its own that accepts from the one
 /// listening socket and serves the connections it accepted, as nginx's workers do: no
 /// task moves between threads, and a busy thread leaves new connections to the others.
-/// The connection slots and the table of connections are the whole server's, so
+/// The table of connections (their slots) is the whole server's, so
 /// `max_connections` and shedding are what they are with one thread.
 pub fn run(
     addr: std::net::SocketAddr,
