@@ -77,7 +77,11 @@ fn api_conforms_to_its_openapi_document() {
                 "--exclude-checks",
                 "positive_data_acceptance",
             ])
-            .args(["--max-examples", "60", "--workers", "2"])
+            // One worker: with two threads, CPython 3.11's ast module (which hypothesis
+            // calls to describe its strategies) shares one recursion counter between
+            // them and fails with "AST constructor recursion depth mismatch"
+            // (python/cpython#106905), an error of the tool, not of the API.
+            .args(["--max-examples", "60", "--workers", "1"])
             .env("NO_COLOR", "1")
             // Its example database and reports go under target/, not the source tree.
             .current_dir(&work)
