@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# `portdex serve` against nginx serving the same answers as static files, as
-# bench/compare.sh's step 5 does it (nginx: 2 workers, access_log off; wrk -t2 -c64 on
-# loopback), but RUNS times each, alternating the two servers, on
-# /api/v1/ports/443 and /api/v1/search?q=mail. Prints each run, then median, min and max
-# of requests/s and p99 for each server, the ratio of medians, and portdex's RSS before
-# and after.
+# `portdex serve` against nginx serving the same answers as static files (nginx: 2
+# workers, access_log off; wrk -t2 -c64 on loopback), RUNS times each, the servers'
+# order swapped every run, on /api/v1/ports/443 and /api/v1/search?q=mail. Prints each
+# run, then median, min and max of requests/s and p99 for each server, the ratio of
+# medians, and portdex's RSS before and after; with OUT.json, writes the same there
+# (bench/compare.sh runs it and makes its table from that).
 #
-#   bench/serve-vs-nginx.sh BIN [RUNS] [SECONDS]      (defaults: 5 runs of 10 s)
+#   bench/serve-vs-nginx.sh BIN [RUNS] [SECONDS] [OUT.json]   (defaults: 5 runs of 10 s)
 set -euo pipefail
-bin=$(realpath "$1"); runs=${2:-5}; secs=${3:-10}
+bin=$(realpath "$1"); runs=${2:-5}; secs=${3:-10}; json=${4:-}
 cd "$(dirname "$0")/.."
 work=$PWD/bench/.work/nginx-vs; rm -rf "$work"; mkdir -p "$work/www"
 "$bin" serve --bind 127.0.0.1:7878 2>/dev/null &
@@ -44,7 +44,8 @@ rss_before=$(rss)
 for p in /api/v1/ports/443 '/api/v1/search?q=mail'; do
   tag=$(echo "$p" | tr -c 'a-z0-9\n' '_')
   for i in $(seq "$runs"); do
-    for who in portdex nginx; do
+    order="portdex nginx"; [ $((i % 2)) = 0 ] && order="nginx portdex"
+    for who in $order; do
       port=7878; [ $who = nginx ] && port=7879
       wrk -t2 -c64 -d"${secs}s" --latency "http://127.0.0.1:$port$p" >"$work/$tag.$who.$i.txt"
       printf '%s %s run %s: %s req/s, p99 %s %s\n' "$p" $who "$i" \
@@ -55,14 +56,16 @@ for p in /api/v1/ports/443 '/api/v1/search?q=mail'; do
   done
 done
 rss_after=$(rss)
-python3 - "$work" "$runs" <<'PY'
-import glob, re, statistics, sys
-work, runs = sys.argv[1], int(sys.argv[2])
+python3 - "$work" "$runs" "$secs" "$rss_before" "$rss_after" "$json" <<'PY'
+import json, re, statistics, sys
+work, runs, secs, rss_before, rss_after, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+summary = {"runs": runs, "seconds": secs, "rss_before_kib": int(rss_before), "rss_after_kib": int(rss_after), "endpoints": []}
 def ms(s):
     v, u = re.match(r"([\d.]+)(us|ms|s)", s).groups()
     return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
 for tag, path in (("_api_v1_ports_443", "/api/v1/ports/443"), ("_api_v1_search_q_mail", "/api/v1/search?q=mail")):
     med = {}
+    entry = {"path": path}
     for who in ("portdex", "nginx"):
         rps, p99 = [], []
         for i in range(1, runs + 1):
@@ -70,8 +73,14 @@ for tag, path in (("_api_v1_ports_443", "/api/v1/ports/443"), ("_api_v1_search_q
             rps.append(float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1)))
             p99.append(ms(re.search(r"^\s+99%\s+(\S+)", t, re.M).group(1)))
         med[who] = statistics.median(rps)
+        entry[who] = {"rps_median": med[who], "rps_min": min(rps), "rps_max": max(rps),
+                      "p99_median": statistics.median(p99), "p99_min": min(p99), "p99_max": max(p99)}
         print(f"{path:24} {who:8} req/s median {statistics.median(rps):9.0f} min {min(rps):9.0f} max {max(rps):9.0f}"
               f" | p99 ms median {statistics.median(p99):6.2f} min {min(p99):6.2f} max {max(p99):6.2f}")
     print(f"{path:24} portdex/nginx (medians): {med['portdex'] / med['nginx']:.2f}x")
+    entry["ratio"] = med["portdex"] / med["nginx"]
+    summary["endpoints"].append(entry)
+if out:
+    json.dump(summary, open(out, "w"), indent=1)
 PY
 echo "portdex RSS: $rss_before KiB before, $rss_after KiB after"
