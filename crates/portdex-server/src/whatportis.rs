@@ -173,3 +173,27 @@ pub(crate) async fn wp_pattern(
     };
     Ok(Json(json!({ "ports": rows })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_takes_what_pythons_re_takes_and_refuses_unicode_properties() {
+        // Python's re: \w \d \s are Unicode-aware, (?i) folds case beyond ASCII.
+        for ok in [r"^http\w*", r"\d+", r"(?i)HTTPS", r"\s", r"(?i)ß"] {
+            assert!(
+                wp_regex(ok).is_ok(),
+                "{ok}: {:?}",
+                wp_regex(ok).err().map(|e| e.1)
+            );
+        }
+        assert!(wp_regex(r"^\w+$").is_ok_and(|re| re.is_match("名前")));
+        // re has no \p{...}: portdex does not carry those tables (see Cargo.toml).
+        let Err(e) = wp_regex(r"\p{Greek}") else {
+            panic!(r"\p{{Greek}} compiled");
+        };
+        assert_eq!(e.0, StatusCode::BAD_REQUEST);
+        assert!(e.1.contains("not a regular expression"), "{}", e.1);
+    }
+}
