@@ -50,6 +50,12 @@ ratio() {
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(f"{r[int(sys.argv[2])][\"median_ms\"]/r[int(sys.argv[3])][\"median_ms\"]:.2f}")' "$@"
 }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# What this script starts in the background (listeners, servers) is stopped however it
+# ends, Ctrl-C and kill included: 10,000 leftover listeners would skew every later run.
+pids=""
+cleanup() { [ -n "$pids" ] && kill $pids 2>/dev/null; true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 load_start=$(load)
 
 gcc -O2 -static -o "$work/hello" bench/hello.c
@@ -77,7 +83,7 @@ echo "4/9 ls with 10,000 listening sockets vs ss and lsof" >&2
 rm -f "$work/listeners.log" "$work/ten.log"   # left from an earlier run, they would say "ready" too early
 python3 bench/listeners.py 10000 >"$work/listeners.log" &
 holder=$!
-trap 'kill $holder 2>/dev/null || true' EXIT
+pids="$pids $holder"
 while ! grep -q ready "$work/listeners.log" 2>/dev/null; do sleep 0.2; done
 listening=$(awk '{print $2}' "$work/listeners.log")
 rounds "$work/ls.json" "$ls_rounds" 1 2 \
@@ -98,7 +104,7 @@ SH
 chmod +x "$work/connect2.sh"
 python3 crates/portdex/tests/helpers/hold.py $(for i in 1 2 3 4 5 6 7 8 9 10; do printf 'tcp4:127.0.0.1:0 '; done) >"$work/ten.log" &
 ten=$!
-trap 'kill $holder $ten 2>/dev/null || true' EXIT
+pids="$pids $ten"
 while [ ! -s "$work/ten.log" ]; do sleep 0.1; done
 # The result must be exactly what listens: compare with ss before timing anything.
 want=$(ss -Htln | awk '{print $4}' | grep -E '^(127\.0\.0\.1|0\.0\.0\.0|\*):' | sed 's/.*://' | sort -n | uniq | tr '\n' ' ')
@@ -120,7 +126,7 @@ bash bench/serve-vs-nginx.sh "$bin" "$serve_runs" "$wrk_secs" "$work/serve.json"
 echo "7/9 serve load test: ${load_secs} s, memory before and after" >&2
 "$bin" serve --bind 127.0.0.1:7878 2>/dev/null &
 server=$!
-trap 'kill $holder $ten $server 2>/dev/null || true' EXIT
+pids="$pids $server"
 until curl -sf http://127.0.0.1:7878/api/v1/ports/443 >/dev/null; do sleep 0.1; done
 rss_before=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
 wrk -t2 -c64 -d"${load_secs}s" 'http://127.0.0.1:7878/api/v1/search?q=mail' >"$work/wrk-load.txt"

@@ -14,6 +14,7 @@ work=$PWD/bench/.work/nginx-vs; rm -rf "$work"; mkdir -p "$work/www"
 "$bin" serve --bind 127.0.0.1:7878 2>/dev/null &
 server=$!
 trap 'kill $server 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 until curl -sf http://127.0.0.1:7878/api/v1/ports/443 >"$work/www/443.json"; do sleep 0.1; done
 curl -sf 'http://127.0.0.1:7878/api/v1/search?q=mail' >"$work/www/search-mail.json"
 cat >"$work/nginx.conf" <<NGX
