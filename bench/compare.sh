@@ -47,13 +47,17 @@ rounds() { python3 bench/rounds.py "$@" >&2; }
 table() { python3 bench/table.py "$@"; }
 # The ratio of medians of command $2 to command $3 (0 = the first) in rounds JSON $1.
 ratio() {
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(f"{r[int(sys.argv[2])][\"median_ms\"]/r[int(sys.argv[3])][\"median_ms\"]:.2f}")' "$@"
+  python3 - "$@" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+print(f"{r[int(sys.argv[2])]['median_ms'] / r[int(sys.argv[3])]['median_ms']:.2f}")
+PY
 }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 # What this script starts in the background (listeners, servers) is stopped however it
 # ends, Ctrl-C and kill included: 10,000 leftover listeners would skew every later run.
 pids=""
-cleanup() { [ -n "$pids" ] && kill $pids 2>/dev/null; true; }
+cleanup() { if [ -n "$pids" ]; then kill $pids 2>/dev/null || true; fi; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 load_start=$(load)
