@@ -288,6 +288,16 @@ fn processes(l: &Listener) -> Vec<String> {
         .collect()
 }
 
+/// The findings for one listener under a configuration: none for a listener reachable
+/// only from this machine or one the configuration accepts. [`audit`] is this over a
+/// snapshot, with counts; `/metrics` labels each finding with its listener.
+pub fn findings_for(l: &Listener, config: &AuditConfig, lang: Lang) -> Vec<Finding> {
+    if !l.exposure.is_exposed() || config.accepts(l) {
+        return Vec::new();
+    }
+    judge(l, lang)
+}
+
 /// Audits the listeners of a snapshot.
 pub fn audit(snapshot: &Snapshot, config: &AuditConfig, lang: Lang) -> Report {
     let mut findings = Vec::new();
