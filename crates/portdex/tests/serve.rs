@@ -440,3 +440,52 @@ fn serve_config_is_the_audits_and_needs_expose_local() {
     assert!(res.contains("\"accepted\":1"), "{res}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn metrics_say_when_owners_are_hidden() {
+    // Needs root to switch to another user; CI runs as root.
+    if !common::required(
+        "metrics_say_when_owners_are_hidden",
+        rustix::process::geteuid().is_root() && std::path::Path::new("/usr/bin/setpriv").exists(),
+        "needs root and setpriv (util-linux)",
+    ) {
+        return;
+    }
+    let h = common::Helper::hold(&[], &["tcp4:127.0.0.1:0"]);
+    let port = h.ports[0];
+    let mut child = std::process::Command::new("/usr/bin/setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(assert_cmd::cargo::cargo_bin("portdex"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--expose-local"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let _nobody = common::Server(child);
+    let nobody = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+    let (_root, root) = common::serve(&["--expose-local"]);
+    let ours = |res: &str| {
+        res.lines()
+            .find(|l| {
+                l.starts_with("portdex_listener_info{") && l.contains(&format!("port=\"{port}\""))
+            })
+            .unwrap_or_else(|| panic!("no listener on {port}: {res}"))
+            .to_owned()
+    };
+    let res = http_get(&nobody, "/metrics");
+    assert!(res.lines().any(|l| l == "portdex_owners_hidden 1"), "{res}");
+    assert!(ours(&res).contains("process=\"\""), "{res}");
+    let res = http_get(&root, "/metrics");
+    assert!(res.lines().any(|l| l == "portdex_owners_hidden 0"), "{res}");
+    assert!(ours(&res).contains("process=\"python3\""), "{res}");
+}
