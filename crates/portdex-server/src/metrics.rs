@@ -17,11 +17,17 @@ use portdex_net::Listener;
 use portdex_registry::Severity;
 use std::fmt::Write as _;
 
-/// A Prometheus label value: backslash, quote and newline escaped.
-pub(crate) fn label(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+/// A Prometheus label value: backslash, quote and newline escaped (most values have
+/// none: they are not copied).
+pub(crate) fn label(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['\\', '"', '\n']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n"),
+    )
 }
 
 /// The severities, most severe first: every one is written, 0 included, so that an
@@ -121,7 +127,8 @@ fn listeners_and_findings(o: &mut String, snap: &portdex_net::Snapshot, audit: &
     let mut seen = std::collections::HashSet::new();
     for l in &snap.listeners {
         let findings = portdex_audit::findings_for(l, audit, Lang::En);
-        let process = label(&process_names(l));
+        let names = process_names(l);
+        let process = label(&names);
         let worst = findings.iter().map(|f| f.severity).max();
         let line = format!(
             "portdex_listener_info{{proto=\"{}\",address=\"{}\",port=\"{}\",exposure=\"{}\",service=\"{}\",common_use=\"{}\",process=\"{}\",container=\"\",severity=\"{}\"}} 1",
@@ -202,4 +209,16 @@ pub(crate) async fn metrics(
         body,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label;
+
+    #[test]
+    fn label_values_are_escaped_as_the_text_format_says() {
+        assert_eq!(label("redis-server"), "redis-server");
+        // A process may name itself anything (prctl PR_SET_NAME).
+        assert_eq!(label("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
+    }
 }
