@@ -159,6 +159,7 @@ pub fn http(data: &[u8]) {
             source: std::sync::Arc::new(portdex_net::SystemSource),
             allowed_hosts: Vec::new(),
             data_dir: None,
+            audit: Default::default(),
         })
     });
     let res = rt

@@ -19,6 +19,7 @@ fn state() -> AppState {
         expose_local: false,
         source: Arc::new(portdex_net::SystemSource),
         data_dir: None,
+        audit: Default::default(),
     }
 }
 

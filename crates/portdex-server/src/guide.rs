@@ -38,7 +38,7 @@ pub(crate) async fn guide(
         .collect();
     let local = if state.expose_local {
         let snap = snapshot(&state, &cache).await?;
-        let report = portdex_audit::audit(&snap, &AuditConfig::default(), lang);
+        let report = portdex_audit::audit(&snap, &state.audit, lang);
         let cleartext: Vec<&portdex_audit::Finding> =
             report.findings.iter().filter(|f| f.cleartext).collect();
         json!({ "cleartext": cleartext, "owners_hidden": report.owners_hidden })

@@ -31,6 +31,7 @@ mod conn;
 mod guide;
 mod host;
 mod local;
+mod metrics;
 mod openapi;
 mod range;
 mod reload;
@@ -39,6 +40,7 @@ mod whatportis;
 
 use host::{refused_host, HostPolicy};
 use local::*;
+use metrics::metrics;
 use range::*;
 use whatportis::*;
 
@@ -55,6 +57,9 @@ pub struct AppState {
     /// Where `portdex update` keeps the registry: a newer one stored there is used from
     /// the next request on (and at SIGHUP). None: the registry never changes.
     pub data_dir: Option<std::path::PathBuf>,
+    /// The audit's configuration (`serve --config`, the file `portdex audit --config`
+    /// reads): the listeners it accepts are not findings in /api/v1/audit or /metrics.
+    pub audit: AuditConfig,
 }
 
 /// The checks around every request the router answers, in one layer (each layer costs a

@@ -16,11 +16,29 @@ pub(crate) fn local_guard(state: &AppState) -> Result<(), ApiError> {
 
 /// The last snapshot of this machine's sockets, shared for a second: a flood of
 /// /api/v1/listeners (or /metrics scrapes from many Prometheus servers) takes one listing
-/// at a time, on one blocking thread, instead of one thread per request.
+/// at a time, on one blocking thread, instead of one thread per request. It also keeps
+/// what /metrics says of the listing itself: how long the last one took, and how many
+/// failed.
 #[derive(Default)]
-pub(crate) struct SnapCache(
-    tokio::sync::Mutex<Option<(std::time::Instant, Arc<portdex_net::Snapshot>)>>,
-);
+pub(crate) struct SnapCache {
+    last: tokio::sync::Mutex<Option<Taken>>,
+    errors: std::sync::atomic::AtomicU64,
+}
+
+/// A snapshot, when it was taken and how long taking it took.
+#[derive(Clone)]
+pub(crate) struct Taken {
+    at: std::time::Instant,
+    pub(crate) snap: Arc<portdex_net::Snapshot>,
+    pub(crate) took: Duration,
+}
+
+impl SnapCache {
+    /// Listings that failed since the server started.
+    pub(crate) fn errors(&self) -> u64 {
+        self.errors.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
 
 /// How long a snapshot is served again.
 pub(crate) const SNAPSHOT_FRESH: Duration = Duration::from_secs(1);
@@ -29,14 +47,21 @@ pub(crate) async fn snapshot(
     state: &AppState,
     cache: &SnapCache,
 ) -> Result<Arc<portdex_net::Snapshot>, ApiError> {
-    let mut last = cache.0.lock().await;
-    if let Some((at, snap)) = last.as_ref() {
-        if at.elapsed() < SNAPSHOT_FRESH {
-            return Ok(Arc::clone(snap));
+    Ok(taken(state, cache).await?.snap)
+}
+
+/// The shared snapshot, taken again when it is older than [`SNAPSHOT_FRESH`]; a listing
+/// that fails is counted.
+pub(crate) async fn taken(state: &AppState, cache: &SnapCache) -> Result<Taken, ApiError> {
+    let mut last = cache.last.lock().await;
+    if let Some(t) = last.as_ref() {
+        if t.at.elapsed() < SNAPSHOT_FRESH {
+            return Ok(t.clone());
         }
     }
     let source = state.source.clone();
-    let snap =
+    let started = std::time::Instant::now();
+    let listed =
         tokio::task::spawn_blocking(move || listeners(source.as_ref(), ListOptions::default()))
             .await
             .map_err(|e| {
@@ -45,17 +70,32 @@ pub(crate) async fn snapshot(
                     e.to_string(),
                     Value::Null,
                 )
-            })?
-            .map_err(|e| {
-                ApiError(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("cannot list sockets: {e}"),
-                    Value::Null,
-                )
-            })?;
-    let snap = Arc::new(snap);
-    *last = Some((std::time::Instant::now(), Arc::clone(&snap)));
-    Ok(snap)
+            })
+            .and_then(|r| {
+                r.map_err(|e| {
+                    ApiError(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!("cannot list sockets: {e}"),
+                        Value::Null,
+                    )
+                })
+            });
+    let snap = match listed {
+        Ok(snap) => snap,
+        Err(e) => {
+            cache
+                .errors
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Err(e);
+        }
+    };
+    let t = Taken {
+        at: std::time::Instant::now(),
+        snap: Arc::new(snap),
+        took: started.elapsed(),
+    };
+    *last = Some(t.clone());
+    Ok(t)
 }
 
 pub(crate) async fn local_listeners(
@@ -95,66 +135,5 @@ pub(crate) async fn local_audit(
     let Query(q) = q.map_err(rejected)?;
     let lang = lang_of(q.lang.as_deref())?;
     let snap = snapshot(&state, &cache).await?;
-    Ok(Json(portdex_audit::audit(
-        &snap,
-        &AuditConfig::default(),
-        lang,
-    )))
-}
-
-/// A Prometheus label value: backslash, quote and newline escaped.
-pub(crate) fn label(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-pub(crate) async fn metrics(
-    State(state): State<AppState>,
-    State(cache): State<Arc<SnapCache>>,
-) -> Result<Response, ApiError> {
-    local_guard(&state)?;
-    let snap = snapshot(&state, &cache).await?;
-    let report = portdex_audit::audit(&snap, &AuditConfig::default(), Lang::En);
-    let mut o = String::new();
-    o.push_str("# HELP portdex_listener A listening TCP socket or bound UDP socket on this machine (always 1).\n");
-    o.push_str("# TYPE portdex_listener gauge\n");
-    // Two SO_REUSEPORT sockets of one server have the same labels: one series.
-    let mut seen = std::collections::HashSet::new();
-    for l in &snap.listeners {
-        let process = l
-            .processes
-            .first()
-            .map_or(String::new(), |p| p.name.clone());
-        let line = format!(
-            "portdex_listener{{transport=\"{}\",address=\"{}\",port=\"{}\",service=\"{}\",exposure=\"{}\",process=\"{}\"}} 1\n",
-            l.transport,
-            l.address,
-            l.port,
-            label(portdex_audit::service_of(l).unwrap_or("")),
-            l.exposure.as_str(),
-            label(&process),
-        );
-        if seen.insert(line.clone()) {
-            o.push_str(&line);
-        }
-    }
-    o.push_str("# HELP portdex_audit_findings Audit findings on this machine, by severity.\n");
-    o.push_str("# TYPE portdex_audit_findings gauge\n");
-    for s in ["critical", "high", "medium", "low", "info"] {
-        let n = report
-            .findings
-            .iter()
-            .filter(|f| f.severity.as_str() == s)
-            .count();
-        o.push_str(&format!("portdex_audit_findings{{severity=\"{s}\"}} {n}\n"));
-    }
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        o,
-    )
-        .into_response())
+    Ok(Json(portdex_audit::audit(&snap, &state.audit, lang)))
 }

@@ -114,7 +114,7 @@ pub fn document() -> Value {
                 json!([lang]), schema("Audit"), &[("400", "not a language", "Error"), not_exposed]),
             "/api/v1/guide": get("guide", "The facts of the beginner's guide (the web page's /guide): the three ranges with example ports, this machine's ephemeral range, twenty ports to know, and (only with --expose-local) the cleartext services the audit finds",
                 json!([lang]), schema("Guide"), &[("400", "not a language", "Error")]),
-            "/metrics": { "get": { "operationId": "metrics", "summary": "Prometheus metrics: one gauge per listener, audit findings by severity (only with --expose-local)",
+            "/metrics": { "get": { "operationId": "metrics", "summary": "Prometheus metrics (only with --expose-local): portdex_build_info, portdex_listener_info and portdex_finding_info (one series each), portdex_findings by severity after serve --config, portdex_owners_hidden, portdex_snapshot_duration_seconds, portdex_snapshot_errors_total",
                 "responses": {
                     "200": { "description": "Prometheus text format 0.0.4", "content": { "text/plain": { "schema": { "type": "string" } } } },
                     "404": json_body(not_exposed.1, schema("Error")) } } },

@@ -44,6 +44,7 @@ fn test_router(expose_local: bool) -> axum::Router {
         expose_local,
         source: Arc::new(Fake),
         data_dir: None,
+        audit: Default::default(),
     })
 }
 
@@ -234,11 +235,147 @@ async fn this_machine_only_with_expose_local() {
     assert_eq!(v["loopback_only"], 1);
     let (s, text, _) = get(true, "/metrics").await;
     assert_eq!(s, StatusCode::OK);
-    assert!(text.contains(r#"portdex_listener{transport="tcp",address="0.0.0.0",port="6379",service="redis",exposure="all",process=""} 1"#), "{text}");
-    assert!(
-        text.contains(r#"portdex_audit_findings{severity="critical"} 1"#),
+    let lines: Vec<&str> = text.lines().collect();
+    for want in [
+        r#"portdex_listener_info{proto="tcp",address="0.0.0.0",port="6379",exposure="all",service="redis",common_use="ray-gcs",process="",container="",severity="critical"} 1"#,
+        r#"portdex_listener_info{proto="tcp",address="127.0.0.1",port="5432",exposure="loopback",service="postgresql",common_use="",process="",container="",severity=""} 1"#,
+        r#"portdex_finding_info{rule="service-exposed",severity="critical",port="6379",proto="tcp",address="0.0.0.0",service="redis",process=""} 1"#,
+        r#"portdex_findings{severity="critical"} 1"#,
+        r#"portdex_findings{severity="high"} 0"#,
+        "portdex_owners_hidden 0",
+        "portdex_snapshot_errors_total 0",
+    ] {
+        assert!(lines.contains(&want), "no {want} in\n{text}");
+    }
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("portdex_finding_info{"))
+            .count(),
+        1,
         "{text}"
     );
+    let build = lines
+        .iter()
+        .find(|l| l.starts_with("portdex_build_info{"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        build.starts_with(&format!(
+            "portdex_build_info{{version=\"{}\",registry_date=\"20",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{build}"
+    );
+    let took: f64 = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("portdex_snapshot_duration_seconds "))
+        .unwrap_or_else(|| panic!("{text}"))
+        .parse()
+        .unwrap();
+    assert!(took > 0.0 && took < 10.0, "{took}");
+}
+
+/// The listing's owners and errors: a source that hides owners, then one that fails.
+struct Hidden(bool);
+
+impl SocketSource for Hidden {
+    fn sockets(&self, transport: Transport, w: Which) -> std::io::Result<Vec<RawSocket>> {
+        if self.0 {
+            return Err(std::io::Error::other("no /proc/net/tcp"));
+        }
+        Fake.sockets(transport, w)
+    }
+    fn owners(&self, _: &[u64], _: bool) -> Owners {
+        Owners {
+            hidden: true,
+            ..Owners::default()
+        }
+    }
+    fn user_name(&self, _: u32) -> Option<String> {
+        None
+    }
+}
+
+async fn metrics_of(state: AppState, times: usize) -> Vec<String> {
+    let app = router(state);
+    let mut out = Vec::new();
+    for _ in 0..times {
+        let res = app
+            .clone()
+            .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        out.push(String::from_utf8(body.to_vec()).unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn metrics_say_owners_are_hidden_and_count_failed_listings() {
+    let state = |fail| AppState {
+        allowed_hosts: Vec::new(),
+        expose_local: true,
+        source: Arc::new(Hidden(fail)),
+        data_dir: None,
+        audit: Default::default(),
+    };
+    let text = &metrics_of(state(false), 1).await[0];
+    assert!(
+        text.lines().any(|l| l == "portdex_owners_hidden 1"),
+        "{text}"
+    );
+    // A listing that fails is a scrape with the error counted and no listener series
+    // (not stale ones); each scrape tries again.
+    let texts = metrics_of(state(true), 2).await;
+    for (i, text) in texts.iter().enumerate() {
+        let want = format!("portdex_snapshot_errors_total {}", i + 1);
+        assert!(text.lines().any(|l| l == want), "{want}: {text}");
+        assert!(text.contains("portdex_build_info{"), "{text}");
+        for gone in [
+            "portdex_listener_info{",
+            "portdex_finding_info{",
+            "portdex_findings{",
+            "portdex_owners_hidden ",
+        ] {
+            assert!(!text.contains(gone), "{gone} in {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn metrics_and_audit_apply_the_audit_config() {
+    let audit =
+        portdex_audit::AuditConfig::parse("[[accept]]\nport = 6379\nreason = \"test\"\n").unwrap();
+    let app = router(AppState {
+        allowed_hosts: Vec::new(),
+        expose_local: true,
+        source: Arc::new(Fake),
+        data_dir: None,
+        audit,
+    });
+    let body = |uri: &'static str| {
+        let app = app.clone();
+        async move {
+            let res = app
+                .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let b = res.into_body().collect().await.unwrap().to_bytes();
+            String::from_utf8(b.to_vec()).unwrap()
+        }
+    };
+    let text = body("/metrics").await;
+    assert!(!text.contains("portdex_finding_info{"), "{text}");
+    assert!(
+        text.contains(r#"portdex_findings{severity="critical"} 0"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"port="6379",exposure="all",service="redis",common_use="ray-gcs",process="",container="",severity=""} 1"#), "{text}");
+    let audit: Value = serde_json::from_str(&body("/api/v1/audit").await).unwrap();
+    assert_eq!(audit["accepted"], 1, "{audit}");
+    assert_eq!(audit["findings"], serde_json::json!([]), "{audit}");
 }
 
 #[tokio::test]

@@ -942,6 +942,14 @@ impl Words {
         )
     }
 
+    /// `serve --config` without `--expose-local`: the accepted listeners would change nothing.
+    pub fn err_serve_config_needs_expose_local(self) -> String {
+        self.say(
+            || "--config applies to this machine's audit and /metrics, which only --expose-local serves: add --expose-local, or leave --config out".to_owned(),
+            || "--config はこのマシンの監査と /metrics に適用されますが、それらは --expose-local を付けたときだけ提供されます。--expose-local を付けるか、--config を外してください".to_owned(),
+        )
+    }
+
     pub fn err_bind(self, bind: &str) -> String {
         self.say(
             || format!("--bind '{bind}': give ADDRESS:PORT, e.g. 127.0.0.1:7878 or [::1]:7878"),

@@ -50,6 +50,18 @@ fn read_config(path: &Path, w: Words) -> Result<String, String> {
     Ok(text)
 }
 
+/// `--config FILE` of `audit` and `serve`: the accepted listeners (none without a file).
+pub fn load_config(file: Option<&Path>, w: Words) -> Result<AuditConfig, String> {
+    match file {
+        None => Ok(AuditConfig::default()),
+        Some(path) => {
+            let text = read_config(path, w)?;
+            AuditConfig::parse(&text)
+                .map_err(|e| format!("--config {}: {}", path.display(), e.message(w.0)))
+        }
+    }
+}
+
 /// `portdex audit`
 pub fn audit(
     out: &mut String,
@@ -60,14 +72,7 @@ pub fn audit(
 ) -> Result<u8, String> {
     let w = Words(config.lang);
     let fail_on = fail_on.map(|s| parse_severity(s, w)).transpose()?;
-    let accepted = match file {
-        None => AuditConfig::default(),
-        Some(path) => {
-            let text = read_config(path, w)?;
-            AuditConfig::parse(&text)
-                .map_err(|e| format!("--config {}: {}", path.display(), e.message(w.0)))?
-        }
-    };
+    let accepted = load_config(file, w)?;
     // --proto audits the listeners of one transport.
     let opts = match config.transport {
         None => ListOptions::default(),

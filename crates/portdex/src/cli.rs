@@ -199,6 +199,10 @@ Examples:\n  portdex firewall --allow ssh,https\n  portdex firewall --allow ssh,
         /// Time a client has to send a request's headers, and the server to answer: 500ms, 10s.
         #[arg(long, default_value = "10s", value_name = "DURATION")]
         timeout: String,
+        /// The audit's TOML file of accepted listeners (as `portdex audit --config`): they
+        /// are not findings in /api/v1/audit and /metrics. Needs --expose-local.
+        #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+        config: Option<std::path::PathBuf>,
     },
     /// Fetch IANA's current registry, check it, and use it from now on; says what changed.
     #[command(

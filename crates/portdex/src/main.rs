@@ -293,12 +293,18 @@ fn run(cli: Cli) -> Result<u8, String> {
             allowed_host,
             max_connections,
             timeout,
+            config: file,
         }) => {
             let limits = portdex_server::Limits {
                 max_connections: *max_connections as usize,
                 timeout: scan::parse_duration(timeout, w)?,
             };
-            serve(w, bind, *expose_local, allowed_host, limits)?
+            // The accepted listeners only matter where this machine is served.
+            if file.is_some() && !*expose_local {
+                return Err(w.err_serve_config_needs_expose_local());
+            }
+            let accepted = audit::load_config(file.as_deref(), w)?;
+            serve(w, bind, *expose_local, allowed_host, limits, accepted)?
         }
         Some(Command::Update {
             from,
@@ -369,6 +375,7 @@ fn serve(
     expose_local: bool,
     allowed_hosts: &[String],
     limits: portdex_server::Limits,
+    accepted: portdex_audit::AuditConfig,
 ) -> Result<u8, String> {
     for h in allowed_hosts {
         let ok = !h.is_empty()
@@ -388,6 +395,7 @@ fn serve(
         allowed_hosts: allowed_hosts.to_vec(),
         // A registry `portdex update` stores later is picked up without a restart.
         data_dir: data::data_dir(None, words.0).ok(),
+        audit: accepted,
     };
     portdex_server::run(addr, state, limits, |bound| {
         eprintln!("{}", words.serve_listening(bound));

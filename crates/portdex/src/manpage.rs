@@ -227,12 +227,13 @@ fn extra(name: Option<&str>) -> Extra {
         Some("serve") => Extra {
             exit: &[
                 ("0", "Stopped by Ctrl-C or SIGTERM (SIGHUP makes it use the registry portdex update stored, without a restart; so does the first request a second after one is stored)."),
-                ("2", "Bad input (--bind, --allowed-host, --timeout), or the address could not be bound."),
+                ("2", "Bad input (--bind, --allowed-host, --timeout, --config), --config without --expose-local, or the address could not be bound."),
             ],
             env: &LANG,
             examples: &[
                 ("portdex serve", "The web page and API on http://127.0.0.1:7878/."),
                 ("portdex serve --bind 127.0.0.1:8080 --expose-local", "Also this machine's listeners, audit and /metrics."),
+                ("portdex serve --bind 10.0.0.5:7878 --expose-local --config /etc/portdex/audit.toml", "A Prometheus exporter on the admin network, with the listeners audit.toml accepts left out of the findings (alert rules: deploy/prometheus/portdex-rules.yml)."),
             ],
             ..none
         },

@@ -6,45 +6,15 @@
 
 mod common;
 
-use common::{have, json_lines, portdex, required, wait_for_port, Server};
+use common::{have, json_lines, portdex, redis, required, start, wait_for_port, Server};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("portdex-test-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn start(cmd: &str, args: &[&str]) -> Server {
-    Server(
-        std::process::Command::new(cmd)
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{cmd}: {e}")),
-    )
-}
-
-fn redis(bind: &str, port: u16) -> Server {
-    let s = start(
-        "redis-server",
-        &[
-            "--bind",
-            bind,
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-    );
-    wait_for_port(port);
-    s
 }
 
 fn memcached(bind: &str) -> Server {

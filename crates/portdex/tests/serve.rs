@@ -211,7 +211,7 @@ print(json.dumps([{'name': f.name, 'type': f.type, 'samples': [{'labels': s.labe
             .unwrap_or_else(|| panic!("no {name} in {families}"))
             .clone()
     };
-    let listeners = family("portdex_listener");
+    let listeners = family("portdex_listener_info");
     assert_eq!(listeners["type"], "gauge");
     let ours = listeners["samples"]
         .as_array()
@@ -220,9 +220,48 @@ print(json.dumps([{'name': f.name, 'type': f.type, 'samples': [{'labels': s.labe
         .find(|s| s["labels"]["port"] == port.to_string().as_str())
         .unwrap_or_else(|| panic!("port {port} not among {listeners}"));
     assert_eq!(ours["labels"]["exposure"], "all");
-    assert_eq!(ours["labels"]["transport"], "tcp");
+    assert_eq!(ours["labels"]["proto"], "tcp");
+    assert_eq!(ours["labels"]["container"], "");
     assert_eq!(ours["value"], 1.0);
-    let findings = family("portdex_audit_findings");
+    let labels: Vec<&str> = ours["labels"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut want = [
+        "proto",
+        "address",
+        "port",
+        "exposure",
+        "service",
+        "common_use",
+        "process",
+        "container",
+        "severity",
+    ];
+    want.sort_unstable();
+    assert_eq!(labels, want);
+    // An unknown port on every interface is a finding of its own.
+    let finding = family("portdex_finding_info")["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["labels"]["port"] == port.to_string().as_str())
+        .unwrap_or_else(|| panic!("no finding for port {port}: {families}"))
+        .clone();
+    assert_eq!(finding["labels"]["address"], "0.0.0.0");
+    assert_eq!(finding["labels"]["severity"], ours["labels"]["severity"]);
+    for (name, kind) in [
+        ("portdex_build_info", "gauge"),
+        ("portdex_owners_hidden", "gauge"),
+        ("portdex_snapshot_duration_seconds", "gauge"),
+        // The client's parser names a counter's family without `_total`.
+        ("portdex_snapshot_errors", "counter"),
+    ] {
+        assert_eq!(family(name)["type"], kind, "{name}");
+    }
+    let findings = family("portdex_findings");
     let severities: Vec<&str> = findings["samples"]
         .as_array()
         .unwrap()
@@ -300,13 +339,14 @@ fn serve_on_loopback_answers_only_its_own_host_names() {
 #[test]
 fn metrics_have_one_series_for_two_reuseport_sockets() {
     // A server with two SO_REUSEPORT sockets on one port (nginx with reuseport does so)
-    // is one listener to Prometheus: identical series would be rejected.
+    // is one listener to Prometheus: identical series would be rejected. On every
+    // interface, so that its finding is one series too (nothing is sent to it).
     let mut holder = std::process::Command::new("python3")
         .args([
             "-c",
             "import socket,sys,time\n\
              a=socket.socket(); a.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)\n\
-             a.bind(('127.0.0.1', 0)); a.listen()\n\
+             a.bind(('0.0.0.0', 0)); a.listen()\n\
              b=socket.socket(); b.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)\n\
              b.bind(a.getsockname()); b.listen()\n\
              print(a.getsockname()[1], flush=True); time.sleep(60)",
@@ -323,11 +363,129 @@ fn metrics_have_one_series_for_two_reuseport_sockets() {
     let port = line.trim().to_owned();
     let (_server, addr) = common::serve(&["--expose-local"]);
     let res = http_get(&addr, "/metrics");
-    let series = res
-        .lines()
-        .filter(|l| l.starts_with("portdex_listener{") && l.contains(&format!("port=\"{port}\"")))
-        .count();
+    let series = |family: &str| {
+        res.lines()
+            .filter(|l| l.starts_with(family) && l.contains(&format!("port=\"{port}\"")))
+            .count()
+    };
+    let (listeners, findings) = (
+        series("portdex_listener_info{"),
+        series("portdex_finding_info{"),
+    );
     let _ = holder.kill();
     let _ = holder.wait();
-    assert_eq!(series, 1, "{res}");
+    assert_eq!((listeners, findings), (1, 1), "{res}");
+}
+
+#[test]
+fn serve_config_is_the_audits_and_needs_expose_local() {
+    let dir = std::env::temp_dir().join(format!("portdex-serve-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("audit.toml");
+    std::fs::write(&good, "[[accept]]\nport = 22\nreason = \"admins\"\n").unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[[accept]]\nport = 0\n").unwrap();
+    let missing = dir.join("missing.toml");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--config", good.to_str().unwrap()],
+            "--config applies to this machine's audit and /metrics, which only --expose-local serves",
+        ),
+        (
+            &["--expose-local", "--config", bad.to_str().unwrap()],
+            "accept entry 1: port 0 is not a port",
+        ),
+        (
+            &["--expose-local", "--config", missing.to_str().unwrap()],
+            "missing.toml",
+        ),
+        (&["--expose-local", "--config", "/"], "--config /"),
+    ];
+    for (args, want) in cases {
+        common::portdex()
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(args)
+            .timeout(std::time::Duration::from_secs(10))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(want));
+    }
+    common::portdex()
+        .args(["serve", "--lang", "ja", "--config", good.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--expose-local を付けるか"));
+    // A listener the file accepts is no finding on /metrics; the others still are.
+    let accepted = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let other = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let (a, o) = (
+        accepted.local_addr().unwrap().port(),
+        other.local_addr().unwrap().port(),
+    );
+    std::fs::write(
+        &good,
+        format!("[[accept]]\nport = {a}\nreason = \"test\"\n"),
+    )
+    .unwrap();
+    let (_server, addr) = common::serve(&["--expose-local", "--config", good.to_str().unwrap()]);
+    let res = http_get(&addr, "/metrics");
+    let finding_on = |port: u16| {
+        res.lines().any(|l| {
+            l.starts_with("portdex_finding_info{") && l.contains(&format!("port=\"{port}\""))
+        })
+    };
+    assert!(!finding_on(a), "{res}");
+    assert!(finding_on(o), "{res}");
+    let res = http_get(&addr, "/api/v1/audit");
+    assert!(res.contains("\"accepted\":1"), "{res}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn metrics_say_when_owners_are_hidden() {
+    // Needs root to switch to another user; CI runs as root.
+    if !common::required(
+        "metrics_say_when_owners_are_hidden",
+        rustix::process::geteuid().is_root() && std::path::Path::new("/usr/bin/setpriv").exists(),
+        "needs root and setpriv (util-linux)",
+    ) {
+        return;
+    }
+    let h = common::Helper::hold(&[], &["tcp4:127.0.0.1:0"]);
+    let port = h.ports[0];
+    let mut child = std::process::Command::new("/usr/bin/setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(assert_cmd::cargo::cargo_bin("portdex"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--expose-local"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let _nobody = common::Server(child);
+    let nobody = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+    let (_root, root) = common::serve(&["--expose-local"]);
+    let ours = |res: &str| {
+        res.lines()
+            .find(|l| {
+                l.starts_with("portdex_listener_info{") && l.contains(&format!("port=\"{port}\""))
+            })
+            .unwrap_or_else(|| panic!("no listener on {port}: {res}"))
+            .to_owned()
+    };
+    let res = http_get(&nobody, "/metrics");
+    assert!(res.lines().any(|l| l == "portdex_owners_hidden 1"), "{res}");
+    assert!(ours(&res).contains("process=\"\""), "{res}");
+    let res = http_get(&root, "/metrics");
+    assert!(res.lines().any(|l| l == "portdex_owners_hidden 0"), "{res}");
+    assert!(ours(&res).contains("process=\"python3\""), "{res}");
 }

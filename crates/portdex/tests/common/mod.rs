@@ -148,3 +148,35 @@ pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()
 }
+
+/// A program as a child process, its output thrown away; stopped when dropped.
+pub fn start(cmd: &str, args: &[&str]) -> Server {
+    Server(
+        std::process::Command::new(cmd)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{cmd}: {e}")),
+    )
+}
+
+/// Debian's redis-server on BIND:PORT, without persistence, once it accepts connections
+/// (on 127.0.0.1:PORT, which 0.0.0.0 includes).
+pub fn redis(bind: &str, port: u16) -> Server {
+    let s = start(
+        "redis-server",
+        &[
+            "--bind",
+            bind,
+            "--port",
+            &port.to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+    );
+    wait_for_port(port);
+    s
+}
