@@ -840,6 +840,21 @@ pub(crate) fn row(i: usize) -> Row {
     }
 }
 
+/// For each embedded range row (in RANGES' order, by first port), the last port of
+/// it and of every range row before it: how far the ranges up to it reach.
+fn embedded_reach() -> &'static [u16] {
+    static REACH: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+    REACH.get_or_init(|| {
+        RANGES
+            .iter()
+            .scan(0u16, |reach, &i| {
+                *reach = (*reach).max(ROWS[usize::from(i)].hi);
+                Some(*reach)
+            })
+            .collect()
+    })
+}
+
 /// The port index of the tables in use, taken once for the many reads of one lookup
 /// (a binary search over the rows, the range rows near a port): each free function
 /// here asks which tables are installed on every call.
@@ -887,6 +902,25 @@ impl PortIndex {
             Index::Full(full) => &full.ranges,
             Index::Lazy(l) => &l.ranges.rows,
         }
+    }
+    /// The range rows that may hold `port`, by first port: every range row that holds
+    /// it is among them (the caller checks each).
+    pub(crate) fn ranges_near(self, port: u16) -> &'static [u16] {
+        let all = self.ranges();
+        let end = all.partition_point(|&i| self.ports_of(usize::from(i)).0 <= port);
+        let start = match self.0 {
+            // The embedded rows carry how far the ranges up to each one reach: the first
+            // that reaches `port` starts the candidates (a row or two, where the
+            // widest-range window below holds dozens).
+            Index::Embedded => embedded_reach()[..end].partition_point(|&hi| hi < port),
+            // The ranges are by first port, and none is wider than range_widest(): only
+            // those that start between port - range_widest() and port can hold it.
+            _ => {
+                let from = port.saturating_sub(self.range_widest());
+                all[..end].partition_point(|&i| self.ports_of(usize::from(i)).0 < from)
+            }
+        };
+        &all[start..end]
     }
     /// The most ports a range row spans, minus one.
     pub(crate) fn range_widest(self) -> u16 {
