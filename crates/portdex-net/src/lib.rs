@@ -314,7 +314,11 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
             IpAddr::V4(a) => u128::from(a.to_bits()),
             IpAddr::V6(a) => a.to_bits(),
         };
-        (l.transport, l.port, l.family, addr)
+        // Transport, port and family in one integer, in the order of the tuple
+        // (transport, port, family): the enum's declaration order is its Ord.
+        let head =
+            (u32::from(l.transport as u8) << 24) | (u32::from(l.port) << 8) | u32::from(l.family);
+        (head, addr)
     };
     listeners.sort_by_cached_key(key);
 
@@ -515,6 +519,11 @@ mod common_use_tests {
         for name in names {
             let snap = listeners(&Everywhere(ports.clone(), name), ListOptions::default()).unwrap();
             assert_eq!(snap.listeners.len(), ports.len() * 2);
+            // By transport, then port (every UDP listener after every TCP one).
+            assert!(snap
+                .listeners
+                .windows(2)
+                .all(|w| (w[0].transport, w[0].port) < (w[1].transport, w[1].port)));
             for l in &snap.listeners {
                 let s = portdex_registry::port_summary(l.port, l.transport);
                 let want = common_uses_of(l.port, l.transport, &named(name));
