@@ -179,8 +179,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn like_takes_what_pythons_re_takes_and_refuses_unicode_properties() {
-        // Python's re: \w \d \s are Unicode-aware, (?i) folds case beyond ASCII.
+    fn like_takes_what_pythons_re_takes() {
+        // Python's re: \w \d \s are Unicode-aware, (?i) folds case beyond ASCII: the
+        // regex features Cargo.toml keeps. (Whether \p{...} compiles is not checked here:
+        // in a workspace test build another crate's dev-dependency turns on all of
+        // regex's Unicode data; the shipped binary has none of it.)
         for ok in [r"^http\w*", r"\d+", r"(?i)HTTPS", r"\s", r"(?i)ß"] {
             assert!(
                 wp_regex(ok).is_ok(),
@@ -189,11 +192,6 @@ mod tests {
             );
         }
         assert!(wp_regex(r"^\w+$").is_ok_and(|re| re.is_match("名前")));
-        // re has no \p{...}: portdex does not carry those tables (see Cargo.toml).
-        let Err(e) = wp_regex(r"\p{Greek}") else {
-            panic!(r"\p{{Greek}} compiled");
-        };
-        assert_eq!(e.0, StatusCode::BAD_REQUEST);
-        assert!(e.1.contains("not a regular expression"), "{}", e.1);
+        assert!(wp_regex(r"(?i)^ß$").is_ok_and(|re| re.is_match("ẞ")));
     }
 }
