@@ -340,12 +340,30 @@ fn scan_fds(proc_root: &Path, pids: &[u32], wanted: &HashSet<u64>) -> (Vec<(u64,
         match std::fs::read_dir(&path) {
             Ok(fds) => {
                 for fd in fds.flatten() {
-                    if let Ok(target) = std::fs::read_link(fd.path()) {
-                        if let Some(inode) = socket_inode(target.as_os_str().as_encoded_bytes()) {
-                            if wanted.contains(&inode) {
-                                found.push((inode, pid));
+                    match std::fs::read_link(fd.path()) {
+                        Ok(target) => {
+                            if let Some(inode) = socket_inode(target.as_os_str().as_encoded_bytes())
+                            {
+                                if wanted.contains(&inode) {
+                                    found.push((inode, pid));
+                                }
                             }
                         }
+                        // Another user's process whose directory can be listed
+                        // (CAP_DAC_READ_SEARCH) but whose links cannot be read (a ptrace
+                        // access check: CAP_SYS_PTRACE): its sockets' owner is hidden,
+                        // not absent. (A process of our own user that we may not
+                        // inspect, such as a container's init from a parent user
+                        // namespace, is not what "other users' processes" means.)
+                        Err(e)
+                            if e.kind() == io::ErrorKind::PermissionDenied
+                                && other_users(&path) =>
+                        {
+                            hidden = true;
+                            break;
+                        }
+                        // The descriptor was closed meanwhile.
+                        Err(_) => {}
                     }
                 }
             }
@@ -357,6 +375,12 @@ fn scan_fds(proc_root: &Path, pids: &[u32], wanted: &HashSet<u64>) -> (Vec<(u64,
         path.pop();
     }
     (found, hidden)
+}
+
+/// Whether DIR (a /proc/PID/fd directory) belongs to a user other than ours.
+fn other_users(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(dir).is_ok_and(|m| m.uid() != rustix::process::geteuid().as_raw())
 }
 
 /// "socket:[12345]" → 12345.
