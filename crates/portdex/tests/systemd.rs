@@ -165,6 +165,13 @@ fn security_exposure_is_the_documented_one() {
         )),
         "docs/deploy.md does not state the exposure {level}"
     );
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    assert!(
+        readme.contains(&format!("exposure {level})")),
+        "README.md does not state the exposure {level}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
