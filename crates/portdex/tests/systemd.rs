@@ -348,3 +348,127 @@ fn the_units_command_exports_other_users_owners() {
     let without = series(&[]);
     assert!(without.contains("process=\"\""), "{without}");
 }
+
+/// Removes the package when dropped, so that a failed check leaves nothing installed.
+struct Installed;
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        let _ = Command::new("dpkg").args(["-r", "portdex"]).output();
+    }
+}
+
+fn installed() -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "portdex"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The .deb, for real: `cargo xtask deb` (a release build: minutes, so only with
+/// `--ignored`), `dpkg -i`, what a user does with it, and `dpkg -r`.
+#[test]
+#[ignore = "release build; run with --ignored (root, dpkg, cargo-deb, zsh, fish, systemd-analyze)"]
+fn deb_installs_works_and_removes_cleanly() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let have_cargo_deb = Command::new(&cargo)
+        .args(["deb", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !required(
+        "deb_installs_works_and_removes_cleanly",
+        rustix::process::geteuid().is_root()
+            && have("dpkg")
+            && have_cargo_deb
+            && have("zsh")
+            && have("fish")
+            && have("systemd-analyze"),
+        "needs root, dpkg, cargo install cargo-deb, zsh, fish and systemd-analyze",
+    ) {
+        return;
+    }
+    assert!(
+        !installed(),
+        "a portdex package is installed already: not replacing it"
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(&cargo)
+        .current_dir(&root)
+        .args(["xtask", "deb"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let deb = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(deb.ends_with(".deb"), "{deb}");
+
+    let out = Command::new("dpkg").args(["-i", &deb]).output().unwrap();
+    let guard = Installed;
+    assert!(out.status.success(), "{out:?}");
+
+    let out = Command::new("/usr/bin/portdex")
+        .arg("443")
+        .env("LANG", "C")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("https"));
+    for page in ["portdex", "portdex-serve"] {
+        let out = Command::new("man").args(["-w", page]).output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            format!("/usr/share/man/man1/{page}.1")
+        );
+    }
+    // Each shell's own search path holds the file.
+    let bash = "/usr/share/bash-completion/completions/portdex";
+    assert!(Path::new(bash).exists(), "{bash}");
+    let zsh = Command::new("zsh")
+        .args(["-fc", "print -l $fpath"])
+        .output()
+        .unwrap();
+    let zsh_dir = "/usr/share/zsh/vendor-completions";
+    assert!(String::from_utf8_lossy(&zsh.stdout)
+        .lines()
+        .any(|l| l == zsh_dir));
+    assert!(Path::new(zsh_dir).join("_portdex").exists());
+    let fish = Command::new("fish")
+        .args(["-c", "printf '%s\\n' $fish_complete_path"])
+        .output()
+        .unwrap();
+    let fish_dir = "/usr/share/fish/vendor_completions.d";
+    assert!(String::from_utf8_lossy(&fish.stdout)
+        .lines()
+        .any(|l| l == fish_dir));
+    assert!(Path::new(fish_dir).join("portdex.fish").exists());
+    // fish loads it and completes a subcommand with it.
+    let out = Command::new("fish")
+        .args(["-c", "complete -C 'portdex ser'"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("serve"),
+        "{out:?}"
+    );
+    let unit = "/lib/systemd/system/portdex.service";
+    let out = Command::new("systemd-analyze")
+        .args(["verify", unit])
+        .env("SYSTEMD_LOG_COLOR", "0")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+        "{out:?}"
+    );
+    assert!(Path::new("/usr/share/portdex/prometheus/portdex-rules.yml").exists());
+
+    drop(guard);
+    assert!(!installed(), "dpkg -r left the package");
+    for path in [
+        "/usr/bin/portdex",
+        unit,
+        bash,
+        "/usr/share/man/man1/portdex.1",
+    ] {
+        assert!(!Path::new(path).exists(), "{path} left behind");
+    }
+}
