@@ -90,10 +90,13 @@ holder=$!
 pids="$pids $holder"
 while ! grep -q ready "$work/listeners.log" 2>/dev/null; do sleep 0.2; done
 listening=$(awk '{print $2}' "$work/listeners.log")
+gcc -O2 -o "$work/ls_floor" bench/ls_floor.c
 rounds "$work/ls.json" "$ls_rounds" 1 2 \
-  "portdex ls --tcp=$bin ls --tcp" "ss -tlnp=ss -tlnp" "lsof -nP -iTCP -sTCP:LISTEN=lsof -nP -iTCP -sTCP:LISTEN"
+  "portdex ls --tcp=$bin ls --tcp" "ss -tlnp=ss -tlnp" "lsof -nP -iTCP -sTCP:LISTEN=lsof -nP -iTCP -sTCP:LISTEN" \
+  "the kernel's floor (bench/ls_floor.c)=$work/ls_floor"
 rounds "$work/ls-bare.json" "$ls_rounds" 1 2 \
-  "portdex ls --tcp --no-owners=$bin ls --tcp --no-owners" "ss -tln=ss -tln"
+  "portdex ls --tcp --no-owners=$bin ls --tcp --no-owners" "ss -tln=ss -tln" \
+  "the kernel's floor (bench/ls_floor.c -n)=$work/ls_floor -n"
 kill $holder 2>/dev/null || true
 
 echo "5/9 scan of 127.0.0.1 ports 1-65535 vs nmap and the C connect loop" >&2
@@ -223,11 +226,14 @@ owners at most 0.6× \`ss -tln\`.
 
 $(table "$work/ls.json")
 
-portdex / ss -tlnp: **$(ratio "$work/ls.json" 0 1)×**; lsof / portdex: **$(ratio "$work/ls.json" 2 0)×**.
+portdex / ss -tlnp: **$(ratio "$work/ls.json" 0 1)×**; lsof / portdex: **$(ratio "$work/ls.json" 2 0)×**;
+portdex / the kernel's floor (one netlink dump, one readlinkat per descriptor, the
+owners' names; nothing formatted): **$(ratio "$work/ls.json" 0 3)×**.
 
 $(table "$work/ls-bare.json")
 
-portdex --no-owners / ss -tln: **$(ratio "$work/ls-bare.json" 0 1)×**.
+portdex --no-owners / ss -tln: **$(ratio "$work/ls-bare.json" 0 1)×**; portdex / the floor:
+**$(ratio "$work/ls-bare.json" 0 2)×**.
 
 ### \`portdex scan\` of 127.0.0.1, ports 1-65535, ten known open ports
 

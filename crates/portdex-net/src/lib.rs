@@ -22,7 +22,7 @@ pub use kill::{
 };
 pub use os::{inherited_env, NetlinkSource, ProcNetSource, SystemSource};
 
-use portdex_registry::{Category, Severity, Transport};
+use portdex_registry::{Category, Knowledge, Severity, Transport};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -178,12 +178,31 @@ pub struct Listener {
 /// of its processes, that entry alone (none when it is the IANA assignment, which the
 /// registry's name already says); else every common use of the port.
 pub fn common_uses_of(port: u16, transport: Transport, processes: &[Process]) -> Vec<&'static str> {
-    let named = portdex_registry::knowledge_at(port)
-        .find(|k| k.has_transport(transport) && processes.iter().any(|p| k.has_process(&p.name)));
+    let known: Vec<Knowledge> = portdex_registry::knowledge_at(port)
+        .filter(|k| k.has_transport(transport))
+        .collect();
+    uses_among(&known, processes)
+}
+
+/// [`common_uses_of`] from the curated entries of the port and transport, in the order
+/// of `knowledge_at`: the common uses are their names (those that are not the IANA
+/// assignment), each once, as `portdex_registry::common_uses` gives them.
+fn uses_among(known: &[Knowledge], processes: &[Process]) -> Vec<&'static str> {
+    let named = known
+        .iter()
+        .find(|k| processes.iter().any(|p| k.has_process(&p.name)));
     match named {
         Some(k) if k.iana_assigned() => Vec::new(),
         Some(k) => vec![k.name()],
-        None => portdex_registry::common_uses(port, transport).collect(),
+        None => {
+            let mut uses: Vec<&'static str> = Vec::new();
+            for k in known.iter().filter(|k| !k.iana_assigned()) {
+                if !uses.contains(&k.name()) {
+                    uses.push(k.name());
+                }
+            }
+            uses
+        }
     }
 }
 
@@ -251,6 +270,7 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
         Owners::default()
     };
     let mut users: HashMap<u32, Option<Arc<str>>> = HashMap::new();
+    let mut known: Vec<Knowledge> = Vec::new();
     let mut listeners: Vec<Listener> = raw
         .into_iter()
         .map(|s| {
@@ -259,10 +279,15 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
                 .or_insert_with(|| source.user_name(s.uid).map(Arc::from))
                 .clone();
             let port = s.local.port();
-            let summary = portdex_registry::port_summary(port, s.transport);
+            // What port_summary says, with the curated entries read once for the
+            // severity and the common uses (10,000 listeners, 10,000 lookups).
+            known.clear();
+            known.extend(
+                portdex_registry::knowledge_at(port).filter(|k| k.has_transport(s.transport)),
+            );
             let processes: Vec<Process> =
                 owners.by_inode.get(&s.inode).cloned().unwrap_or_default();
-            let common_uses = common_uses_of(port, s.transport, &processes);
+            let common_uses = uses_among(&known, &processes);
             Listener {
                 transport: s.transport,
                 family: if s.local.is_ipv4() { 4 } else { 6 },
@@ -273,24 +298,29 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
                 uid: s.uid,
                 user,
                 processes,
-                registry_service: summary.registry_service,
+                registry_service: portdex_registry::registry_service(port, s.transport),
                 common_use: common_uses.first().copied(),
                 common_uses,
-                category: summary.category,
-                severity: summary.severity,
+                category: Category::of(port),
+                severity: known.iter().map(|k| k.severity()).max(),
             }
         })
         .collect();
-    // One integer key per listener: sorting 10,000 of them by tuples of addresses
-    // costs more than listing them.
+    // One integer key per listener, computed once (sort_by_cached_key): sorting 10,000
+    // of them by tuples of addresses costs more than listing them, and so does moving
+    // the listeners about while sorting.
     let key = |l: &Listener| {
         let addr = match l.address {
             IpAddr::V4(a) => u128::from(a.to_bits()),
             IpAddr::V6(a) => a.to_bits(),
         };
-        (l.transport, l.port, l.family, addr)
+        // Transport, port and family in one integer, in the order of the tuple
+        // (transport, port, family): the enum's declaration order is its Ord.
+        let head =
+            (u32::from(l.transport as u8) << 24) | (u32::from(l.port) << 8) | u32::from(l.family);
+        (head, addr)
     };
-    listeners.sort_unstable_by_key(key);
+    listeners.sort_by_cached_key(key);
 
     Ok(Snapshot {
         listeners,
@@ -442,5 +472,68 @@ mod common_use_tests {
             }
         }
         assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+
+    /// A source of one TCP and one UDP listener on each of these ports, each held by
+    /// a process of the given name.
+    struct Everywhere(Vec<u16>, &'static str);
+
+    impl SocketSource for Everywhere {
+        fn sockets(&self, transport: Transport, _: Which) -> std::io::Result<Vec<RawSocket>> {
+            let any: SocketAddr = "0.0.0.0:0".parse().unwrap();
+            Ok(self
+                .0
+                .iter()
+                .map(|&port| RawSocket {
+                    transport,
+                    local: SocketAddr::new(any.ip(), port),
+                    remote: any,
+                    state: tcp_state::LISTEN,
+                    uid: 0,
+                    inode: u64::from(port) * 2 + u64::from(transport == Transport::Udp),
+                })
+                .collect())
+        }
+        fn owners(&self, inodes: &[u64], _: bool) -> Owners {
+            let mut owners = Owners::default();
+            for &i in inodes {
+                owners.by_inode.insert(i, named(self.1));
+            }
+            owners
+        }
+        fn user_name(&self, _: u32) -> Option<String> {
+            None
+        }
+    }
+
+    /// A listener says of its port what port_summary and common_uses_of say, though
+    /// listeners() reads the curated entries once for all of it.
+    #[test]
+    fn listeners_annotate_as_port_summary_does() {
+        let mut ports: Vec<u16> = (0..=u16::MAX).step_by(7).collect();
+        ports.extend(all_knowledge().flat_map(|k| [k.ports().lo, k.ports().hi]));
+        ports.sort_unstable();
+        ports.dedup();
+        let mut names = vec!["no-such-process"];
+        names.extend(all_knowledge().flat_map(|k| k.processes()).take(10));
+        for name in names {
+            let snap = listeners(&Everywhere(ports.clone(), name), ListOptions::default()).unwrap();
+            assert_eq!(snap.listeners.len(), ports.len() * 2);
+            // By transport, then port (every UDP listener after every TCP one).
+            assert!(snap
+                .listeners
+                .windows(2)
+                .all(|w| (w[0].transport, w[0].port) < (w[1].transport, w[1].port)));
+            for l in &snap.listeners {
+                let s = portdex_registry::port_summary(l.port, l.transport);
+                let want = common_uses_of(l.port, l.transport, &named(name));
+                let what = format!("{}/{} {name}", l.port, l.transport);
+                assert_eq!(l.registry_service, s.registry_service, "{what}");
+                assert_eq!(l.category, s.category, "{what}");
+                assert_eq!(l.severity, s.severity, "{what}");
+                assert_eq!(l.common_uses, want, "{what}");
+                assert_eq!(l.common_use, want.first().copied(), "{what}");
+            }
+        }
     }
 }

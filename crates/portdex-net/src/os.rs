@@ -5,11 +5,16 @@
 
 use crate::{Owners, Process, RawSocket, SocketSource, Which};
 use portdex_registry::Transport;
+use rustix::fd::OwnedFd;
+use rustix::fs::{Mode, OFlags, RawDir};
 use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketType};
 use std::collections::{HashMap, HashSet};
+use std::ffi::CStr;
+use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The machine's sockets: netlink first, /proc/net when netlink is unavailable.
 #[derive(Debug, Default, Clone, Copy)]
@@ -281,47 +286,88 @@ fn parse_hex_addr(s: &str, v6: bool) -> Option<SocketAddr> {
     Some(SocketAddr::new(ip, port))
 }
 
-/// One pass over /proc/*/fd: which processes hold these socket inodes. The process
-/// list is split over the available cores.
+/// One pass over /proc/*/fd: which processes hold these socket inodes. Each process's
+/// fd directory is opened relative to /proc and each descriptor read with one readlinkat
+/// relative to that directory (no path is resolved from the root again). The processes
+/// are shared out over the cores; a process with many descriptors (one server holding
+/// thousands of sockets) has its descriptors shared out as well, in a second step.
 pub(crate) fn proc_owners(proc_root: &Path, inodes: &[u64], with_cmdline: bool) -> Owners {
-    let wanted: HashSet<u64> = inodes.iter().copied().collect();
+    let mut wanted: HashSet<u64, InodeHash> =
+        HashSet::with_capacity_and_hasher(inodes.len(), InodeHash);
+    wanted.extend(inodes.iter().copied());
     let mut owners = Owners::default();
     if wanted.is_empty() {
         return owners;
     }
-    let Ok(dir) = std::fs::read_dir(proc_root) else {
+    let Ok(proc) = rustix::fs::open(proc_root, DIR_FLAGS, Mode::empty()) else {
         owners.hidden = true;
         return owners;
     };
-    let pids: Vec<u32> = dir
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect();
+    let pids = numeric_entries(&proc);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 4);
-    let chunk = pids.len().div_ceil(workers).max(1);
-    let results: Vec<(Vec<(u64, u32)>, bool)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pids
-            .chunks(chunk)
-            .map(|part| {
-                let wanted = &wanted;
-                scope.spawn(move || scan_fds(proc_root, part, wanted))
-            })
-            .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    let next = AtomicUsize::new(0);
+    let scans: Vec<FdScan> = run_workers(workers, || {
+        let mut scan = FdScan::default();
+        let mut names = FdNames::default();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&pid) = pids.get(i) else { break };
+            scan.process(&proc, pid, &wanted, &mut names);
+        }
+        scan
     });
-    let mut procs: HashMap<u32, Process> = HashMap::new();
-    for (found, hidden) in results {
-        owners.hidden |= hidden;
-        for (inode, pid) in found {
-            let p = procs
-                .entry(pid)
-                .or_insert_with(|| read_process(proc_root, pid, with_cmdline))
-                .clone();
-            let list = owners.by_inode.entry(inode).or_default();
-            if !list.iter().any(|x| x.pid == pid) {
-                list.push(p);
+    let mut found = Vec::new();
+    let mut big = Vec::new();
+    for scan in scans {
+        owners.hidden |= scan.hidden;
+        found.extend(scan.found);
+        big.extend(scan.big);
+    }
+    // The descriptors of the big directories, in slices over the workers.
+    let slices: Vec<(usize, std::ops::Range<usize>)> = big
+        .iter()
+        .enumerate()
+        .flat_map(|(d, dir): (usize, &BigDir)| {
+            let n = dir.names.len();
+            (0..n)
+                .step_by(BIG_SLICE)
+                .map(move |a| (d, a..(a + BIG_SLICE).min(n)))
+        })
+        .collect();
+    if !slices.is_empty() {
+        let next = AtomicUsize::new(0);
+        let parts = run_workers(workers.min(slices.len()), || {
+            let mut found = Vec::new();
+            let mut link = [0u8; LINK_MAX];
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((d, range)) = slices.get(i) else {
+                    break;
+                };
+                let dir = &big[*d];
+                for fd in range.clone() {
+                    if let Ok(Some(inode)) = socket_at(&dir.fd, dir.names.get(fd), &mut link) {
+                        if wanted.contains(&inode) {
+                            found.push((inode, dir.pid));
+                        }
+                    }
+                }
             }
+            found
+        });
+        found.extend(parts.into_iter().flatten());
+    }
+    let mut procs: HashMap<u32, Process> = HashMap::new();
+    for (inode, pid) in found {
+        let p = procs
+            .entry(pid)
+            .or_insert_with(|| read_process(proc_root, pid, with_cmdline))
+            .clone();
+        let list = owners.by_inode.entry(inode).or_default();
+        if !list.iter().any(|x| x.pid == pid) {
+            list.push(p);
         }
     }
     for list in owners.by_inode.values_mut() {
@@ -330,57 +376,244 @@ pub(crate) fn proc_owners(proc_root: &Path, inodes: &[u64], with_cmdline: bool) 
     owners
 }
 
-fn scan_fds(proc_root: &Path, pids: &[u32], wanted: &HashSet<u64>) -> (Vec<(u64, u32)>, bool) {
-    let mut found = Vec::new();
-    let mut hidden = false;
-    let mut path = proc_root.to_path_buf();
-    for &pid in pids {
-        path.push(pid.to_string());
-        path.push("fd");
-        match std::fs::read_dir(&path) {
-            Ok(fds) => {
-                for fd in fds.flatten() {
-                    match std::fs::read_link(fd.path()) {
-                        Ok(target) => {
-                            if let Some(inode) = socket_inode(target.as_os_str().as_encoded_bytes())
-                            {
-                                if wanted.contains(&inode) {
-                                    found.push((inode, pid));
-                                }
-                            }
-                        }
-                        // Another user's process whose directory can be listed
-                        // (CAP_DAC_READ_SEARCH) but whose links cannot be read (a ptrace
-                        // access check: CAP_SYS_PTRACE): its sockets' owner is hidden,
-                        // not absent. (A process of our own user that we may not
-                        // inspect, such as a container's init from a parent user
-                        // namespace, is not what "other users' processes" means.)
-                        Err(e)
-                            if e.kind() == io::ErrorKind::PermissionDenied
-                                && other_users(&path) =>
-                        {
-                            hidden = true;
-                            break;
-                        }
-                        // The descriptor was closed meanwhile.
-                        Err(_) => {}
-                    }
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => hidden = true,
-            // The process ended meanwhile.
-            Err(_) => {}
-        }
-        path.pop();
-        path.pop();
+const DIR_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::CLOEXEC);
+/// A directory of more descriptors than this is read by every worker, in slices.
+const BIG_DIR: usize = 512;
+/// How many descriptors of a big directory a worker takes at a time.
+const BIG_SLICE: usize = 256;
+/// Longer links than "socket:[4294967295]" are not sockets.
+const LINK_MAX: usize = 32;
+/// The buffer for getdents64: a process with 10,000 descriptors takes a few calls.
+const DENTS_BUF: usize = 32 * 1024;
+
+/// Hashes socket inodes (numbers the kernel hands out, not chosen by anyone): one
+/// multiplication instead of SipHash, for the 10,000 inserts and the lookups of every
+/// socket descriptor on the machine.
+#[derive(Clone, Copy, Default)]
+struct InodeHash;
+
+#[derive(Default)]
+struct InodeHasher(u64);
+
+impl BuildHasher for InodeHash {
+    type Hasher = InodeHasher;
+    fn build_hasher(&self) -> InodeHasher {
+        InodeHasher(0)
     }
-    (found, hidden)
 }
 
-/// Whether DIR (a /proc/PID/fd directory) belongs to a user other than ours.
-fn other_users(dir: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(dir).is_ok_and(|m| m.uid() != rustix::process::geteuid().as_raw())
+impl Hasher for InodeHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn finish(&self) -> u64 {
+        // The table takes its bucket from the low bits and a tag from the high ones.
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
+/// Runs `work` on `n` threads (this one among them) and collects what each returns.
+fn run_workers<T: Send>(n: usize, work: impl Fn() -> T + Sync) -> Vec<T> {
+    std::thread::scope(|scope| {
+        let others: Vec<_> = (1..n).map(|_| scope.spawn(&work)).collect();
+        let mut out = vec![work()];
+        out.extend(others.into_iter().filter_map(|h| h.join().ok()));
+        out
+    })
+}
+
+/// The entries of a directory whose names are numbers (/proc: the pids).
+fn numeric_entries(dir: &OwnedFd) -> Vec<u32> {
+    let mut buf = Vec::with_capacity(DENTS_BUF);
+    let mut entries = RawDir::new(dir, buf.spare_capacity_mut());
+    let mut out = Vec::new();
+    while let Some(Ok(e)) = entries.next() {
+        if let Some(n) = std::str::from_utf8(e.file_name().to_bytes())
+            .ok()
+            .and_then(|s| s.parse().ok())
+        {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// The names of a directory's entries, NUL-terminated, one after the other.
+#[derive(Default)]
+struct FdNames {
+    text: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl FdNames {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+    fn get(&self, i: usize) -> &CStr {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        CStr::from_bytes_with_nul(&self.text[start..self.ends[i]]).unwrap_or_default()
+    }
+    /// Reads the entries of `dir` except "." and "..".
+    fn read(&mut self, dir: &OwnedFd) {
+        self.clear();
+        let mut buf = Vec::with_capacity(DENTS_BUF);
+        let mut entries = RawDir::new(dir, buf.spare_capacity_mut());
+        while let Some(Ok(e)) = entries.next() {
+            let name = e.file_name().to_bytes_with_nul();
+            if name.first() != Some(&b'.') {
+                self.text.extend_from_slice(name);
+                self.ends.push(self.text.len());
+            }
+        }
+    }
+}
+
+/// A process whose descriptors are too many for one worker.
+struct BigDir {
+    pid: u32,
+    fd: OwnedFd,
+    names: FdNames,
+}
+
+/// What one worker found in its share of the processes.
+#[derive(Default)]
+struct FdScan {
+    /// (socket inode, pid) of the wanted sockets.
+    found: Vec<(u64, u32)>,
+    /// Some fd directory could not be read (another user's process).
+    hidden: bool,
+    /// Processes left to every worker.
+    big: Vec<BigDir>,
+}
+
+impl FdScan {
+    fn process<S: BuildHasher>(
+        &mut self,
+        proc: &OwnedFd,
+        pid: u32,
+        wanted: &HashSet<u64, S>,
+        names: &mut FdNames,
+    ) {
+        let path = format!("{pid}/fd\0");
+        let Ok(path) = CStr::from_bytes_with_nul(path.as_bytes()) else {
+            return;
+        };
+        let dir = match rustix::fs::openat(proc, path, DIR_FLAGS, Mode::empty()) {
+            Ok(dir) => dir,
+            Err(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => {
+                self.hidden = true;
+                return;
+            }
+            // The process ended meanwhile.
+            Err(_) => return,
+        };
+        names.read(&dir);
+        if names.len() > BIG_DIR {
+            // Its links are read elsewhere, where a refusal is not noted: try one here.
+            let mut link = [0u8; LINK_MAX];
+            if self.denied(&dir, socket_at(&dir, names.get(0), &mut link)) {
+                return;
+            }
+            self.big.push(BigDir {
+                pid,
+                fd: dir,
+                names: std::mem::take(names),
+            });
+            return;
+        }
+        let mut link = [0u8; LINK_MAX];
+        for i in 0..names.len() {
+            match socket_at(&dir, names.get(i), &mut link) {
+                Ok(Some(inode)) => {
+                    if wanted.contains(&inode) {
+                        self.found.push((inode, pid));
+                    }
+                }
+                Ok(None) => {}
+                // Every link of a process is refused alike.
+                denied => {
+                    self.denied(&dir, denied);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Whether reading a link of the process `dir` is refused; notes its owners hidden
+    /// when the process is another user's. The directory can be listed
+    /// (CAP_DAC_READ_SEARCH) while its links cannot be read (a ptrace access check:
+    /// CAP_SYS_PTRACE): the sockets' owner is then hidden, not absent. A process of our
+    /// own user we may not inspect (a sandbox's init from a parent user namespace) is
+    /// not what "other users' processes" means.
+    fn denied(&mut self, dir: &OwnedFd, read: Result<Option<u64>, Denied>) -> bool {
+        let refused = read.is_err();
+        if refused && other_users(dir) {
+            self.hidden = true;
+        }
+        refused
+    }
+}
+
+/// Reading a descriptor's link was refused (EACCES/EPERM).
+struct Denied;
+
+/// The socket inode descriptor `name` of the directory `dir` refers to, if a socket;
+/// [`Denied`] when the link may not be read.
+fn socket_at(dir: &OwnedFd, name: &CStr, link: &mut [u8; LINK_MAX]) -> Result<Option<u64>, Denied> {
+    let n = match rustix::fs::readlinkat_raw(dir, name, &mut link[..]) {
+        Ok(n) => n,
+        Err(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => return Err(Denied),
+        // The descriptor was closed meanwhile.
+        Err(_) => return Ok(None),
+    };
+    // A link that fills the buffer may be cut short: not a socket's.
+    if n >= LINK_MAX {
+        return Ok(None);
+    }
+    Ok(socket_inode(&link[..n]))
+}
+
+/// Whether the /proc/PID/fd directory `dir` belongs to a user other than ours.
+fn other_users(dir: &OwnedFd) -> bool {
+    rustix::fs::fstat(dir).is_ok_and(|st| st.st_uid != rustix::process::geteuid().as_raw())
+}
+
+/// The processes of `pids` that hold one of `wanted` (one pid each, in order).
+fn scan_fds<S: BuildHasher>(
+    proc_root: &Path,
+    pids: &[u32],
+    wanted: &HashSet<u64, S>,
+) -> (Vec<(u64, u32)>, bool) {
+    let Ok(proc) = rustix::fs::open(proc_root, DIR_FLAGS, Mode::empty()) else {
+        return (Vec::new(), true);
+    };
+    let mut scan = FdScan::default();
+    let mut names = FdNames::default();
+    for &pid in pids {
+        scan.process(&proc, pid, wanted, &mut names);
+    }
+    let mut link = [0u8; LINK_MAX];
+    for dir in &scan.big {
+        for i in 0..dir.names.len() {
+            if let Ok(Some(inode)) = socket_at(&dir.fd, dir.names.get(i), &mut link) {
+                if wanted.contains(&inode) {
+                    scan.found.push((inode, dir.pid));
+                }
+            }
+        }
+    }
+    (scan.found, scan.hidden)
 }
 
 /// "socket:[12345]" → 12345.

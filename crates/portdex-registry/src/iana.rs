@@ -840,14 +840,95 @@ pub(crate) fn row(i: usize) -> Row {
     }
 }
 
-/// The first and last port of ported row `i` (`i` < [`ported`]).
-pub(crate) fn ports_of(i: usize) -> (u16, u16) {
-    match current() {
-        None => (ROWS[i].lo, ROWS[i].hi),
-        Some(t) => match t.at_hand() {
-            Ok(full) => (full.rows[i].lo, full.rows[i].hi),
-            Err(l) => l.ports_of(i),
-        },
+/// For each embedded range row (in RANGES' order, by first port), the last port of
+/// it and of every range row before it: how far the ranges up to it reach.
+fn embedded_reach() -> &'static [u16] {
+    static REACH: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+    REACH.get_or_init(|| {
+        RANGES
+            .iter()
+            .scan(0u16, |reach, &i| {
+                *reach = (*reach).max(ROWS[usize::from(i)].hi);
+                Some(*reach)
+            })
+            .collect()
+    })
+}
+
+/// The port index of the tables in use, taken once for the many reads of one lookup
+/// (a binary search over the rows, the range rows near a port): each free function
+/// here asks which tables are installed on every call.
+#[derive(Clone, Copy)]
+pub(crate) struct PortIndex(Index);
+
+#[derive(Clone, Copy)]
+enum Index {
+    Embedded,
+    Full(&'static Installed),
+    Lazy(&'static Lazy),
+}
+
+impl PortIndex {
+    /// The index of the tables installed now.
+    pub(crate) fn current() -> PortIndex {
+        PortIndex(match current() {
+            None => Index::Embedded,
+            Some(t) => match t.at_hand() {
+                Ok(full) => Index::Full(full),
+                Err(l) => Index::Lazy(l),
+            },
+        })
+    }
+    /// The first and last port of ported row `i` (`i` < [`PortIndex::ported`]).
+    pub(crate) fn ports_of(self, i: usize) -> (u16, u16) {
+        match self.0 {
+            Index::Embedded => (ROWS[i].lo, ROWS[i].hi),
+            Index::Full(full) => (full.rows[i].lo, full.rows[i].hi),
+            Index::Lazy(l) => l.ports_of(i),
+        }
+    }
+    /// Rows with a port come first: how many.
+    pub(crate) fn ported(self) -> usize {
+        match self.0 {
+            Index::Embedded => PORTED,
+            Index::Full(full) => full.ported,
+            Index::Lazy(l) => l.layout.ported,
+        }
+    }
+    /// The indices of rows on a range of ports.
+    pub(crate) fn ranges(self) -> &'static [u16] {
+        match self.0 {
+            Index::Embedded => &RANGES[..],
+            Index::Full(full) => &full.ranges,
+            Index::Lazy(l) => &l.ranges.rows,
+        }
+    }
+    /// The range rows that may hold `port`, by first port: every range row that holds
+    /// it is among them (the caller checks each).
+    pub(crate) fn ranges_near(self, port: u16) -> &'static [u16] {
+        let all = self.ranges();
+        let end = all.partition_point(|&i| self.ports_of(usize::from(i)).0 <= port);
+        let start = match self.0 {
+            // The embedded rows carry how far the ranges up to each one reach: the first
+            // that reaches `port` starts the candidates (a row or two, where the
+            // widest-range window below holds dozens).
+            Index::Embedded => embedded_reach()[..end].partition_point(|&hi| hi < port),
+            // The ranges are by first port, and none is wider than range_widest(): only
+            // those that start between port - range_widest() and port can hold it.
+            _ => {
+                let from = port.saturating_sub(self.range_widest());
+                all[..end].partition_point(|&i| self.ports_of(usize::from(i)).0 < from)
+            }
+        };
+        &all[start..end]
+    }
+    /// The most ports a range row spans, minus one.
+    pub(crate) fn range_widest(self) -> u16 {
+        match self.0 {
+            Index::Embedded => RANGE_WIDEST,
+            Index::Full(full) => full.range_widest,
+            Index::Lazy(l) => l.range_widest,
+        }
     }
 }
 
@@ -869,17 +950,6 @@ pub(crate) fn ranges() -> &'static [u16] {
         Some(t) => match t.at_hand() {
             Ok(i) => &i.ranges,
             Err(l) => &l.ranges.rows,
-        },
-    }
-}
-
-/// The most ports a range row spans, minus one.
-pub(crate) fn range_widest() -> u16 {
-    match current() {
-        None => RANGE_WIDEST,
-        Some(t) => match t.at_hand() {
-            Ok(i) => i.range_widest,
-            Err(l) => l.range_widest,
         },
     }
 }

@@ -46,7 +46,7 @@ pub use types::{
 };
 
 use generated::tables::{KNOW, KNOW_NAMES, KNOW_RANGES};
-use iana::{by_name, ported, ports_of, range_widest, ranges, row_count, rows};
+use iana::{by_name, ported, ranges, row_count, rows, PortIndex};
 
 /// Everything known about one port or one registered range.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,20 +103,35 @@ impl Answer {
     }
 }
 
-/// Rows whose port is exactly `port` (not ranges), as a slice of indices.
-fn single_rows(port: u16) -> std::ops::Range<usize> {
-    let start = first_row_from(port);
-    let end = port.checked_add(1).map_or(ported(), first_row_from);
+/// Rows whose port is exactly `port` (not ranges), as a slice of indices: the rows from
+/// the first whose first port is `port` (a binary search) on while their first port is.
+fn single_rows(ix: PortIndex, port: u16) -> std::ops::Range<usize> {
+    let start = first_row_from(ix, port);
+    let ported = ix.ported();
+    let mut end = start;
+    while end < ported && ix.ports_of(end).0 == port {
+        end += 1;
+    }
     start..end
+}
+
+/// The rows on `port` alone (not the ranges that start there).
+fn single_port_rows(ix: PortIndex, port: u16) -> impl Iterator<Item = Assignment> {
+    single_rows(ix, port)
+        .filter(move |&i| {
+            let (lo, hi) = ix.ports_of(i);
+            lo == hi
+        })
+        .map(|i| Assignment(i as u16))
 }
 
 /// The first ported row whose first port is `port` or later (binary search on the
 /// rows' first ports, which are in order).
-fn first_row_from(port: u16) -> usize {
-    let (mut lo, mut hi) = (0, ported());
+fn first_row_from(ix: PortIndex, port: u16) -> usize {
+    let (mut lo, mut hi) = (0, ix.ported());
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        if ports_of(mid).0 < port {
+        if ix.ports_of(mid).0 < port {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -125,28 +140,17 @@ fn first_row_from(port: u16) -> usize {
     lo
 }
 
-/// Whether ported row `i` is on one port (not a range).
-fn is_single(i: usize) -> bool {
-    let (lo, hi) = ports_of(i);
-    lo == hi
-}
-
 /// Every IANA row that covers `port`: the port's own rows, then the ranges that include
 /// it (x11 on 6000-6063, an Unassigned range such as 27011-27015).
 pub fn assignments_at(port: u16) -> impl Iterator<Item = Assignment> {
-    let singles = single_rows(port)
-        .filter(|&i| is_single(i))
-        .map(|i| Assignment(i as u16));
-    // The ranges are by first port, and none is wider than range_widest(): only those
-    // that start between port - range_widest() and port can hold it.
-    let first = |i: &u16| ports_of(usize::from(*i)).0;
-    let all = ranges();
-    let start = all.partition_point(|i| first(i) < port.saturating_sub(range_widest()));
-    let end = all.partition_point(|i| first(i) <= port);
-    let ranges = all[start..end]
+    // Which tables, asked once: every row read below is of the same tables.
+    let ix = PortIndex::current();
+    let singles = single_port_rows(ix, port);
+    let ranges = ix
+        .ranges_near(port)
         .iter()
         .filter(move |&&i| {
-            let (lo, hi) = ports_of(usize::from(i));
+            let (lo, hi) = ix.ports_of(usize::from(i));
             lo <= port && port <= hi
         })
         .map(|&i| Assignment(i));
@@ -246,10 +250,7 @@ fn reports_in(stretch: PortRange, whole: PortRange) -> Vec<Report> {
         .into_iter()
         .map(|p| Report {
             ports: PortRange::single(p),
-            assignments: single_rows(p)
-                .filter(|&i| is_single(i))
-                .map(|i| Assignment(i as u16))
-                .collect(),
+            assignments: single_port_rows(PortIndex::current(), p).collect(),
             knowledge: knowledge_at(p)
                 .filter(|k| k.ports().lo == k.ports().hi)
                 .collect(),
@@ -432,17 +433,28 @@ pub fn common_uses(port: u16, transport: Transport) -> impl Iterator<Item = &'st
 pub fn port_summary(port: u16, transport: Transport) -> PortSummary {
     let known = || knowledge_at(port).filter(move |k| k.has_transport(transport));
     PortSummary {
-        registry_service: assignments_at(port)
-            .find(|a| {
-                a.transport() == Some(transport)
-                    && a.status() == Status::Assigned
-                    && !a.name().is_empty()
-            })
-            .map(|a| a.name()),
+        registry_service: registry_service(port, transport),
         common_use: common_uses(port, transport).next(),
         category: Category::of(port),
         severity: known().map(|k| k.severity()).max(),
     }
+}
+
+/// The registry's name for a port and transport: the first assigned, named row.
+///
+/// ```
+/// use portdex_registry::{registry_service, Transport};
+/// assert_eq!(registry_service(22, Transport::Tcp), Some("ssh"));
+/// assert_eq!(registry_service(2, Transport::Tcp), None);
+/// ```
+pub fn registry_service(port: u16, transport: Transport) -> Option<&'static str> {
+    assignments_at(port)
+        .find(|a| {
+            a.transport() == Some(transport)
+                && a.status() == Status::Assigned
+                && !a.name().is_empty()
+        })
+        .map(|a| a.name())
 }
 
 /// Rows that differ only in their transport, as one row with the transports in order:
@@ -596,4 +608,36 @@ fn count_bits(bits: &[u64; 1024], lo: u32, hi: u32) -> u32 {
             word.count_ones()
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The range rows a lookup checks hold every range row that covers the port, for
+    /// every port, in the order of the rows.
+    #[test]
+    fn ranges_near_a_port_hold_every_range_on_it() {
+        let ix = PortIndex::current();
+        let holds = |port: u16| {
+            move |i: &u16| {
+                let (lo, hi) = ix.ports_of(usize::from(*i));
+                lo <= port && port <= hi
+            }
+        };
+        let mut covered = 0;
+        for port in 0..=u16::MAX {
+            let want: Vec<u16> = ix.ranges().iter().copied().filter(holds(port)).collect();
+            let got: Vec<u16> = ix
+                .ranges_near(port)
+                .iter()
+                .copied()
+                .filter(holds(port))
+                .collect();
+            assert_eq!(got, want, "{port}");
+            covered += usize::from(!want.is_empty());
+        }
+        // Not vacuous: many ports are in some range (x11's 6000-6063, Unassigned ones).
+        assert!(covered > 1000, "{covered}");
+    }
 }

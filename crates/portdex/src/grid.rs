@@ -28,7 +28,26 @@ pub struct Grid<const N: usize> {
     styles: Vec<(usize, Style)>,
 }
 
+/// Writes a number in decimal, as Display does.
+#[inline]
+fn push_number(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
 /// Display width; most cells are ASCII, whose width is their length.
+#[inline]
 fn width(s: &str) -> usize {
     if s.is_ascii() {
         s.len()
@@ -56,6 +75,62 @@ impl<const N: usize> Grid<N> {
     pub fn cell(&mut self, value: impl std::fmt::Display) {
         let _ = write!(self.text, "{value}");
         self.ends.push(self.text.len());
+    }
+
+    /// Appends the next cell, given as text (no formatting machinery: a listing of
+    /// 10,000 sockets writes 110,000 cells).
+    pub fn text(&mut self, value: &str) {
+        self.text.push_str(value);
+        self.ends.push(self.text.len());
+    }
+
+    /// Appends the next cell: the texts joined by `sep`, or `empty` when there are none.
+    pub fn joined<'t>(&mut self, texts: impl IntoIterator<Item = &'t str>, sep: &str, empty: &str) {
+        let mut any = false;
+        for t in texts {
+            if any {
+                self.text.push_str(sep);
+            }
+            self.text.push_str(t);
+            any = true;
+        }
+        if !any {
+            self.text.push_str(empty);
+        }
+        self.ends.push(self.text.len());
+    }
+
+    /// Appends the next cell: the numbers joined by `sep`, or `empty` when there are none.
+    pub fn numbers(&mut self, numbers: impl IntoIterator<Item = u32>, sep: &str, empty: &str) {
+        let mut any = false;
+        for n in numbers {
+            if any {
+                self.text.push_str(sep);
+            }
+            push_number(&mut self.text, n);
+            any = true;
+        }
+        if !any {
+            self.text.push_str(empty);
+        }
+        self.ends.push(self.text.len());
+    }
+
+    /// Appends the next cell: an address, as its Display writes it.
+    pub fn ip(&mut self, ip: std::net::IpAddr) {
+        match ip {
+            std::net::IpAddr::V4(v4) => {
+                let [a, b, c, d] = v4.octets();
+                for (i, n) in [a, b, c, d].into_iter().enumerate() {
+                    if i > 0 {
+                        self.text.push('.');
+                    }
+                    push_number(&mut self.text, u32::from(n));
+                }
+                self.ends.push(self.text.len());
+            }
+            v6 => self.cell(v6),
+        }
     }
 
     /// Appends the next cell, written in `style` when colour is on.
@@ -136,6 +211,25 @@ impl<const N: usize> Grid<N> {
             *slot = (h, bold);
         }
         self.write_row(out, layout, &row, &widths, &shown, last);
+        if layout.wrap.is_none() && !layout.color {
+            // No wrapping and no style: each row is one line of its cells as they are,
+            // what write_row writes, without its general case (10,000 rows of `ls`).
+            let mut start = 0;
+            for ends in self.ends.chunks_exact(N) {
+                out.push(' ');
+                for (i, &end) in ends.iter().enumerate() {
+                    let cell = &self.text[start..end];
+                    start = end;
+                    if shown[i] {
+                        self.write_cell(out, cell, widths[i], i != last);
+                    }
+                }
+                let end = out.trim_end_matches(' ').len();
+                out.truncate(end);
+                out.push('\n');
+            }
+            return;
+        }
         let mut styles = self.styles.iter().peekable();
         for (i, cell) in self.cells().enumerate() {
             let style = match styles.peek() {
@@ -149,6 +243,21 @@ impl<const N: usize> Grid<N> {
             if i % N == N - 1 {
                 self.write_row(out, layout, &row, &widths, &shown, last);
             }
+        }
+    }
+
+    /// One cell of an unstyled line: cut to its column's width, padded unless last.
+    fn write_cell(&self, out: &mut String, text: &str, width_of_column: usize, pad: bool) {
+        let mut w = width(text);
+        if w > width_of_column {
+            let cut = cut_to(text, width_of_column);
+            w = width(&cut);
+            out.push_str(&cut);
+        } else {
+            out.push_str(text);
+        }
+        if pad {
+            pad_spaces(out, width_of_column - w + 2);
         }
     }
 
@@ -183,8 +292,10 @@ impl<const N: usize> Grid<N> {
                     ("", None)
                 };
                 let cut;
-                let text = if width(text) > widths[i] {
+                let mut w = width(text);
+                let text = if w > widths[i] {
                     cut = cut_to(text, widths[i]);
+                    w = width(&cut);
                     cut.as_str()
                 } else {
                     text
@@ -196,13 +307,23 @@ impl<const N: usize> Grid<N> {
                     _ => out.push_str(text),
                 }
                 if i != last {
-                    out.extend(std::iter::repeat_n(' ', widths[i] - width(text) + 2));
+                    pad_spaces(out, widths[i] - w + 2);
                 }
             }
             let end = out.trim_end_matches(' ').len();
             out.truncate(end);
             out.push('\n');
         }
+    }
+}
+
+/// Appends `n` spaces.
+fn pad_spaces(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 

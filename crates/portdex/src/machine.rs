@@ -173,37 +173,26 @@ pub fn ls(
             let header = w.ls_header();
             let mut grid = crate::grid::Grid::<11>::with_capacity(rows.len());
             for l in &rows {
-                grid.cell(l.transport);
-                grid.cell(l.address);
-                grid.cell(l.port);
-                grid.cell(w.exposure(l.exposure.as_str()));
-                grid.cell(or_dash(l.registry_service));
-                grid.cell(if l.common_uses.is_empty() {
-                    "-".to_owned()
-                } else {
-                    l.common_uses.join(", ")
-                });
-                grid.cell(l.category.label(config.lang));
-                if l.processes.is_empty() {
-                    grid.cell("-");
-                    grid.cell("-");
-                } else {
-                    grid.cell(
-                        l.processes
-                            .iter()
-                            .map(|p| p.pid.to_string())
-                            .collect::<Vec<_>>()
-                            .join(","),
-                    );
-                    grid.cell(clean(
-                        &l.processes
+                grid.text(l.transport.as_str());
+                grid.ip(l.address);
+                grid.numbers([u32::from(l.port)], "", "");
+                grid.text(w.exposure(l.exposure.as_str()));
+                grid.text(or_dash(l.registry_service));
+                grid.joined(l.common_uses.iter().copied(), ", ", "-");
+                grid.text(l.category.label(config.lang));
+                grid.numbers(l.processes.iter().map(|p| p.pid), ",", "-");
+                match l.processes.as_slice() {
+                    [] => grid.text("-"),
+                    [one] => grid.text(&clean(&one.name)),
+                    more => grid.text(&clean(
+                        &more
                             .iter()
                             .map(|p| p.name.as_str())
                             .collect::<Vec<_>>()
                             .join(","),
-                    ));
+                    )),
                 }
-                grid.cell(or_dash(l.user.as_deref()));
+                grid.text(or_dash(l.user.as_deref()));
                 grid.styled(
                     l.severity.map_or("-", |s| s.label(config.lang)),
                     l.severity.map(crate::render::severity_style),
