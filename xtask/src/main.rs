@@ -3,11 +3,13 @@
 //! `cargo xtask gen` regenerates the registry tables that `portdex-registry` embeds, from
 //! IANA's registry CSV and the 2015 snapshot (history only) in `data/sources/` and the
 //! curated knowledge in `data/knowledge/`. `cargo xtask check` fails when the committed tables are stale.
+//! `cargo xtask deb` builds the Debian package (release build, man pages, completions).
 //! The generated files are committed, so building portdex never needs this tool.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod deb;
 mod generate;
 
 fn root() -> PathBuf {
@@ -25,8 +27,11 @@ fn main() -> ExitCode {
             println!("{stats}");
         }),
         "check" => generate::check(&root),
+        "deb" => deb::build(&root)
+            .map(|deb| println!("{}", deb.display()))
+            .map_err(Into::into),
         _ => {
-            eprintln!("usage: cargo xtask gen | check");
+            eprintln!("usage: cargo xtask gen | check | deb");
             return ExitCode::from(2);
         }
     };

@@ -348,7 +348,7 @@ pub(crate) fn proc_owners(proc_root: &Path, inodes: &[u64], with_cmdline: bool) 
                 };
                 let dir = &big[*d];
                 for fd in range.clone() {
-                    if let Some(inode) = socket_at(&dir.fd, dir.names.get(fd), &mut link) {
+                    if let Ok(Some(inode)) = socket_at(&dir.fd, dir.names.get(fd), &mut link) {
                         if wanted.contains(&inode) {
                             found.push((inode, dir.pid));
                         }
@@ -520,6 +520,11 @@ impl FdScan {
         };
         names.read(&dir);
         if names.len() > BIG_DIR {
+            // Its links are read elsewhere, where a refusal is not noted: try one here.
+            let mut link = [0u8; LINK_MAX];
+            if self.denied(&dir, socket_at(&dir, names.get(0), &mut link)) {
+                return;
+            }
             self.big.push(BigDir {
                 pid,
                 fd: dir,
@@ -529,23 +534,59 @@ impl FdScan {
         }
         let mut link = [0u8; LINK_MAX];
         for i in 0..names.len() {
-            if let Some(inode) = socket_at(&dir, names.get(i), &mut link) {
-                if wanted.contains(&inode) {
-                    self.found.push((inode, pid));
+            match socket_at(&dir, names.get(i), &mut link) {
+                Ok(Some(inode)) => {
+                    if wanted.contains(&inode) {
+                        self.found.push((inode, pid));
+                    }
+                }
+                Ok(None) => {}
+                // Every link of a process is refused alike.
+                denied => {
+                    self.denied(&dir, denied);
+                    return;
                 }
             }
         }
     }
+
+    /// Whether reading a link of the process `dir` is refused; notes its owners hidden
+    /// when the process is another user's. The directory can be listed
+    /// (CAP_DAC_READ_SEARCH) while its links cannot be read (a ptrace access check:
+    /// CAP_SYS_PTRACE): the sockets' owner is then hidden, not absent. A process of our
+    /// own user we may not inspect (a sandbox's init from a parent user namespace) is
+    /// not what "other users' processes" means.
+    fn denied(&mut self, dir: &OwnedFd, read: Result<Option<u64>, Denied>) -> bool {
+        let refused = read.is_err();
+        if refused && other_users(dir) {
+            self.hidden = true;
+        }
+        refused
+    }
 }
 
-/// The socket inode descriptor `name` of the directory `dir` refers to, if a socket.
-fn socket_at(dir: &OwnedFd, name: &CStr, link: &mut [u8; LINK_MAX]) -> Option<u64> {
-    let n = rustix::fs::readlinkat_raw(dir, name, &mut link[..]).ok()?;
+/// Reading a descriptor's link was refused (EACCES/EPERM).
+struct Denied;
+
+/// The socket inode descriptor `name` of the directory `dir` refers to, if a socket;
+/// [`Denied`] when the link may not be read.
+fn socket_at(dir: &OwnedFd, name: &CStr, link: &mut [u8; LINK_MAX]) -> Result<Option<u64>, Denied> {
+    let n = match rustix::fs::readlinkat_raw(dir, name, &mut link[..]) {
+        Ok(n) => n,
+        Err(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => return Err(Denied),
+        // The descriptor was closed meanwhile.
+        Err(_) => return Ok(None),
+    };
     // A link that fills the buffer may be cut short: not a socket's.
     if n >= LINK_MAX {
-        return None;
+        return Ok(None);
     }
-    socket_inode(&link[..n])
+    Ok(socket_inode(&link[..n]))
+}
+
+/// Whether the /proc/PID/fd directory `dir` belongs to a user other than ours.
+fn other_users(dir: &OwnedFd) -> bool {
+    rustix::fs::fstat(dir).is_ok_and(|st| st.st_uid != rustix::process::geteuid().as_raw())
 }
 
 /// The processes of `pids` that hold one of `wanted` (one pid each, in order).
@@ -565,7 +606,7 @@ fn scan_fds<S: BuildHasher>(
     let mut link = [0u8; LINK_MAX];
     for dir in &scan.big {
         for i in 0..dir.names.len() {
-            if let Some(inode) = socket_at(&dir.fd, dir.names.get(i), &mut link) {
+            if let Ok(Some(inode)) = socket_at(&dir.fd, dir.names.get(i), &mut link) {
                 if wanted.contains(&inode) {
                     scan.found.push((inode, dir.pid));
                 }
