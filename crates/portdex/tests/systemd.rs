@@ -7,11 +7,11 @@
 
 mod common;
 
-use common::{have, required, Helper, Server};
+use common::{have, required, serve_command, Helper};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 fn unit_path() -> PathBuf {
@@ -315,22 +315,9 @@ fn the_units_command_exports_other_users_owners() {
     let h = Helper::hold(&[], &["tcp4:127.0.0.1:0"]);
     let port = h.ports[0];
     let series = |caps: &[String]| -> String {
-        let mut child = as_nobody_with(caps)
-            .args(&args)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stderr.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let _server = Server(child);
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .unwrap_or_else(|| panic!("serve did not say where it listens: {line:?}"))
-            .to_owned();
+        let mut cmd = as_nobody_with(caps);
+        cmd.args(&args);
+        let (_server, addr) = serve_command(cmd);
         // (portdex_owners_hidden is about every socket of the machine, some of which
         // may belong to processes no capability opens, such as a sandbox's init from a
         // parent user namespace: this test looks at its own socket.)

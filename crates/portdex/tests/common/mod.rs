@@ -109,13 +109,17 @@ pub fn serve(args: &[&str]) -> (Server, String) {
 
 /// [`serve`] with environment variables set for it.
 pub fn serve_env(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> (Server, String) {
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portdex"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("portdex"));
+    cmd.args(["serve", "--bind", "127.0.0.1:0"])
         .args(args)
-        .envs(env.iter().copied())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .envs(env.iter().copied());
+    serve_command(cmd)
+}
+
+/// Starts a `portdex serve` command made by the caller (another user, other
+/// capabilities), and the address it says it bound on its first line of stderr.
+pub fn serve_command(mut cmd: std::process::Command) -> (Server, String) {
+    let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
     let mut line = String::new();
     BufReader::new(child.stderr.as_mut().unwrap())
         .read_line(&mut line)
