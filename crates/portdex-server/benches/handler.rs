@@ -10,17 +10,10 @@ use axum::http::Request;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use http_body_util::BodyExt;
 use portdex_server::{cached, router, AppState};
-use std::sync::Arc;
 use tower::ServiceExt;
 
 fn state() -> AppState {
-    AppState {
-        allowed_hosts: Vec::new(),
-        expose_local: false,
-        source: Arc::new(portdex_net::SystemSource),
-        data_dir: None,
-        audit: Default::default(),
-    }
+    AppState::default()
 }
 
 /// The request sent to `svc`, and the whole body of its answer.

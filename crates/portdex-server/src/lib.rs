@@ -62,6 +62,20 @@ pub struct AppState {
     pub audit: AuditConfig,
 }
 
+/// The public answers only: this machine's sockets as the source but not served, every
+/// Host but the loopback ones refused, the embedded registry, no audit configuration.
+impl Default for AppState {
+    fn default() -> Self {
+        AppState {
+            expose_local: false,
+            source: Arc::new(portdex_net::SystemSource),
+            allowed_hosts: Vec::new(),
+            data_dir: None,
+            audit: AuditConfig::default(),
+        }
+    }
+}
+
 /// The checks around every request the router answers, in one layer (each layer costs a
 /// boxed future per request): a newer registry, then the large-answer budget and JSON
 /// for every error. The Host is checked before, by [`App`].

@@ -40,11 +40,9 @@ impl SocketSource for Fake {
 /// The router as the server builds it, over the fake listeners.
 fn test_router(expose_local: bool) -> axum::Router {
     router(AppState {
-        allowed_hosts: Vec::new(),
         expose_local,
         source: Arc::new(Fake),
-        data_dir: None,
-        audit: Default::default(),
+        ..AppState::default()
     })
 }
 
@@ -315,11 +313,9 @@ async fn metrics_of(state: AppState, times: usize) -> Vec<String> {
 #[tokio::test]
 async fn metrics_say_owners_are_hidden_and_count_failed_listings() {
     let state = |fail| AppState {
-        allowed_hosts: Vec::new(),
         expose_local: true,
         source: Arc::new(Hidden(fail)),
-        data_dir: None,
-        audit: Default::default(),
+        ..AppState::default()
     };
     let text = &metrics_of(state(false), 1).await[0];
     assert!(
@@ -349,11 +345,10 @@ async fn metrics_and_audit_apply_the_audit_config() {
     let audit =
         portdex_audit::AuditConfig::parse("[[accept]]\nport = 6379\nreason = \"test\"\n").unwrap();
     let app = router(AppState {
-        allowed_hosts: Vec::new(),
         expose_local: true,
         source: Arc::new(Fake),
-        data_dir: None,
         audit,
+        ..AppState::default()
     });
     let body = |uri: &'static str| {
         let app = app.clone();

@@ -5,17 +5,10 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use http_body_util::BodyExt;
 use portdex_server::{cached, router, AppState};
-use std::sync::Arc;
 use tower::ServiceExt;
 
 fn state() -> AppState {
-    AppState {
-        allowed_hosts: Vec::new(),
-        expose_local: false,
-        source: Arc::new(portdex_net::SystemSource),
-        data_dir: None,
-        audit: Default::default(),
-    }
+    AppState::default()
 }
 
 /// Status, headers in order, body.
