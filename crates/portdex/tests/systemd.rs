@@ -9,10 +9,8 @@ mod common;
 
 use common::{have, required, serve_command, Helper};
 use serde_json::Value;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 fn unit_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/systemd/portdex.service")
@@ -264,19 +262,11 @@ fn the_units_capabilities_and_no_fewer_name_other_users_owners() {
     }
 }
 
-/// An HTTP/1.0 GET on loopback: the body.
+/// An HTTP/1.0 GET on loopback that must succeed: the body.
 fn get(addr: &str, path: &str) -> String {
-    let mut s = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
-    assert!(
-        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
-        "{head}"
-    );
-    body.to_owned()
+    let (status, body) = common::get10(addr, path);
+    assert!(status.contains(" 200 "), "{status}");
+    body
 }
 
 #[test]

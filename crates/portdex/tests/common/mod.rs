@@ -133,6 +133,22 @@ pub fn serve_command(mut cmd: std::process::Command) -> (Server, String) {
     (Server(child), addr)
 }
 
+/// An HTTP/1.0 GET on loopback (so the answer is never chunked): the status line and
+/// the body.
+pub fn get10(addr: &str, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    (
+        head.lines().next().unwrap_or("").to_owned(),
+        body.to_owned(),
+    )
+}
+
 /// Whether a test's outside tool is here. Without it the test is skipped with a note,
 /// except under CI (`CI` set), where `.ci/run` installs it and its absence is a failure.
 pub fn required(test: &str, present: bool, install: &str) -> bool {
