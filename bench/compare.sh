@@ -84,20 +84,13 @@ rounds "$work/search.json" "$long_rounds" 3 1 \
   "portdex search mysql=$bin search mysql" "whatportis mysql --like=$venv/bin/whatportis mysql --like"
 
 echo "4/9 ls with 10,000 listening sockets vs ss and lsof" >&2
-rm -f "$work/listeners.log" "$work/ten.log"   # left from an earlier run, they would say "ready" too early
-python3 bench/listeners.py 10000 >"$work/listeners.log" &
-holder=$!
-pids="$pids $holder"
-while ! grep -q ready "$work/listeners.log" 2>/dev/null; do sleep 0.2; done
-listening=$(awk '{print $2}' "$work/listeners.log")
-gcc -O2 -o "$work/ls_floor" bench/ls_floor.c
-rounds "$work/ls.json" "$ls_rounds" 1 2 \
-  "portdex ls --tcp=$bin ls --tcp" "ss -tlnp=ss -tlnp" "lsof -nP -iTCP -sTCP:LISTEN=lsof -nP -iTCP -sTCP:LISTEN" \
-  "the kernel's floor (bench/ls_floor.c)=$work/ls_floor"
-rounds "$work/ls-bare.json" "$ls_rounds" 1 2 \
-  "portdex ls --tcp --no-owners=$bin ls --tcp --no-owners" "ss -tln=ss -tln" \
-  "the kernel's floor (bench/ls_floor.c -n)=$work/ls_floor -n"
-kill $holder 2>/dev/null || true
+rm -f "$work/ten.log"   # left from an earlier run, it would say "ready" too early
+# bench/ls-vs-ss.sh holds the listeners, prints how many each tool sees, and runs
+# the rounds; its JSON is what the tables below are made from.
+bash bench/ls-vs-ss.sh "$bin" "$ls_rounds" >&2
+cp bench/.work/ls-vs-ss/owners.json "$work/ls.json"
+cp bench/.work/ls-vs-ss/no-owners.json "$work/ls-bare.json"
+listening=$(awk '/^ready/ {print $2}' bench/.work/ls-vs-ss/listeners.out)
 
 echo "5/9 scan of 127.0.0.1 ports 1-65535 vs nmap and the C connect loop" >&2
 gcc -O2 -o "$work/connect_limit" bench/connect_limit.c

@@ -28,12 +28,12 @@ cat "$work/listeners.out"
 echo "listeners seen: portdex $(($("$bin" ls --tcp | wc -l) - 1)), ss $(($(ss -tlnp | wc -l) - 1)), lsof $(($(lsof -nP -iTCP -sTCP:LISTEN | wc -l) - 1)); floor: $("$work/ls_floor")"
 echo "== with owners (median of $rounds rounds)"
 python3 bench/rounds.py "$work/owners.json" "$rounds" 1 3 \
-  "portdex-ls=$bin ls --tcp" \
-  "ss-tlnp=ss -tlnp" \
-  "lsof=lsof -nP -iTCP -sTCP:LISTEN" \
-  "floor=$work/ls_floor"
+  "portdex ls --tcp=$bin ls --tcp" \
+  "ss -tlnp=ss -tlnp" \
+  "lsof -nP -iTCP -sTCP:LISTEN=lsof -nP -iTCP -sTCP:LISTEN" \
+  "the kernel's floor (bench/ls_floor.c)=$work/ls_floor"
 echo "== without owners (median of $rounds rounds)"
 python3 bench/rounds.py "$work/no-owners.json" "$rounds" 1 3 \
-  "portdex-ls-no-owners=$bin ls --tcp --no-owners" \
-  "ss-tln=ss -tln" \
-  "floor-no-owners=$work/ls_floor -n"
+  "portdex ls --tcp --no-owners=$bin ls --tcp --no-owners" \
+  "ss -tln=ss -tln" \
+  "the kernel's floor (bench/ls_floor.c -n)=$work/ls_floor -n"
