@@ -642,6 +642,8 @@ mod tests {
             common_uses: portdex_registry::common_uses(port, transport).collect(),
             category: summary.category,
             severity: summary.severity,
+            netns: None,
+            netns_name: None,
         }
     }
 

@@ -11,6 +11,7 @@
 pub mod detect;
 mod free;
 mod kill;
+pub mod netns;
 mod os;
 pub mod scan;
 mod target;
@@ -172,6 +173,13 @@ pub struct Listener {
     pub category: Category,
     /// Severity of the port's security note, when there is one.
     pub severity: Option<Severity>,
+    /// The inode of the network namespace the socket lives in (`net:[INODE]`); None for
+    /// the namespace portdex runs in (the host's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub netns: Option<u64>,
+    /// That namespace's name from /run/netns (`ip netns add NAME`), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub netns_name: Option<Arc<str>>,
 }
 
 /// The common uses a listener is shown with: when a curated entry of its port names one
@@ -256,6 +264,15 @@ impl Default for ListOptions {
 
 /// Lists listening TCP and bound UDP sockets, IPv4 and IPv6, with their owners.
 pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Result<Snapshot> {
+    let raw = listening_sockets(source, opts)?;
+    Ok(annotate(source, raw, &[], opts))
+}
+
+/// The listening sockets `opts` asks for, of the namespace `source` reads.
+pub(crate) fn listening_sockets(
+    source: &dyn SocketSource,
+    opts: ListOptions,
+) -> std::io::Result<Vec<RawSocket>> {
     let mut raw = Vec::new();
     if opts.tcp {
         raw.extend(source.sockets(Transport::Tcp, Which::Listening)?);
@@ -263,6 +280,27 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
     if opts.udp {
         raw.extend(source.sockets(Transport::Udp, Which::Listening)?);
     }
+    Ok(raw)
+}
+
+/// The sockets of `raw` from index `start` on (up to the next span's start) live in the
+/// network namespace `inode` (named `name`); those before the first span in the host's.
+#[derive(Debug, Clone)]
+pub(crate) struct Span {
+    pub start: usize,
+    pub inode: u64,
+    pub name: Option<Arc<str>>,
+}
+
+/// Listeners from raw sockets: owners (one pass over /proc for every namespace: socket
+/// inodes are global), user names, what the registry says; sorted by namespace (the
+/// host's first, then the spans in order), transport, port, family and address.
+pub(crate) fn annotate(
+    source: &dyn SocketSource,
+    raw: Vec<RawSocket>,
+    spans: &[Span],
+    opts: ListOptions,
+) -> Snapshot {
     let owners = if opts.owners {
         let inodes: Vec<u64> = raw.iter().map(|s| s.inode).filter(|&i| i != 0).collect();
         source.owners(&inodes, opts.cmdline)
@@ -271,9 +309,16 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
     };
     let mut users: HashMap<u32, Option<Arc<str>>> = HashMap::new();
     let mut known: Vec<Knowledge> = Vec::new();
+    // The span of each socket, by index: 0 the host's, n the n-th span's.
+    let mut group = 0usize;
     let mut listeners: Vec<Listener> = raw
         .into_iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
+            while spans.get(group).is_some_and(|sp| sp.start <= i) {
+                group += 1;
+            }
+            let span = group.checked_sub(1).map(|g| &spans[g]);
             let user = users
                 .entry(s.uid)
                 .or_insert_with(|| source.user_name(s.uid).map(Arc::from))
@@ -303,9 +348,21 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
                 common_uses,
                 category: Category::of(port),
                 severity: known.iter().map(|k| k.severity()).max(),
+                netns: span.map(|sp| sp.inode),
+                netns_name: span.and_then(|sp| sp.name.clone()),
             }
         })
         .collect();
+    // The namespace's place among the spans, for the sort (0: the host's).
+    let place = |l: &Listener| -> u64 {
+        match l.netns {
+            None => 0,
+            Some(inode) => spans
+                .iter()
+                .position(|sp| sp.inode == inode)
+                .map_or(u64::MAX, |p| p as u64 + 1),
+        }
+    };
     // One integer key per listener, computed once (sort_by_cached_key): sorting 10,000
     // of them by tuples of addresses costs more than listing them, and so does moving
     // the listeners about while sorting.
@@ -314,18 +371,22 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
             IpAddr::V4(a) => u128::from(a.to_bits()),
             IpAddr::V6(a) => a.to_bits(),
         };
-        // Transport, port and family in one integer, in the order of the tuple
-        // (transport, port, family): the enum's declaration order is its Ord.
-        let head =
-            (u32::from(l.transport as u8) << 24) | (u32::from(l.port) << 8) | u32::from(l.family);
+        // Namespace, transport, port and family in one integer, in the order of the
+        // tuple (namespace, transport, port, family): the enum's declaration order is
+        // its Ord.
+        let ns = if spans.is_empty() { 0 } else { place(l) };
+        let head = (ns << 32)
+            | (u64::from(l.transport as u8) << 24)
+            | (u64::from(l.port) << 8)
+            | u64::from(l.family);
         (head, addr)
     };
     listeners.sort_by_cached_key(key);
 
-    Ok(Snapshot {
+    Snapshot {
         listeners,
         owners_hidden: owners.hidden,
-    })
+    }
 }
 
 /// Everything that explains who holds a port, or why it is busy when no visible

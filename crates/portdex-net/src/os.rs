@@ -60,31 +60,7 @@ impl SocketSource for NetlinkSource {
 
 impl SocketSource for ProcNetSource {
     fn sockets(&self, transport: Transport, which: Which) -> io::Result<Vec<RawSocket>> {
-        let name = match transport {
-            Transport::Tcp => "tcp",
-            Transport::Udp => "udp",
-            other => {
-                return Err(io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    format!("{other} sockets are not listed"),
-                ))
-            }
-        };
-        let mut out = Vec::new();
-        for (file, v6) in [(name.to_owned(), false), (format!("{name}6"), true)] {
-            match std::fs::read_to_string(Path::new("/proc/net").join(&file)) {
-                Ok(text) => out.extend(parse_proc_net(&text, transport, v6, which)),
-                // No IPv6 on this machine: no tcp6/udp6 file.
-                Err(e) if v6 && e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(io::Error::new(
-                        e.kind(),
-                        format!("reading /proc/net/{file}: {e}"),
-                    ))
-                }
-            }
-        }
-        Ok(out)
+        proc_net_sockets(Path::new("/proc/net"), transport, which)
     }
     fn owners(&self, inodes: &[u64], with_cmdline: bool) -> Owners {
         SystemSource.owners(inodes, with_cmdline)
@@ -92,6 +68,41 @@ impl SocketSource for ProcNetSource {
     fn user_name(&self, uid: u32) -> Option<String> {
         passwd_name(uid)
     }
+}
+
+/// The sockets of one transport from a /proc/…/net directory: /proc/net (this
+/// process's namespace), /proc/PID/net (another process's), /proc/thread-self/net.
+pub(crate) fn proc_net_sockets(
+    dir: &Path,
+    transport: Transport,
+    which: Which,
+) -> io::Result<Vec<RawSocket>> {
+    let name = match transport {
+        Transport::Tcp => "tcp",
+        Transport::Udp => "udp",
+        other => {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("{other} sockets are not listed"),
+            ))
+        }
+    };
+    let mut out = Vec::new();
+    for (file, v6) in [(name.to_owned(), false), (format!("{name}6"), true)] {
+        let path = dir.join(&file);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => out.extend(parse_proc_net(&text, transport, v6, which)),
+            // No IPv6 on this machine: no tcp6/udp6 file.
+            Err(e) if v6 && e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("reading {}: {e}", path.display()),
+                ))
+            }
+        }
+    }
+    Ok(out)
 }
 
 const AF_INET: u8 = 2;
@@ -376,7 +387,7 @@ pub(crate) fn proc_owners(proc_root: &Path, inodes: &[u64], with_cmdline: bool) 
     owners
 }
 
-const DIR_FLAGS: OFlags = OFlags::RDONLY
+pub(crate) const DIR_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::DIRECTORY)
     .union(OFlags::CLOEXEC);
 /// A directory of more descriptors than this is read by every worker, in slices.
@@ -430,7 +441,7 @@ fn run_workers<T: Send>(n: usize, work: impl Fn() -> T + Sync) -> Vec<T> {
 }
 
 /// The entries of a directory whose names are numbers (/proc: the pids).
-fn numeric_entries(dir: &OwnedFd) -> Vec<u32> {
+pub(crate) fn numeric_entries(dir: &OwnedFd) -> Vec<u32> {
     let mut buf = Vec::with_capacity(DENTS_BUF);
     let mut entries = RawDir::new(dir, buf.spare_capacity_mut());
     let mut out = Vec::new();

@@ -1279,6 +1279,9 @@ impl Words {
     }
 }
 
+/// The words of network namespaces (`ls --netns`).
+pub mod netns;
+
 /// The libraries' typed errors in Japanese. Their English is each error's `Display`
 /// (`#[error("…")]` next to the type), which code and tests read; each type's
 /// `message(lang)` gives that English or this Japanese, with the same values.

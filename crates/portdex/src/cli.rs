@@ -325,6 +325,11 @@ pub struct LsArgs {
     /// Do not look up owning processes (faster).
     #[arg(long)]
     pub no_owners: bool,
+    /// Network namespaces: all (default: the host's listeners, then each other
+    /// namespace's, grouped), host (only the namespace portdex runs in), a name from
+    /// `ip netns list`, the pid of a process (its namespace), or net:[INODE].
+    #[arg(long, value_name = "NETNS")]
+    pub netns: Option<String>,
 }
 
 /// Options of `firewall`.

@@ -4,6 +4,7 @@
 use crate::cli::{Format, LsArgs};
 use crate::text::clean;
 use crate::{Config, FOUND, NOT_FOUND};
+use portdex_net::netns::{listeners_by_netns, NetnsError, NetnsSource, Selection};
 use portdex_net::{
     diagnose, ephemeral_range, free_ports, holders, listeners, process_exists, signal_holders,
     wait_until_free, FreeRequest, KillError, KillSignal, ListOptions, Listener, SocketSource,
@@ -72,6 +73,7 @@ pub fn ls(
     config: &Config,
     args: &LsArgs,
     source: &dyn SocketSource,
+    nets: &dyn NetnsSource,
 ) -> Result<u8, String> {
     let w = Words(config.lang);
     let t = transports(config, args.tcp, args.udp)?;
@@ -91,7 +93,12 @@ pub fn ls(
         owners: !args.no_owners || args.pid.is_some() || args.process.is_some(),
         cmdline: false,
     };
-    let snap = listeners(source, opts).map_err(|e| w.err_list_sockets(&w.io_error(&e)))?;
+    let select = Selection::parse(args.netns.as_deref().unwrap_or("all"));
+    let listing = listeners_by_netns(source, nets, opts, &select).map_err(|e| match e {
+        NetnsError::Io(e) => w.err_list_sockets(&w.io_error(&e)),
+        other => other.message(config.lang),
+    })?;
+    let snap = &listing.snapshot;
     let rows: Vec<&Listener> = snap
         .listeners
         .iter()
@@ -113,10 +120,16 @@ pub fn ls(
             struct Out<'a> {
                 listeners: &'a [&'a Listener],
                 owners_hidden: bool,
+                #[serde(skip_serializing_if = "<[_]>::is_empty")]
+                namespaces: &'a [portdex_net::netns::NetnsEntry],
+                #[serde(skip_serializing_if = "std::ops::Not::not")]
+                namespaces_hidden: bool,
             }
             let v = Out {
                 listeners: &rows,
                 owners_hidden: snap.owners_hidden,
+                namespaces: &listing.namespaces,
+                namespaces_hidden: listing.namespaces_hidden,
             };
             crate::render::json(out, &v);
         }
@@ -141,6 +154,8 @@ pub fn ls(
                 "processes",
                 "user",
                 "inode",
+                "netns",
+                "netns_name",
             ]);
             for l in &rows {
                 let _ = w.write_record([
@@ -165,57 +180,132 @@ pub fn ls(
                         .join(" "),
                     l.user.as_deref().unwrap_or(""),
                     &l.inode.to_string(),
+                    &l.netns.map_or(String::new(), |n| n.to_string()),
+                    l.netns_name.as_deref().unwrap_or(""),
                 ]);
             }
             crate::render::finish_csv(out, w);
         }
-        Format::Table | Format::Services => {
-            let header = w.ls_header();
-            let mut grid = crate::grid::Grid::<11>::with_capacity(rows.len());
-            for l in &rows {
-                grid.text(l.transport.as_str());
-                grid.ip(l.address);
-                grid.numbers([u32::from(l.port)], "", "");
-                grid.text(w.exposure(l.exposure.as_str()));
-                grid.text(or_dash(l.registry_service));
-                grid.joined(l.common_uses.iter().copied(), ", ", "-");
-                grid.text(l.category.label(config.lang));
-                grid.numbers(l.processes.iter().map(|p| p.pid), ",", "-");
-                match l.processes.as_slice() {
-                    [] => grid.text("-"),
-                    [one] => grid.text(&clean(&one.name)),
-                    more => grid.text(&clean(
-                        &more
-                            .iter()
-                            .map(|p| p.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(","),
-                    )),
-                }
-                grid.text(or_dash(l.user.as_deref()));
-                grid.styled(
-                    l.severity.map_or("-", |s| s.label(config.lang)),
-                    l.severity.map(crate::render::severity_style),
-                );
-            }
-            // Hidden first when the terminal is narrow: category, user, pid, exposure
-            // (the address says it), the registry's name, then the common use.
-            grid.render(
-                out,
-                &crate::grid::Layout {
-                    header: &header,
-                    width: config.width,
-                    hide: &[6, 9, 7, 3, 4, 5],
-                    wrap: None,
-                    color: config.color,
-                },
-            );
-        }
+        Format::Table | Format::Services => ls_groups(out, config, &listing, &rows),
     }
     if opts.owners {
         hidden_hint(snap.owners_hidden, w);
     }
+    for ns in &listing.namespaces {
+        if let Some(error) = &ns.error {
+            let label = portdex_text::netns::label(ns.netns.inode, ns.netns.name.as_deref());
+            let error = ns
+                .error_kind
+                .filter(|_| config.lang != portdex_text::Lang::En)
+                .map_or_else(|| error.clone(), |k| w.io_error(&k.into()));
+            let denied = ns.error_kind == Some(std::io::ErrorKind::PermissionDenied);
+            eprintln!(
+                "{}",
+                portdex_text::netns::unreadable(config.lang, &label, &clean(&error), denied)
+            );
+        }
+    }
+    if listing.namespaces_hidden {
+        eprintln!("{}", portdex_text::netns::hidden(config.lang));
+    }
     Ok(if rows.is_empty() { NOT_FOUND } else { FOUND })
+}
+
+/// The table of `ls`: the host's listeners as they always were, then each other
+/// namespace's under a header of its own.
+fn ls_groups(
+    out: &mut String,
+    config: &Config,
+    listing: &portdex_net::netns::NetnsListing,
+    rows: &[&Listener],
+) {
+    // Rows come sorted by namespace, the host's first.
+    let split = rows.partition_point(|l| l.netns.is_none());
+    let (host, others) = rows.split_at(split);
+    let with_host =
+        listing.namespaces.is_empty() || listing.namespaces.iter().any(|n| n.netns.host);
+    // The host's table, also when empty (its header says what ls lists), unless only
+    // other namespaces have something to show.
+    if !host.is_empty() || (with_host && others.is_empty()) {
+        ls_table(out, config, host);
+    }
+    let mut rest = others;
+    while let Some(first) = rest.first() {
+        let n = rest.partition_point(|l| l.netns == first.netns);
+        let (group, tail) = rest.split_at(n);
+        rest = tail;
+        let Some(ns) = listing
+            .namespaces
+            .iter()
+            .find(|e| Some(e.netns.inode) == first.netns)
+        else {
+            continue;
+        };
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let process = ns
+            .netns
+            .pids
+            .first()
+            .map(|&pid| (pid, clean(ns.command.as_deref().unwrap_or("-"))));
+        // MERGE(ctr): the container that owns this namespace, from container.rs.
+        let container = portdex_net::netns::container_for_netns(ns.netns.inode);
+        let head = portdex_text::netns::header(
+            config.lang,
+            ns.netns.inode,
+            ns.netns.name.as_deref().map(clean).as_deref(),
+            process.as_ref().map(|(pid, cmd)| (*pid, cmd.as_ref())),
+            container.as_deref(),
+        );
+        let _ = writeln!(out, "{head}");
+        ls_table(out, config, group);
+    }
+}
+
+/// One table of listeners.
+fn ls_table(out: &mut String, config: &Config, rows: &[&Listener]) {
+    let w = Words(config.lang);
+    let header = w.ls_header();
+    let mut grid = crate::grid::Grid::<11>::with_capacity(rows.len());
+    for l in rows {
+        grid.text(l.transport.as_str());
+        grid.ip(l.address);
+        grid.numbers([u32::from(l.port)], "", "");
+        grid.text(w.exposure(l.exposure.as_str()));
+        grid.text(or_dash(l.registry_service));
+        grid.joined(l.common_uses.iter().copied(), ", ", "-");
+        grid.text(l.category.label(config.lang));
+        grid.numbers(l.processes.iter().map(|p| p.pid), ",", "-");
+        match l.processes.as_slice() {
+            [] => grid.text("-"),
+            [one] => grid.text(&clean(&one.name)),
+            more => grid.text(&clean(
+                &more
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )),
+        }
+        grid.text(or_dash(l.user.as_deref()));
+        grid.styled(
+            l.severity.map_or("-", |s| s.label(config.lang)),
+            l.severity.map(crate::render::severity_style),
+        );
+    }
+    // Hidden first when the terminal is narrow: category, user, pid, exposure
+    // (the address says it), the registry's name, then the common use.
+    grid.render(
+        out,
+        &crate::grid::Layout {
+            header: &header,
+            width: config.width,
+            hide: &[6, 9, 7, 3, 4, 5],
+            wrap: None,
+            color: config.color,
+        },
+    );
 }
 
 /// `portdex who PORT`

@@ -238,9 +238,13 @@ fn run(cli: Cli) -> Result<u8, String> {
                 FOUND
             }
         }
-        Some(Command::Ls(args)) => {
-            machine::ls(&mut out, &config, args, &portdex_net::SystemSource)?
-        }
+        Some(Command::Ls(args)) => machine::ls(
+            &mut out,
+            &config,
+            args,
+            &portdex_net::SystemSource,
+            &portdex_net::netns::SystemNetns,
+        )?,
         Some(Command::Who { port }) => {
             machine::who(&mut out, &config, port, &portdex_net::SystemSource)?
         }

@@ -122,6 +122,7 @@ fn ls_args() -> LsArgs {
         pid: None,
         process: None,
         no_owners: false,
+        netns: None,
     }
 }
 
@@ -152,7 +153,14 @@ fn lookup() {
 fn ls() {
     for (lang, name) in [(Lang::En, "ls_en"), (Lang::Ja, "ls_ja")] {
         let mut out = String::new();
-        crate::machine::ls(&mut out, &config(lang), &ls_args(), &Machine).unwrap();
+        crate::machine::ls(
+            &mut out,
+            &config(lang),
+            &ls_args(),
+            &Machine,
+            &portdex_net::netns::HostOnly,
+        )
+        .unwrap();
         insta::assert_snapshot!(name, out);
     }
 }

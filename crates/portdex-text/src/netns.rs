@@ -1,0 +1,74 @@
+//! The words of network namespaces in `ls` (`--netns`): group headers, notes, errors.
+
+use crate::Lang;
+
+/// How a group of `ls` is headed: the namespace's name (/run/netns), else a process
+/// in it; the container when one is known to own it.
+pub fn header(
+    lang: Lang,
+    inode: u64,
+    name: Option<&str>,
+    process: Option<(u32, &str)>,
+    container: Option<&str>,
+) -> String {
+    let proc_en = process.map_or(String::new(), |(pid, cmd)| format!(", pid {pid} {cmd}"));
+    let proc_ja = process.map_or(String::new(), |(pid, cmd)| format!("、pid {pid} {cmd}"));
+    match (lang, container, name) {
+        (Lang::En, Some(c), _) => format!("{c}: network namespace net:[{inode}]{proc_en}"),
+        (Lang::Ja, Some(c), _) => format!("{c}: ネットワーク名前空間 net:[{inode}]{proc_ja}"),
+        (Lang::En, None, Some(n)) => format!("network namespace {n} (net:[{inode}]){proc_en}"),
+        (Lang::Ja, None, Some(n)) => {
+            format!("ネットワーク名前空間 {n}（net:[{inode}]）{proc_ja}")
+        }
+        (Lang::En, None, None) => format!("network namespace net:[{inode}]{proc_en}"),
+        (Lang::Ja, None, None) => format!("ネットワーク名前空間 net:[{inode}]{proc_ja}"),
+    }
+}
+
+/// A namespace named in a note: its name, else its inode.
+pub fn label(inode: u64, name: Option<&str>) -> String {
+    name.map_or_else(|| format!("net:[{inode}]"), str::to_owned)
+}
+
+/// The sockets of a namespace could not be read.
+pub fn unreadable(lang: Lang, label: &str, error: &str, denied: bool) -> String {
+    match (lang, denied) {
+        (Lang::En, false) => {
+            format!("note: the listeners of network namespace {label} could not be read: {error}")
+        }
+        (Lang::En, true) => format!(
+            "note: the listeners of network namespace {label} are hidden ({error}): run as root to see them"
+        ),
+        (Lang::Ja, false) => {
+            format!("注: ネットワーク名前空間 {label} の待ち受けを読めませんでした: {error}")
+        }
+        (Lang::Ja, true) => format!(
+            "注: ネットワーク名前空間 {label} の待ち受けは見えません（{error}）。見るには root で実行してください"
+        ),
+    }
+}
+
+/// Some processes' namespaces could not be read.
+pub fn hidden(lang: Lang) -> &'static str {
+    lang.pick(
+        "note: the network namespaces of other users' processes are hidden: run as root to list their listeners too",
+        "注: 他のユーザーのプロセスのネットワーク名前空間は見えません。その待ち受けも一覧するには root で実行してください",
+    )
+}
+
+/// `--netns VALUE` names no namespace.
+pub fn err_no_such(lang: Lang, value: &str, names: &[String]) -> String {
+    let names = if names.is_empty() {
+        lang.pick("(none)", "（なし）").to_owned()
+    } else {
+        names.join(", ")
+    };
+    match lang {
+        Lang::En => format!(
+            "no network namespace {value:?}: --netns takes host, all, a name from /run/netns ({names}), the pid of a process, or net:[INODE]"
+        ),
+        Lang::Ja => format!(
+            "ネットワーク名前空間 {value:?} はありません。--netns には host、all、/run/netns の名前（{names}）、プロセスの pid、net:[INODE] のいずれかを指定してください"
+        ),
+    }
+}
