@@ -30,30 +30,58 @@ pub fn label(inode: u64, name: Option<&str>) -> String {
     name.map_or_else(|| format!("net:[{inode}]"), str::to_owned)
 }
 
-/// The sockets of a namespace could not be read.
-pub fn unreadable(lang: Lang, label: &str, error: &str, denied: bool) -> String {
-    match (lang, denied) {
-        (Lang::En, false) => {
+/// The sockets of a namespace could not be read (for a reason other than permission).
+pub fn unreadable(lang: Lang, label: &str, error: &str) -> String {
+    match lang {
+        Lang::En => {
             format!("note: the listeners of network namespace {label} could not be read: {error}")
         }
-        (Lang::En, true) => format!(
-            "note: the listeners of network namespace {label} are hidden ({error}): run as root to see them"
-        ),
-        (Lang::Ja, false) => {
+        Lang::Ja => {
             format!("注: ネットワーク名前空間 {label} の待ち受けを読めませんでした: {error}")
         }
-        (Lang::Ja, true) => format!(
-            "注: ネットワーク名前空間 {label} の待ち受けは見えません（{error}）。見るには root で実行してください"
-        ),
     }
 }
 
-/// Some processes' namespaces could not be read.
-pub fn hidden(lang: Lang) -> &'static str {
-    lang.pick(
-        "note: the network namespaces of other users' processes are hidden: run as root to list their listeners too",
-        "注: 他のユーザーのプロセスのネットワーク名前空間は見えません。その待ち受けも一覧するには root で実行してください",
-    )
+/// What is hidden without root, in one line: owners (other users' processes), the
+/// namespaces of other users' processes, the listeners of namespaces portdex may not
+/// enter (`denied`: their labels).
+pub fn hidden(lang: Lang, owners: bool, namespaces: bool, denied: &[String]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if owners {
+        parts.push(
+            lang.pick(
+                "some owners (other users' processes)",
+                "一部の所有プロセス（他のユーザーのプロセス）",
+            )
+            .to_owned(),
+        );
+    }
+    if namespaces {
+        parts.push(
+            lang.pick(
+                "the network namespaces of other users' processes",
+                "他のユーザーのプロセスのネットワーク名前空間",
+            )
+            .to_owned(),
+        );
+    }
+    if !denied.is_empty() {
+        let list = denied.join(", ");
+        parts.push(match lang {
+            Lang::En => format!("the listeners of network namespace {list}"),
+            Lang::Ja => format!("ネットワーク名前空間 {list} の待ち受け"),
+        });
+    }
+    match lang {
+        Lang::En => format!(
+            "note: {} are hidden: run as root to see them all",
+            parts.join("; ")
+        ),
+        Lang::Ja => format!(
+            "注: {}が見えません。すべて見るには root で実行してください",
+            parts.join("、")
+        ),
+    }
 }
 
 /// `--netns VALUE` names no namespace.

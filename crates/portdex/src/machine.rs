@@ -188,25 +188,41 @@ pub fn ls(
         }
         Format::Table | Format::Services => ls_groups(out, config, &listing, &rows),
     }
-    if opts.owners {
-        hidden_hint(snap.owners_hidden, w);
-    }
+    // What is hidden without root, in one line; other failures one line each.
+    let mut denied = Vec::new();
     for ns in &listing.namespaces {
-        if let Some(error) = &ns.error {
-            let label = portdex_text::netns::label(ns.netns.inode, ns.netns.name.as_deref());
-            let error = ns
-                .error_kind
-                .filter(|_| config.lang != portdex_text::Lang::En)
-                .map_or_else(|| error.clone(), |k| w.io_error(&k.into()));
-            let denied = ns.error_kind == Some(std::io::ErrorKind::PermissionDenied);
-            eprintln!(
-                "{}",
-                portdex_text::netns::unreadable(config.lang, &label, &clean(&error), denied)
-            );
+        let Some(error) = &ns.error else { continue };
+        let label = clean(&portdex_text::netns::label(
+            ns.netns.inode,
+            ns.netns.name.as_deref(),
+        ))
+        .into_owned();
+        match ns.error_kind {
+            Some(std::io::ErrorKind::PermissionDenied) => denied.push(label),
+            kind => {
+                let error = kind
+                    .filter(|_| config.lang != portdex_text::Lang::En)
+                    .map_or_else(|| error.clone(), |k| w.io_error(&k.into()));
+                eprintln!(
+                    "{}",
+                    portdex_text::netns::unreadable(config.lang, &label, &clean(&error))
+                );
+            }
         }
     }
-    if listing.namespaces_hidden {
-        eprintln!("{}", portdex_text::netns::hidden(config.lang));
+    let owners_hidden = opts.owners && snap.owners_hidden;
+    if listing.namespaces_hidden || !denied.is_empty() {
+        eprintln!(
+            "{}",
+            portdex_text::netns::hidden(
+                config.lang,
+                owners_hidden,
+                listing.namespaces_hidden,
+                &denied
+            )
+        );
+    } else {
+        hidden_hint(owners_hidden, w);
     }
     Ok(if rows.is_empty() { NOT_FOUND } else { FOUND })
 }
