@@ -22,7 +22,7 @@ use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -183,15 +183,14 @@ pub(crate) fn survey_at(proc_root: &Path, run_netns: &Path) -> Survey {
     let host = link_at(&proc, c"thread-self/ns/net")
         .or_else(|_| link_at(&proc, c"self/ns/net"))
         .ok();
-    let mut list: Vec<Netns> = Vec::new();
-    if let Some(inode) = host {
-        list.push(Netns {
-            inode,
-            name: None,
-            pids: Vec::new(),
-            host: true,
-        });
-    }
+    // The host's is listed also when its link cannot be read (inode 0 then): its
+    // sockets are read as always.
+    let mut list: Vec<Netns> = vec![Netns {
+        inode: host.unwrap_or(0),
+        name: None,
+        pids: Vec::new(),
+        host: true,
+    }];
     let mut index: HashMap<u64, usize> = HashMap::new();
     let mut path = Vec::with_capacity(32);
     // /proc lists pids in order already (a sorted input costs one pass to sort).
@@ -199,8 +198,7 @@ pub(crate) fn survey_at(proc_root: &Path, run_netns: &Path) -> Survey {
     pids.sort_unstable();
     for pid in pids {
         path.clear();
-        path.extend_from_slice(pid.to_string().as_bytes());
-        path.extend_from_slice(b"/ns/net\0");
+        let _ = write!(path, "{pid}/ns/net\0");
         let Ok(c) = std::ffi::CStr::from_bytes_with_nul(&path) else {
             continue;
         };
