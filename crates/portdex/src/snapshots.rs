@@ -82,6 +82,10 @@ impl SocketSource for Machine {
                 5,
                 process(4300, "python3", &["python3", "-m", "http.server", "2024"]),
             ),
+            // In other network namespaces (Namespaces).
+            (10, process(5000, "nginx", &["nginx: master process"])),
+            (11, process(6000, "postgres", &["postgres"])),
+            (12, process(6000, "postgres", &["postgres"])),
         ]);
         Owners {
             by_inode: owners
@@ -161,6 +165,71 @@ fn ls() {
             &portdex_net::netns::HostOnly,
         )
         .unwrap();
+        insta::assert_snapshot!(name, out);
+    }
+}
+
+/// The host's namespace, a named one ("web": nginx on 80) and one known by its process
+/// (postgres on 127.0.0.1:5432, IPv4 and IPv6).
+struct Namespaces;
+
+impl portdex_net::netns::NetnsSource for Namespaces {
+    fn survey(&self) -> portdex_net::netns::Survey {
+        let ns = |inode, name: Option<&str>, pids: &[u32], host| portdex_net::netns::Netns {
+            inode,
+            name: name.map(str::to_owned),
+            pids: pids.to_vec(),
+            host,
+        };
+        portdex_net::netns::Survey {
+            namespaces: vec![
+                ns(4026531840, None, &[1], true),
+                ns(4026532300, Some("web"), &[5000], false),
+                ns(4026532400, None, &[6000], false),
+            ],
+            hidden: false,
+        }
+    }
+    fn netns_of(&self, _pid: u32) -> std::io::Result<u64> {
+        Err(std::io::ErrorKind::NotFound.into())
+    }
+    fn sockets_in(
+        &self,
+        namespaces: &[&portdex_net::netns::Netns],
+        transports: &[Transport],
+        _which: Which,
+    ) -> Vec<std::io::Result<portdex_net::netns::NsSockets>> {
+        namespaces
+            .iter()
+            .map(|n| {
+                let all = match n.inode {
+                    4026532300 => vec![sock(Transport::Tcp, "0.0.0.0:80", 0, 10)],
+                    _ => vec![
+                        sock(Transport::Tcp, "127.0.0.1:5432", 999, 11),
+                        sock(Transport::Tcp, "[::1]:5432", 999, 12),
+                    ],
+                };
+                Ok(portdex_net::netns::NsSockets {
+                    sockets: all
+                        .into_iter()
+                        .filter(|s| transports.contains(&s.transport))
+                        .collect(),
+                    via: portdex_net::netns::Via::Setns,
+                })
+            })
+            .collect()
+    }
+    fn command(&self, pid: u32) -> Option<String> {
+        Some(if pid == 5000 { "nginx" } else { "postgres" }.to_owned())
+    }
+}
+
+/// `ls` with other network namespaces: the host's table, then one per namespace.
+#[test]
+fn ls_netns() {
+    for (lang, name) in [(Lang::En, "ls_netns_en"), (Lang::Ja, "ls_netns_ja")] {
+        let mut out = String::new();
+        crate::machine::ls(&mut out, &config(lang), &ls_args(), &Machine, &Namespaces).unwrap();
         insta::assert_snapshot!(name, out);
     }
 }
