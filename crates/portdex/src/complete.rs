@@ -152,6 +152,22 @@ fn listening_ports() -> Vec<CompletionCandidate> {
         .collect()
 }
 
+/// `all`, `host` and the names of /run/netns, each with the pid of a process in it as
+/// the help.
+fn netns_values() -> Vec<CompletionCandidate> {
+    let mut out = vec![
+        CompletionCandidate::new("all"),
+        CompletionCandidate::new("host"),
+    ];
+    for ns in portdex_net::netns::namespaces() {
+        if let Some(name) = ns.name {
+            let help = ns.pids.first().map(|p| format!("pid {p}"));
+            out.push(CompletionCandidate::new(name).help(help.map(Into::into)));
+        }
+    }
+    out
+}
+
 /// [`Cli`] as completions and man pages present it: every command with only the global
 /// options it honours, and value candidates where the parser takes any text.
 pub fn shaped() -> clap::Command {
@@ -184,6 +200,7 @@ pub fn shaped() -> clap::Command {
         sub.args(honoured(&globals, &sample(&name))).mut_args(|a| {
             match (name.as_str(), a.get_id().as_str()) {
                 ("who" | "kill" | "ls", "port") => a.add(ArgValueCandidates::new(listening_ports)),
+                ("ls", "netns") => a.add(ArgValueCandidates::new(netns_values)),
                 ("kill", "signal") => a.add(words(&["TERM", "INT", "HUP", "QUIT", "KILL"])),
                 ("audit", "fail_on") => {
                     a.add(words(&["info", "low", "medium", "high", "critical"]))

@@ -395,6 +395,19 @@ fn an_unknown_namespace_is_refused_naming_the_valid_ones() {
         assert!(err.contains(&a.name) && err.contains("host, all"), "{err}");
         assert!(!err.contains("panicked"));
     }
+    // The shells offer the valid values.
+    let out = portdex()
+        .env("PORTDEX_COMPLETE", "fish")
+        .args(["--", "portdex", "ls", "--netns", ""])
+        .output()
+        .unwrap();
+    let offered: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or("").to_owned())
+        .collect();
+    for want in ["all", "host", a.name.as_str()] {
+        assert!(offered.iter().any(|o| o == want), "{want} in {offered:?}");
+    }
 }
 
 #[test]
