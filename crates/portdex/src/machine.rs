@@ -274,7 +274,7 @@ fn ls_groups(
             process.as_ref().map(|(pid, cmd)| (*pid, cmd.as_ref())),
             container.as_deref(),
         );
-        let _ = writeln!(out, "{head}");
+        crate::grid::write_wrapped(out, config.width, "", &head);
         ls_table(out, config, group);
     }
 }

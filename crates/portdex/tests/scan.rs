@@ -42,7 +42,8 @@ fn open_ports(host: &Value) -> BTreeSet<u16> {
 /// TCP ports listening where a connect to 127.0.0.1 reaches them.
 fn reachable_on_loopback() -> BTreeSet<u16> {
     let out = portdex()
-        .args(["ls", "--tcp", "--no-owners", "--json"])
+        // The host's namespace: other namespaces' listeners are not on its loopback.
+        .args(["ls", "--tcp", "--no-owners", "--json", "--netns", "host"])
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
