@@ -9,7 +9,7 @@
 # bench/.work/netns-vs-ss/{owners,no-owners}.json. Needs root (ip netns add); the
 # namespaces and their processes are removed on exit, also on failure.
 #
-#   bench/netns-vs-ss.sh BIN [ROUNDS]          NS=50 PER=20 by default
+#   bench/netns-vs-ss.sh BIN [ROUNDS]     NS=50 PER=20 WARMUP=3 (runs per command) by default
 #
 # The peer: ss reads one namespace (the one it runs in), so `ip -all netns exec` runs
 # it once in each named namespace; with -p each ss walks /proc/*/fd again. portdex
@@ -18,7 +18,7 @@
 # name (containers), which makes its side of the comparison the larger.
 # Use a release build (cargo build --release -p portdex).
 set -euo pipefail
-bin=$(realpath "$1"); rounds=${2:-25}; n=${NS:-50}; per=${PER:-20}
+bin=$(realpath "$1"); rounds=${2:-25}; n=${NS:-50}; per=${PER:-20}; warmup=${WARMUP:-3}
 cd "$(dirname "$0")/.."
 work=$PWD/bench/.work/netns-vs-ss; rm -rf "$work"; mkdir -p "$work"
 holders=()
@@ -42,10 +42,10 @@ ours() { grep -cE "127\.0\.0\.1[: ]+400[0-9][0-9]\b" || true; }
 echo "namespaces: $(ip netns list | wc -l) named ($n ours), $("$bin" ls --json --netns all | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["namespaces"]))') in all for portdex"
 echo "listeners of ours seen: portdex $("$bin" ls --tcp --netns all | ours), ss $(ip -all netns exec ss -tlnp | ours) (want $((n * per)))"
 echo "== with owners (median of $rounds rounds)"
-python3 bench/rounds.py "$work/owners.json" "$rounds" 1 3 \
+python3 bench/rounds.py "$work/owners.json" "$rounds" 1 "$warmup" \
   "portdex ls --tcp --netns all=$bin ls --tcp --netns all" \
   "ip -all netns exec ss -tlnp=ip -all netns exec ss -tlnp"
 echo "== without owners (median of $rounds rounds)"
-python3 bench/rounds.py "$work/no-owners.json" "$rounds" 1 3 \
+python3 bench/rounds.py "$work/no-owners.json" "$rounds" 1 "$warmup" \
   "portdex ls --tcp --no-owners --netns all=$bin ls --tcp --no-owners --netns all" \
   "ip -all netns exec ss -tln=ip -all netns exec ss -tln"
