@@ -22,7 +22,7 @@ use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -159,8 +159,29 @@ impl NetnsSource for SystemNetns {
 
 /// "net:[4026531840]" → 4026531840.
 fn netns_inode(link: &[u8]) -> Option<u64> {
-    let rest = link.strip_prefix(b"net:[")?.strip_suffix(b"]")?;
-    std::str::from_utf8(rest).ok()?.parse().ok()
+    let digits = link.strip_prefix(b"net:[")?.strip_suffix(b"]")?;
+    // Read once per process: the digits by hand, not through str::parse.
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        d.is_ascii_digit().then(|| n * 10 + u64::from(d - b'0'))
+    })
+}
+
+/// Appends a number in decimal (once per process: no formatting machinery).
+fn push_decimal(out: &mut Vec<u8>, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// The namespace a /proc/…/ns/net link of `proc` names, relative to it.
@@ -198,7 +219,8 @@ pub(crate) fn survey_at(proc_root: &Path, run_netns: &Path) -> Survey {
     pids.sort_unstable();
     for pid in pids {
         path.clear();
-        let _ = write!(path, "{pid}/ns/net\0");
+        push_decimal(&mut path, pid);
+        path.extend_from_slice(b"/ns/net\0");
         let Ok(c) = std::ffi::CStr::from_bytes_with_nul(&path) else {
             continue;
         };
@@ -240,9 +262,8 @@ pub(crate) fn survey_at(proc_root: &Path, run_netns: &Path) -> Survey {
     }
     // Named namespaces: bind mounts of nsfs files. A name whose mount is gone is an
     // empty file of /run's file system, not a namespace: its device is not nsfs's.
-    let nsfs = rustix::fs::statat(&proc, c"thread-self/ns/net", rustix::fs::AtFlags::empty())
-        .ok()
-        .map(|st| st.st_dev);
+    // (nsfs's device is looked up only when there is a name to check.)
+    let mut nsfs = None;
     let mut named: Vec<(String, u64)> = std::fs::read_dir(run_netns)
         .into_iter()
         .flatten()
@@ -250,7 +271,12 @@ pub(crate) fn survey_at(proc_root: &Path, run_netns: &Path) -> Survey {
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
             let st = rustix::fs::stat(e.path()).ok()?;
-            if nsfs.is_some_and(|dev| dev != st.st_dev) {
+            let dev = nsfs.get_or_insert_with(|| {
+                rustix::fs::statat(&proc, c"thread-self/ns/net", rustix::fs::AtFlags::empty())
+                    .ok()
+                    .map(|st| st.st_dev)
+            });
+            if dev.is_some_and(|dev| dev != st.st_dev) {
                 return None;
             }
             Some((name, st.st_ino))
@@ -618,9 +644,21 @@ mod tests {
     use std::os::unix::fs::{symlink, MetadataExt};
 
     #[test]
+    fn decimal() {
+        for n in [0, 7, 10, 4321, u32::MAX] {
+            let mut v = b"x".to_vec();
+            push_decimal(&mut v, n);
+            assert_eq!(v, format!("x{n}").into_bytes());
+        }
+    }
+
+    #[test]
     fn namespace_links() {
         assert_eq!(netns_inode(b"net:[4026531840]"), Some(4026531840));
         assert_eq!(netns_inode(b"net:[x]"), None);
+        assert_eq!(netns_inode(b"net:[]"), None);
+        assert_eq!(netns_inode(b"net:[99999999999999999999]"), None);
+        assert_eq!(netns_inode(b"net:[1x]"), None);
         assert_eq!(netns_inode(b"mnt:[4026531840]"), None);
         assert_eq!(netns_inode(b"socket:[12]"), None);
     }
