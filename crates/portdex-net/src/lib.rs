@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+mod conns;
 pub mod detect;
 mod free;
 mod kill;
@@ -15,6 +16,10 @@ mod os;
 pub mod scan;
 mod target;
 
+pub use conns::{
+    connections, connections_with, ConnOptions, ConnState, Connection, Connections, Direction, End,
+    ProcessMatch, Remote, RemoteError, StateError, States, TimeWait,
+};
 pub use free::{ephemeral_range, free_ports, is_free, FreeError, FreeRequest};
 pub use kill::{
     holders, signal_holders, signal_port, signal_processes, wait_until_free, KillError, KillSignal,

@@ -1689,6 +1689,8 @@ pub type Pair = (&'static str, &'static str);
 
 /// The guide's texts. Each is a const so that the command line and the web page
 /// (`WEB`'s `guide.*` keys) say the same words.
+pub mod conns;
+
 pub mod guide {
     use super::Pair;
 

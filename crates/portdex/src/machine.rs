@@ -27,7 +27,7 @@ fn port_or_service(s: &str, source: &dyn SocketSource, w: Words) -> Result<u16, 
     portdex_audit::port_of_service(&snap, &name).map_err(|e| e.message(w.0))
 }
 
-fn listen_port(s: &str, w: Words) -> Result<u16, String> {
+pub(crate) fn listen_port(s: &str, w: Words) -> Result<u16, String> {
     let p = s
         .parse::<portdex_registry::Port>()
         .map_err(|e| e.message(w.0))?;
@@ -37,7 +37,7 @@ fn listen_port(s: &str, w: Words) -> Result<u16, String> {
     Ok(p.0)
 }
 
-fn transports(config: &Config, tcp: bool, udp: bool) -> Result<Vec<Transport>, String> {
+pub(crate) fn transports(config: &Config, tcp: bool, udp: bool) -> Result<Vec<Transport>, String> {
     let w = Words(config.lang);
     let mut t = Vec::new();
     match config.transport {
@@ -56,13 +56,13 @@ fn transports(config: &Config, tcp: bool, udp: bool) -> Result<Vec<Transport>, S
     Ok(t)
 }
 
-fn hidden_hint(hidden: bool, w: Words) {
+pub(crate) fn hidden_hint(hidden: bool, w: Words) {
     if hidden {
         eprintln!("{}", w.owners_hidden());
     }
 }
 
-fn or_dash(s: Option<&str>) -> &str {
+pub(crate) fn or_dash(s: Option<&str>) -> &str {
     s.filter(|s| !s.is_empty()).unwrap_or("-")
 }
 
