@@ -462,6 +462,24 @@ impl Listening {
     }
 }
 
+/// The common use an end's port is shown with: the one a curated entry naming one of
+/// its processes says (none when that entry is the IANA assignment, which the
+/// registry's name says); without such a process, none when the IANA assignment is
+/// itself a curated use (6379: redis, not ray-gcs), else the first common use (9200:
+/// elasticsearch, not the registry's wap-wsp). The remote end's processes are unknown.
+fn end_use(known: &[Knowledge], procs: &[Process]) -> Option<&'static str> {
+    if known.is_empty() {
+        return None;
+    }
+    let named = known
+        .iter()
+        .any(|k| procs.iter().any(|p| k.has_process(&p.name)));
+    if !named && known.iter().any(|k| k.iana_assigned()) {
+        return None;
+    }
+    uses_among(known, procs).first().copied()
+}
+
 /// What the registry says of a port and transport: its name and the curated entries.
 type PortFacts = (Option<&'static str>, Vec<Knowledge>);
 
@@ -530,12 +548,7 @@ pub fn connections_with(
                     .collect();
                 (portdex_registry::registry_service(addr.port(), t), known)
             });
-            let uses = if known.is_empty() {
-                Vec::new()
-            } else {
-                uses_among(known, procs)
-            };
-            (*reg, uses.first().copied())
+            (*reg, end_use(known, procs))
         } else {
             (None, None)
         };
@@ -816,6 +829,16 @@ mod tests {
             (dns.transport, dns.state, dns.remote.registry_service),
             (Transport::Udp, ConnState::Established, Some("domain"))
         );
+        // 6379's IANA name is a curated use itself; 9200's is not (ls shows both).
+        let uses = |port: u16, procs: &[Process]| {
+            let known: Vec<Knowledge> = portdex_registry::knowledge_at(port)
+                .filter(|k| k.has_transport(Transport::Tcp))
+                .collect();
+            end_use(&known, procs)
+        };
+        assert_eq!(uses(6379, &[]), None);
+        assert_eq!(uses(9200, &[]), Some("elasticsearch"));
+        assert_eq!(uses(443, &[]), None);
         let close_wait = c.connections.iter().find(|c| c.inode == 17).unwrap();
         assert_eq!(close_wait.state, ConnState::CloseWait);
         // Sorted by transport, family, local port.
