@@ -178,9 +178,9 @@ pub fn conns(
                 for x in &c.connections {
                     grid.text(x.transport.as_str());
                     grid.text(x.state.kernel_name());
-                    grid.cell(SocketAddr::new(x.local.address, x.local.port));
+                    grid.socket_addr(SocketAddr::new(x.local.address, x.local.port));
                     grid.text(or_dash(x.local.service()));
-                    grid.cell(SocketAddr::new(x.remote.address, x.remote.port));
+                    grid.socket_addr(SocketAddr::new(x.remote.address, x.remote.port));
                     grid.text(or_dash(x.remote.service()));
                     grid.numbers(x.processes.iter().map(|p| p.pid), ",", "-");
                     match x.processes.as_slice() {
