@@ -30,7 +30,7 @@ done
 cat "$work/connections.out"
 # Every tool sees the same connections (both ends of each).
 seen_portdex=$("$bin" conns --tcp --port "$port" --format jsonl | grep -c '"state":"established"')
-seen_ss=$(ss -tanp "( sport = :$port or dport = :$port )" state established | tail -n +2 | wc -l)
+seen_ss=$(ss -tanp state established "( sport = :$port or dport = :$port )" | tail -n +2 | wc -l)
 seen_lsof=$(lsof -n -P -iTCP:"$port" -sTCP:ESTABLISHED | tail -n +2 | wc -l)
 echo "established sockets on port $port seen: portdex $seen_portdex, ss $seen_ss, lsof $seen_lsof (want $((2 * n)))"
 echo "== with owners (median of $rounds rounds)"
