@@ -9,7 +9,6 @@ use portdex_net::{
 };
 use portdex_registry::Transport;
 use portdex_text::{conns as words, Words};
-use std::fmt::Write;
 use std::net::SocketAddr;
 
 fn options(config: &Config, args: &ConnsArgs) -> Result<ConnOptions, String> {
@@ -214,7 +213,8 @@ pub fn conns(
                     out.push('\n');
                 }
                 let total = c.time_wait.iter().map(|t| t.count).sum();
-                let _ = writeln!(out, "{}", words::time_wait_head(config.lang, total));
+                let head = words::time_wait_head(config.lang, total);
+                crate::grid::write_wrapped(out, config.width, "", &head);
                 for t in &c.time_wait {
                     let incoming = t.direction == Some(portdex_net::Direction::In);
                     let line =

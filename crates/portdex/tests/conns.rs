@@ -78,18 +78,32 @@ impl Scene {
     /// `conns --json EXTRA`, only the connections of this scene's server ports kept
     /// (other tests run at the same time; --port takes one port).
     fn json(&self, extra: &[&str]) -> Value {
-        conns_json(extra, Some(&[self.v4, self.v6, self.udp]))
+        conns_json(extra, Some(&self.servers()))
+    }
+    /// The servers' ports by transport (UDP and TCP ports are numbered apart: a TCP
+    /// connection elsewhere may use the number of this scene's UDP port).
+    fn servers(&self) -> [(&'static str, u16); 3] {
+        [("tcp", self.v4), ("tcp", self.v6), ("udp", self.udp)]
     }
     fn ours(&self, c: &Value) -> bool {
-        let ports = [self.v4, self.v6, self.udp].map(u64::from);
-        ports.contains(&c["local"]["port"].as_u64().unwrap())
-            || ports.contains(&c["remote"]["port"].as_u64().unwrap())
+        ours(c, &self.servers())
     }
 }
 
+/// Whether a connection (or a TIME_WAIT count) has one of these transports and ports at
+/// one of its ends.
+fn ours(c: &Value, keep: &[(&str, u16)]) -> bool {
+    keep.iter().any(|&(t, p)| {
+        c["transport"] == t
+            && ["local", "remote", "end"]
+                .iter()
+                .any(|end| c[end]["port"].as_u64() == Some(u64::from(p)))
+    })
+}
+
 /// `conns --json ARGS`, with only the connections and TIME_WAIT counts of `keep`'s
-/// ports at either end, when given.
-fn conns_json(args: &[&str], keep: Option<&[u16]>) -> Value {
+/// transports and ports at either end, when given.
+fn conns_json(args: &[&str], keep: Option<&[(&str, u16)]>) -> Value {
     let out = portdex()
         .arg("conns")
         .args(args)
@@ -99,21 +113,15 @@ fn conns_json(args: &[&str], keep: Option<&[u16]>) -> Value {
     assert!(out.status.code().unwrap() <= 1, "{out:?}");
     let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
     if let Some(ports) = keep {
-        let has = |p: &Value| ports.iter().any(|&x| p.as_u64() == Some(u64::from(x)));
-        let c: Vec<Value> = v["connections"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| has(&c["local"]["port"]) || has(&c["remote"]["port"]))
-            .cloned()
-            .collect();
-        let t: Vec<Value> = v["time_wait"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|t| has(&t["end"]["port"]))
-            .cloned()
-            .collect();
+        let keep_ours = |list: &Value| -> Vec<Value> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| ours(c, ports))
+                .cloned()
+                .collect()
+        };
+        let (c, t) = (keep_ours(&v["connections"]), keep_ours(&v["time_wait"]));
         v["connections"] = Value::Array(c);
         v["time_wait"] = Value::Array(t);
     }
@@ -218,7 +226,7 @@ fn filters_narrow_to_what_they_name() {
     assert_eq!(v["connections"].as_array().unwrap().len(), 4, "{v:#}");
     // A client's port: the kernel may hand the same number out again for another
     // destination, so the server's port narrows to this test's pair.
-    let v = conns_json(&["--port", &s.local[0].to_string()], Some(&[s.v4]));
+    let v = conns_json(&["--port", &s.local[0].to_string()], Some(&[("tcp", s.v4)]));
     assert_eq!(v["connections"].as_array().unwrap().len(), 2, "{v:#}");
     // Without owners, none are looked up.
     let v = s.json(&["--no-owners"]);
