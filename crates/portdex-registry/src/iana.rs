@@ -668,11 +668,17 @@ struct Lazy {
     ranges: Ranges,
     range_widest: u16,
     by_name: OnceLock<Vec<u16>>,
+    /// Blocks of the port index read so far ([`INDEX_BLOCK`] entries each, by block
+    /// number): a binary search reads a few blocks instead of a dozen 4-byte entries.
+    index_blocks: Mutex<HashMap<usize, Box<[u8]>>>,
     /// Rows and strings read so far (text handed out lives as long as the process).
     rows: Mutex<HashMap<usize, Row>>,
     texts: Mutex<HashMap<u32, &'static str>>,
     full: OnceLock<&'static Installed>,
 }
+
+/// Port index entries per block [`Lazy::ports_of`] reads at once (4 KiB: a page).
+const INDEX_BLOCK: usize = 1024;
 
 impl Lazy {
     fn read(&self, len: usize, at: usize) -> Option<Vec<u8>> {
@@ -698,7 +704,19 @@ impl Lazy {
         if let Some(p) = self.ranges.ports_of(i) {
             return p;
         }
-        match self.read(4, self.layout.index() + 4 * i) {
+        if i >= self.layout.ported {
+            return (0, 0);
+        }
+        let (block, at) = (i / INDEX_BLOCK, 4 * (i % INDEX_BLOCK));
+        let mut blocks = self.index_blocks.lock().unwrap_or_else(|e| e.into_inner());
+        let bytes = blocks.entry(block).or_insert_with(|| {
+            let first = block * INDEX_BLOCK;
+            let n = INDEX_BLOCK.min(self.layout.ported - first);
+            self.read(4 * n, self.layout.index() + 4 * first)
+                .unwrap_or_default()
+                .into_boxed_slice()
+        });
+        match bytes.get(at..at + 4) {
             Some(b) => (
                 u16::from_le_bytes([b[0], b[1]]),
                 u16::from_le_bytes([b[2], b[3]]),
@@ -800,6 +818,7 @@ pub fn install_file(file: Box<dyn ReadAt>, verify: Verify) -> Result<(), Compact
         range_widest: ranges.widest(),
         ranges,
         by_name: OnceLock::new(),
+        index_blocks: Mutex::new(HashMap::new()),
         rows: Mutex::new(HashMap::new()),
         texts: Mutex::new(HashMap::new()),
         full: OnceLock::new(),
