@@ -668,22 +668,47 @@ struct Lazy {
     ranges: Ranges,
     range_widest: u16,
     by_name: OnceLock<Vec<u16>>,
-    /// Blocks of the port index read so far ([`INDEX_BLOCK`] entries each, by block
-    /// number): a binary search reads a few blocks instead of a dozen 4-byte entries.
-    index_blocks: Mutex<HashMap<usize, Box<[u8]>>>,
+    /// Pages of the file read so far ([`PAGE`] bytes each, by page number): a lookup's
+    /// small reads (a dozen 4-byte index entries in its binary search, rows that lie
+    /// side by side, their spans and strings) cost a few system calls, not one each.
+    pages: Mutex<HashMap<usize, Box<[u8]>>>,
     /// Rows and strings read so far (text handed out lives as long as the process).
     rows: Mutex<HashMap<usize, Row>>,
     texts: Mutex<HashMap<u32, &'static str>>,
     full: OnceLock<&'static Installed>,
 }
 
-/// Port index entries per block [`Lazy::ports_of`] reads at once (4 KiB: a page).
-const INDEX_BLOCK: usize = 1024;
+/// The unit [`Lazy::read`] reads small reads in.
+const PAGE: usize = 4096;
 
 impl Lazy {
+    /// `len` bytes at `at`: small reads through the page cache, large ones (the whole
+    /// file, the name index) straight from the file.
     fn read(&self, len: usize, at: usize) -> Option<Vec<u8>> {
-        let mut buf = vec![0; len];
-        self.file.read_exact_at(&mut buf, at as u64).ok()?;
+        if len > PAGE || at.checked_add(len)? > self.layout.len() {
+            let mut buf = vec![0; len];
+            self.file.read_exact_at(&mut buf, at as u64).ok()?;
+            return Some(buf);
+        }
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        let mut buf = Vec::with_capacity(len);
+        let mut pos = at;
+        while pos < at + len {
+            let n = pos / PAGE;
+            let page = match pages.entry(n) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let start = n * PAGE;
+                    let mut b = vec![0; PAGE.min(self.layout.len() - start)];
+                    self.file.read_exact_at(&mut b, start as u64).ok()?;
+                    e.insert(b.into_boxed_slice())
+                }
+            };
+            let from = pos - n * PAGE;
+            let take = (at + len - pos).min(page.len() - from);
+            buf.extend_from_slice(&page[from..from + take]);
+            pos += take;
+        }
         Some(buf)
     }
     /// The whole tables, checked whole. Should the file have changed on disk since it
@@ -704,19 +729,7 @@ impl Lazy {
         if let Some(p) = self.ranges.ports_of(i) {
             return p;
         }
-        if i >= self.layout.ported {
-            return (0, 0);
-        }
-        let (block, at) = (i / INDEX_BLOCK, 4 * (i % INDEX_BLOCK));
-        let mut blocks = self.index_blocks.lock().unwrap_or_else(|e| e.into_inner());
-        let bytes = blocks.entry(block).or_insert_with(|| {
-            let first = block * INDEX_BLOCK;
-            let n = INDEX_BLOCK.min(self.layout.ported - first);
-            self.read(4 * n, self.layout.index() + 4 * first)
-                .unwrap_or_default()
-                .into_boxed_slice()
-        });
-        match bytes.get(at..at + 4) {
+        match self.read(4, self.layout.index() + 4 * i) {
             Some(b) => (
                 u16::from_le_bytes([b[0], b[1]]),
                 u16::from_le_bytes([b[2], b[3]]),
@@ -818,7 +831,7 @@ pub fn install_file(file: Box<dyn ReadAt>, verify: Verify) -> Result<(), Compact
         range_widest: ranges.widest(),
         ranges,
         by_name: OnceLock::new(),
-        index_blocks: Mutex::new(HashMap::new()),
+        pages: Mutex::new(HashMap::new()),
         rows: Mutex::new(HashMap::new()),
         texts: Mutex::new(HashMap::new()),
         full: OnceLock::new(),
