@@ -642,6 +642,7 @@ mod tests {
             common_uses: portdex_registry::common_uses(port, transport).collect(),
             category: summary.category,
             severity: summary.severity,
+            container: None,
         }
     }
 
