@@ -53,6 +53,9 @@ pub struct Finding {
     /// (docs/json.md) it would change.
     #[serde(skip)]
     pub cleartext: bool,
+    /// The container the port is published for, when one is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<std::sync::Arc<portdex_net::container::Container>>,
 }
 
 /// The audit's result.
@@ -361,6 +364,10 @@ pub fn audit(snapshot: &Snapshot, config: &AuditConfig, lang: Lang) -> Report {
     }
 }
 
+/// Docker's page on its firewall rules ("Packet filtering and firewalls"): a port
+/// published through Docker is published whatever the host firewall's rules say.
+const DOCKER_FIREWALLS: &str = "https://docs.docker.com/engine/network/packet-filtering-firewalls/";
+
 /// The findings for one exposed listener.
 fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
     let words = portdex_text::Words(lang);
@@ -379,6 +386,7 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
             fix,
             reference,
             cleartext: false,
+            container: l.container.clone(),
         };
     let choice = pick_for(l);
     let mut out = Vec::new();
@@ -428,7 +436,8 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
             out.push(finding);
         }
         Some(_) => {}
-        None if l.exposure == Exposure::All => {
+        // A container's published port: its own finding below names the container.
+        None if l.exposure == Exposure::All && l.container.is_none() => {
             let dynamic = Category::of(l.port) == Category::Dynamic;
             let (severity, rule, why) = if dynamic {
                 (
@@ -474,14 +483,53 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
     }
 
     // Docker publishes container ports through iptables rules of its own.
+    let container = l.container.as_deref();
+    let inside = container.and_then(|c| {
+        c.published_at(l.transport, l.address, l.port).map(|p| {
+            (
+                p.container_port,
+                format!("{}/{}", p.container_port, p.transport),
+            )
+        })
+    });
     if l.docker_published() {
+        let why = match (container, &inside) {
+            (Some(c), Some((_, inside))) => {
+                words.ctr_docker_published_why(c.label(), c.image.as_deref(), inside)
+            }
+            _ => words.docker_published_why().to_owned(),
+        };
         out.push(base(
             Severity::Medium,
             "docker-published",
             None,
-            words.docker_published_why().to_owned(),
+            why,
             words.docker_published_fix().to_owned(),
-            Some("https://docs.docker.com/engine/network/packet-filtering-firewalls/"),
+            Some(DOCKER_FIREWALLS),
+        ));
+    } else if let Some(c) = container {
+        // Another engine's published port (podman's conmon holds it): the finding
+        // names the container and what stops it.
+        let port = inside.as_ref().map_or(l.port, |(p, _)| *p);
+        // As an unknown listener on every interface would be; lower on one address.
+        let severity = if l.exposure == Exposure::All {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
+        out.push(base(
+            severity,
+            "container-published",
+            None,
+            words.ctr_published_why(
+                c.engine.as_str(),
+                c.label(),
+                c.image.as_deref(),
+                inside.as_ref().map(|(_, i)| i.as_str()),
+                l.exposure.as_str(),
+            ),
+            words.ctr_published_fix(l.port, port, &c.stop_command()),
+            None,
         ));
     }
     out
