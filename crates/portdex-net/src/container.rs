@@ -44,6 +44,7 @@ pub enum Engine {
     /// containerd without Docker (nerdctl, Kubernetes).
     Containerd,
     /// CRI-O (conmon without podman).
+    #[serde(rename = "cri-o")]
     Crio,
 }
 

@@ -142,6 +142,7 @@ pub fn ls(
                 "processes",
                 "user",
                 "inode",
+                "container",
             ]);
             for l in &rows {
                 let _ = w.write_record([
@@ -166,6 +167,7 @@ pub fn ls(
                         .join(" "),
                     l.user.as_deref().unwrap_or(""),
                     &l.inode.to_string(),
+                    l.container.as_deref().map_or("", Container::label),
                 ]);
             }
             crate::render::finish_csv(out, w);
@@ -182,16 +184,22 @@ pub fn ls(
                 grid.joined(l.common_uses.iter().copied(), ", ", "-");
                 grid.text(l.category.label(config.lang));
                 grid.numbers(l.processes.iter().map(|p| p.pid), ",", "-");
-                match l.processes.as_slice() {
-                    [] => grid.text("-"),
-                    [one] => grid.text(&clean(&one.name)),
-                    more => grid.text(&clean(
+                // A container's publisher with the container's name: conmon (web).
+                let names = match l.processes.as_slice() {
+                    [] => "-".to_owned(),
+                    [one] => clean(&one.name).into_owned(),
+                    more => clean(
                         &more
                             .iter()
                             .map(|p| p.name.as_str())
                             .collect::<Vec<_>>()
                             .join(","),
-                    )),
+                    )
+                    .into_owned(),
+                };
+                match &l.container {
+                    Some(c) => grid.text(&format!("{names} ({})", clean(c.label()))),
+                    None => grid.text(&names),
                 }
                 grid.text(or_dash(l.user.as_deref()));
                 grid.styled(
