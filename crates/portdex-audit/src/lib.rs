@@ -281,11 +281,21 @@ fn by_process(comm: &str) -> &'static [(usize, Knowledge)] {
 }
 
 /// What a listener is, as far as the curated knowledge tells: see [`pick`].
+/// For a container's published port, what answers is the container's process on the
+/// container's port (8443 → 80/tcp, httpd), not the publisher on the host port.
 pub(crate) fn pick_for(l: &Listener) -> Pick<Knowledge> {
-    let here: Vec<Knowledge> = knowledge_at(l.port)
+    let inside = l.container.as_deref().and_then(|c| {
+        let published = c.published_at(l.transport, l.address, l.port)?;
+        Some((published.container_port, c.process.as_deref()?))
+    });
+    let port = inside.map_or(l.port, |(p, _)| p);
+    let here: Vec<Knowledge> = knowledge_at(port)
         .filter(|k| k.has_transport(l.transport))
         .collect();
-    let comms: Vec<&str> = l.processes.iter().map(|p| p.name.as_str()).collect();
+    let comms: Vec<&str> = match inside {
+        Some((_, process)) => vec![process],
+        None => l.processes.iter().map(|p| p.name.as_str()).collect(),
+    };
     // Everywhere, only the entries that name one of its processes can be picked: from
     // the index, in the knowledge's order, instead of every entry for every listener
     // (10,000 sockets of one process made a scrape of /metrics take seconds).
@@ -771,5 +781,53 @@ mod tests {
             "{f:?}"
         );
         assert_eq!(f[0].service.as_deref(), Some("redis"), "{f:?}");
+    }
+
+    /// A container's published port is judged by what answers inside (8443 → 80/tcp,
+    /// httpd: HTTP, not the UniFi controller 8443 is known for), and one finding names
+    /// the container and the command that stops it; none says "unknown".
+    #[test]
+    fn a_published_container_port_is_judged_by_the_container() {
+        use portdex_net::container::{Container, Engine, Published};
+        let mut l = listener(8443, Transport::Tcp, &["conmon"]);
+        let plain = judge(&l, Lang::En);
+        assert_eq!(plain[0].service.as_deref(), Some("unifi"), "{plain:?}");
+        l.container = Some(std::sync::Arc::new(Container {
+            engine: Engine::Podman,
+            id: "f".repeat(64),
+            name: Some("web".into()),
+            image: Some("localhost/t".into()),
+            pid: Some(7),
+            process: Some("httpd".into()),
+            netns: Some(1),
+            published: vec![Published {
+                transport: Transport::Tcp,
+                host_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                host_port: 8443,
+                container_port: 80,
+            }],
+        }));
+        let f = judge(&l, Lang::En);
+        assert_eq!(service_of(&l), Some("http"));
+        assert!(
+            f.iter().all(|f| f.service.as_deref() != Some("unifi")),
+            "{f:?}"
+        );
+        let ours = f.iter().find(|f| f.rule == "container-published").unwrap();
+        assert_eq!(ours.severity, Severity::Medium);
+        assert!(
+            ours.why
+                .contains("podman container web (image localhost/t) publishes its port 80/tcp"),
+            "{ours:?}"
+        );
+        assert!(ours.fix.contains("`podman stop web`"), "{ours:?}");
+        assert!(f.iter().all(|f| f.container.is_some()), "{f:?}");
+        // On one address only: low.
+        l.address = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+        l.exposure = Exposure::Address;
+        let f = judge(&l, Lang::Ja);
+        let ours = f.iter().find(|f| f.rule == "container-published").unwrap();
+        assert_eq!(ours.severity, Severity::Low);
+        assert!(ours.why.contains("podman コンテナ web"), "{ours:?}");
     }
 }
