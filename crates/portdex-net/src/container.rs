@@ -133,7 +133,12 @@ impl Container {
 /// Whether a process of this name publishes ports or runs containers for an engine
 /// (comm is at most 15 bytes: `containerd-shim-runc-v2` reads `containerd-shim`).
 pub fn is_publisher(comm: &str) -> bool {
-    matches!(comm, "conmon" | "docker-proxy") || comm.starts_with("containerd-shim")
+    // One byte decides for almost every process (ls asks this of every owner).
+    match comm.as_bytes().first() {
+        Some(b'c') => comm == "conmon" || comm.starts_with("containerd-shim"),
+        Some(b'd') => comm == "docker-proxy",
+        _ => false,
+    }
 }
 
 /// The containers behind these publishing processes, by the pid of each process that

@@ -343,6 +343,15 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
 /// Names the container behind each listener a publishing process holds. Costs one
 /// comparison of names per owner when no container runs.
 fn attach_containers(source: &dyn SocketSource, listeners: &mut [Listener]) {
+    let mut any = false;
+    for l in listeners.iter() {
+        for p in &l.processes {
+            any |= container::is_publisher(&p.name);
+        }
+    }
+    if !any {
+        return;
+    }
     let publishers: Vec<&Process> = listeners
         .iter()
         .flat_map(|l| &l.processes)

@@ -185,17 +185,18 @@ pub fn ls(
                 grid.text(l.category.label(config.lang));
                 grid.numbers(l.processes.iter().map(|p| p.pid), ",", "-");
                 // A container's publisher with the container's name: conmon (web).
+                let joined;
                 let names = match l.processes.as_slice() {
-                    [] => "-".to_owned(),
-                    [one] => clean(&one.name).into_owned(),
-                    more => clean(
-                        &more
+                    [] => std::borrow::Cow::Borrowed("-"),
+                    [one] => clean(&one.name),
+                    more => {
+                        joined = more
                             .iter()
                             .map(|p| p.name.as_str())
                             .collect::<Vec<_>>()
-                            .join(","),
-                    )
-                    .into_owned(),
+                            .join(",");
+                        clean(&joined)
+                    }
                 };
                 match &l.container {
                     Some(c) => grid.text(&format!("{names} ({})", clean(c.label()))),
