@@ -109,15 +109,16 @@ impl Words {
     }
 
     /// The audit's finding on a port Docker publishes for a named container. From
-    /// Docker's "Packet filtering and firewalls": Docker's rules see packets before
-    /// ufw's, so a port published through Docker is published whatever ufw says, and
-    /// rules meant for it go into DOCKER-USER.
+    /// Docker's "Packet filtering and firewalls": DOCKER-USER and DOCKER are part of
+    /// the FORWARD chain and see the packets first, after DNAT; "if you publish a port
+    /// through Docker, this port gets published no matter what rules your firewall has
+    /// configured"; rules meant for it go into DOCKER-USER.
     pub fn ctr_docker_published_why(self, name: &str, image: Option<&str>, inside: &str) -> String {
         let image_en = image.map_or(String::new(), |i| format!(" (image {i})"));
         let image_ja = image.map_or(String::new(), |i| format!("（イメージ {i}）"));
         self.say(
-            || format!("Docker publishes port {inside} of container {name}{image_en} here. Docker routes published ports in the nat table, before the INPUT chain where ufw filters: the port is published whatever ufw's rules say (rules for it belong in the DOCKER-USER chain)."),
-            || format!("Docker がコンテナ {name}{image_ja} のポート {inside} をここで公開しています。Docker は公開ポートを nat テーブルで転送し、ufw がフィルタする INPUT チェーンより前に処理します。ufw のルールに関係なく公開されます（このポートのルールは DOCKER-USER チェーンに書きます）。"),
+            || format!("Docker publishes port {inside} of container {name}{image_en} here. Docker sends its packets through DNAT to the FORWARD chain, where Docker's chains DOCKER-USER and DOCKER come first, so ufw's INPUT rules never see them: the port is published whatever the firewall's rules say (rules for it belong in DOCKER-USER)."),
+            || format!("Docker がコンテナ {name}{image_ja} のポート {inside} をここで公開しています。Docker はそのパケットを DNAT で FORWARD チェーンに送り、そこでは Docker のチェーン DOCKER-USER と DOCKER が先に処理します。ufw の INPUT のルールはこのパケットを見ません。ファイアウォールのルールに関係なく公開されます（このポートのルールは DOCKER-USER に書きます）。"),
         )
     }
 
