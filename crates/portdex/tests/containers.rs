@@ -529,3 +529,150 @@ fn docker_container_is_named_and_never_signalled() {
     );
     assert_eq!(audit["docker_published"], true);
 }
+
+/// Whether a process runs (exists and is no zombie).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit_once(')')
+            .is_some_and(|(_, r)| !r.trim_start().starts_with('Z'))
+    })
+}
+
+/// Processes killed when dropped (by pid: the fake dockerd and its docker-proxy).
+struct Pids(Vec<u32>);
+
+impl Drop for Pids {
+    fn drop(&mut self) {
+        for &pid in &self.0 {
+            if let Some(p) = rustix::process::Pid::from_raw(pid as i32) {
+                let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);
+            }
+        }
+    }
+}
+
+/// Without dockerd's API (its socket does not answer), Docker's state files name the
+/// container: the docker-proxy's parent is dockerd, whose `--data-root` holds
+/// `containers/ID/config.v2.json`, and the running container with the proxy's
+/// `-container-ip` is the one. A python script named dockerd starts one named
+/// docker-proxy (so /proc/PID/comm says so) with docker-proxy's real arguments, holding
+/// the host port on 127.0.0.1; the container's main process is a `sleep` of the test.
+#[test]
+fn docker_state_files_name_the_container_without_the_api() {
+    let tag = std::process::id();
+    let dir = TempDir(std::env::temp_dir().join(format!("portdex-ctr-state-{tag}")));
+    let bin = dir.0.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let (port, _) = unused_ports();
+    let mut sleep = common::start("sleep", &["120"]);
+    let main_pid = sleep.0.id();
+    let id = format!("{:064x}", u128::from(tag) * 0x1234_5678_9abc);
+    let container = dir.0.join("root/containers").join(&id);
+    std::fs::create_dir_all(&container).unwrap();
+    let config = serde_json::json!({
+        "ID": id, "Name": "/fake-api", "Config": { "Image": "example/img:1" },
+        "State": { "Running": true, "Pid": main_pid },
+        "NetworkSettings": {
+            "Networks": { "bridge": { "IPAddress": "172.17.0.9" } },
+            "Ports": { "80/tcp": [ { "HostIp": "127.0.0.1", "HostPort": port.to_string() } ] }
+        }
+    });
+    std::fs::write(container.join("config.v2.json"), config.to_string()).unwrap();
+    // A stopped container with the same address is not the one.
+    let stopped = dir.0.join("root/containers").join("0".repeat(64));
+    std::fs::create_dir_all(&stopped).unwrap();
+    let mut old = config.clone();
+    old["State"]["Running"] = false.into();
+    old["Name"] = "/stopped".into();
+    std::fs::write(stopped.join("config.v2.json"), old.to_string()).unwrap();
+
+    let script = |name: &str, body: &str| {
+        use std::os::unix::fs::PermissionsExt;
+        let path = bin.join(name);
+        std::fs::write(&path, format!("#!/usr/bin/python3\n{body}")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    };
+    let proxy = script(
+        "docker-proxy",
+        "import socket, sys, time\n\
+         a = sys.argv\n\
+         s = socket.socket()\n\
+         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
+         s.bind((a[a.index('-host-ip') + 1], int(a[a.index('-host-port') + 1])))\n\
+         s.listen(8)\n\
+         print('ready', flush=True)\n\
+         time.sleep(120)\n",
+    );
+    let dockerd = script(
+        "dockerd",
+        &format!(
+            "import subprocess, sys\n\
+             p = subprocess.Popen([{proxy:?}, '-proto', 'tcp', '-host-ip', '127.0.0.1', '-host-port', '{port}', \
+             '-container-ip', '172.17.0.9', '-container-port', '80'], stdout=subprocess.PIPE, text=True)\n\
+             p.stdout.readline()\n\
+             print(p.pid, flush=True)\n\
+             p.wait()\n"
+        ),
+    );
+    let mut child = Command::new(&dockerd)
+        .args(["--data-root"])
+        .arg(dir.0.join("root"))
+        .args(["-H", "unix:///nonexistent/portdex-test/docker.sock"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let proxy_pid: u32 = line.trim().parse().unwrap_or_else(|_| panic!("{line:?}"));
+    let _pids = Pids(vec![proxy_pid, child.id()]);
+    let comm = std::fs::read_to_string(format!("/proc/{proxy_pid}/comm")).unwrap();
+    assert_eq!(comm.trim(), "docker-proxy");
+
+    let out = portdex().args(["who", &port.to_string()]).output().unwrap();
+    let want = format!(
+        "docker container fake-api (image example/img:1), published 127.0.0.1:{port} → 80/tcp, sleep pid {main_pid} inside"
+    );
+    assert!(
+        stdout(&out).contains(&want),
+        "{}\nwant: {want}",
+        stdout(&out)
+    );
+    let out = portdex()
+        .args(["kill", &port.to_string(), "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(stderr(&out).contains("`docker stop fake-api`"), "{out:?}");
+    assert!(alive(proxy_pid), "the proxy was signalled");
+    let out = portdex()
+        .args(["ls", "--port", &port.to_string(), "--json"])
+        .output()
+        .unwrap();
+    let ls: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &ls["listeners"][0]["container"];
+    assert_eq!(c["id"], id.as_str(), "{ls}");
+    assert_eq!(c["engine"], "docker", "{ls}");
+    assert_eq!(c["pid"], main_pid, "{ls}");
+
+    // The same proxy whose container no state file knows: no container is named, and
+    // kill still refuses, pointing to `docker ps`.
+    std::fs::remove_dir_all(&container).unwrap();
+    let out = portdex()
+        .args(["ls", "--port", &port.to_string(), "--json"])
+        .output()
+        .unwrap();
+    let ls: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(ls["listeners"][0].get("container").is_none(), "{ls}");
+    let out = portdex()
+        .args(["kill", &port.to_string(), "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(stderr(&out).contains("`docker ps`"), "{out:?}");
+    let _ = sleep.0.kill();
+}
