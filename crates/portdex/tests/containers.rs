@@ -538,7 +538,7 @@ fn alive(pid: u32) -> bool {
     })
 }
 
-/// Processes killed when dropped (by pid: the fake dockerd and its docker-proxy).
+/// Processes killed when dropped (by pid: the fake dockerd's docker-proxy).
 struct Pids(Vec<u32>);
 
 impl Drop for Pids {
@@ -629,7 +629,8 @@ fn docker_state_files_name_the_container_without_the_api() {
     )
     .unwrap();
     let proxy_pid: u32 = line.trim().parse().unwrap_or_else(|_| panic!("{line:?}"));
-    let _pids = Pids(vec![proxy_pid, child.id()]);
+    let _dockerd = common::Server(child);
+    let _proxy = Pids(vec![proxy_pid]);
     let comm = std::fs::read_to_string(format!("/proc/{proxy_pid}/comm")).unwrap();
     assert_eq!(comm.trim(), "docker-proxy");
 
