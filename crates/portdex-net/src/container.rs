@@ -208,9 +208,20 @@ pub fn containers() -> Vec<Container> {
     out
 }
 
-/// The container whose network namespace has this inode, if portdex sees one.
+/// The container whose network namespace has this inode, if portdex sees one. Reads
+/// /proc once per call: for many namespaces, [`by_netns`] once.
 pub fn container_for_netns(inode: u64) -> Option<Container> {
     containers().into_iter().find(|c| c.netns == Some(inode))
+}
+
+/// Every container portdex sees, by the inode of its network namespace (one pass over
+/// /proc): for naming the namespaces `ls` groups listeners by, and for setting
+/// `Listener::container` on the listeners inside one.
+pub fn by_netns() -> std::collections::HashMap<u64, Arc<Container>> {
+    containers()
+        .into_iter()
+        .filter_map(|c| Some((c.netns?, Arc::new(c))))
+        .collect()
 }
 
 /// A process's arguments (/proc/PID/cmdline).

@@ -362,6 +362,23 @@ fn podman_container_is_named_and_never_signalled() {
         stop: format!("podman stop {name}"),
         rule: "container-published",
     });
+    // The lookup by network namespace (for the namespaces `ls` groups listeners by)
+    // finds it from the container's main process.
+    let out = portdex()
+        .args(["ls", "--json", "--port", &loopback.to_string()])
+        .output()
+        .unwrap();
+    let ls: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let netns = ls["listeners"][0]["container"]["netns"].as_u64().unwrap();
+    let by_netns = portdex_net::container::by_netns();
+    let found = by_netns
+        .get(&netns)
+        .unwrap_or_else(|| panic!("{netns}: {by_netns:?}"));
+    assert_eq!(found.name.as_deref(), Some(name.as_str()));
+    assert_eq!(
+        portdex_net::container::container_for_netns(netns).and_then(|c| c.name),
+        Some(name.clone())
+    );
     // The Prometheus exporter labels the listener with the container.
     let (_server, addr) = common::serve(&["--expose-local"]);
     let (_, metrics) = common::get10(&addr, "/metrics");
