@@ -399,6 +399,8 @@ struct Dockerd {
     child: std::process::Child,
     dir: PathBuf,
     sock: PathBuf,
+    /// Whether the bridge docker0 was there before: dockerd leaves the one it makes.
+    had_bridge: bool,
 }
 
 impl Dockerd {
@@ -407,6 +409,7 @@ impl Dockerd {
         let dir = PathBuf::from(format!("/tmp/pdxd-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let sock = dir.join("docker.sock");
+        let had_bridge = Path::new("/sys/class/net/docker0").exists();
         let log = std::fs::File::create(dir.join("log")).unwrap();
         let child = Command::new("dockerd")
             .arg("--iptables=false")
@@ -422,7 +425,12 @@ impl Dockerd {
             .stderr(log)
             .spawn()
             .unwrap();
-        let d = Dockerd { child, dir, sock };
+        let d = Dockerd {
+            child,
+            dir,
+            sock,
+            had_bridge,
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
         while !d
             .docker()
@@ -462,6 +470,12 @@ impl Drop for Dockerd {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
+        if !self.had_bridge {
+            let _ = Command::new("ip")
+                .args(["link", "del", "docker0"])
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 
