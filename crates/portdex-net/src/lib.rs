@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod conns;
+pub mod container;
 pub mod detect;
 mod free;
 mod kill;
@@ -79,6 +80,11 @@ pub trait SocketSource {
     fn owners(&self, inodes: &[u64], with_cmdline: bool) -> Owners;
     /// User names by uid.
     fn user_name(&self, uid: u32) -> Option<String>;
+    /// The containers behind these publishing processes ([`container::behind`]); none
+    /// for a source that is not this machine.
+    fn containers(&self, _publishers: &[&Process]) -> Vec<(u32, Arc<container::Container>)> {
+        Vec::new()
+    }
 }
 
 /// The processes holding sockets.
@@ -177,6 +183,10 @@ pub struct Listener {
     pub category: Category,
     /// Severity of the port's security note, when there is one.
     pub severity: Option<Severity>,
+    /// The container this socket is published for (held by conmon, docker-proxy or a
+    /// containerd shim), when one is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<Arc<container::Container>>,
 }
 
 /// The common uses a listener is shown with: when a curated entry of its port names one
@@ -308,9 +318,11 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
                 common_uses,
                 category: Category::of(port),
                 severity: known.iter().map(|k| k.severity()).max(),
+                container: None,
             }
         })
         .collect();
+    attach_containers(source, &mut listeners);
     // One integer key per listener, computed once (sort_by_cached_key): sorting 10,000
     // of them by tuples of addresses costs more than listing them, and so does moving
     // the listeners about while sorting.
@@ -331,6 +343,39 @@ pub fn listeners(source: &dyn SocketSource, opts: ListOptions) -> std::io::Resul
         listeners,
         owners_hidden: owners.hidden,
     })
+}
+
+/// Names the container behind each listener a publishing process holds. Costs one
+/// comparison of names per owner when no container runs.
+fn attach_containers(source: &dyn SocketSource, listeners: &mut [Listener]) {
+    let mut any = false;
+    for l in listeners.iter() {
+        for p in &l.processes {
+            any |= container::is_publisher(&p.name);
+        }
+    }
+    if !any {
+        return;
+    }
+    let publishers: Vec<&Process> = listeners
+        .iter()
+        .flat_map(|l| &l.processes)
+        .filter(|p| container::is_publisher(&p.name))
+        .collect();
+    if publishers.is_empty() {
+        return;
+    }
+    let found = source.containers(&publishers);
+    if found.is_empty() {
+        return;
+    }
+    for l in listeners.iter_mut() {
+        l.container = l
+            .processes
+            .iter()
+            .find_map(|p| found.iter().find(|(pid, _)| *pid == p.pid))
+            .map(|(_, c)| Arc::clone(c));
+    }
 }
 
 /// Everything that explains who holds a port, or why it is busy when no visible

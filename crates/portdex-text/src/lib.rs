@@ -6,6 +6,8 @@
 // Each entry's English text is its documentation.
 #![allow(missing_docs)]
 
+pub mod ctr;
+
 /// The languages of the interface and of the curated text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
