@@ -1,6 +1,10 @@
-//! `cargo xtask deb`: the Debian package. Builds the release binary, has it write its man
-//! pages and its bash, zsh and fish completions into `target/<host>/release/deb-assets`
-//! (the files `[package.metadata.deb]` in crates/portdex/Cargo.toml installs), then runs
+//! `cargo xtask deb [--profile NAME] [--no-build]`: the Debian package. Builds the binary
+//! (release unless another Cargo profile is named; `--no-build` takes the one there: the
+//! tests package the `dev` build they already have, which cargo-deb strips, instead of a
+//! fat-LTO build of minutes), has it write its
+//! man pages and its bash, zsh and fish completions into `target/<host>/<profile>/deb-assets`
+//! (the files `[package.metadata.deb]` in crates/portdex/Cargo.toml installs; cargo-deb
+//! reads its `target/release/` paths as the profile's directory), then runs
 //! `cargo deb --no-build` (`cargo install cargo-deb`). Prints the path of the .deb.
 
 use std::path::{Path, PathBuf};
@@ -29,19 +33,26 @@ fn host() -> Result<String, String> {
         .ok_or_else(|| format!("rustc -vV names no host: {v}"))
 }
 
-/// Builds the package; its path.
-pub fn build(root: &Path) -> Result<PathBuf, String> {
+/// Builds the package with the binary of Cargo profile `profile` (built first unless
+/// `no_build`: the tests package the binary their own build made, which a second
+/// `cargo build -p portdex` could replace while other tests run it); its path.
+pub fn build(root: &Path, profile: &str, no_build: bool) -> Result<PathBuf, String> {
     let host = host()?;
-    run(Command::new("cargo").current_dir(root).args([
-        "build",
-        "--release",
-        "--locked",
-        "-p",
-        "portdex",
-        "--target",
-        &host,
-    ]))?;
-    let release = root.join("target").join(&host).join("release");
+    if !no_build {
+        run(Command::new("cargo").current_dir(root).args([
+            "build",
+            "--profile",
+            profile,
+            "--locked",
+            "-p",
+            "portdex",
+            "--target",
+            &host,
+        ]))?;
+    }
+    // Cargo's directory for the profile: `dev` builds into `debug`.
+    let dir = if profile == "dev" { "debug" } else { profile };
+    let release = root.join("target").join(&host).join(dir);
     let bin = release.join("portdex");
     let assets = release.join("deb-assets");
     let _ = std::fs::remove_dir_all(&assets);
@@ -65,6 +76,8 @@ pub fn build(root: &Path) -> Result<PathBuf, String> {
         "-p",
         "portdex",
         "--no-build",
+        "--profile",
+        profile,
         "--target",
         &host,
     ]))?;

@@ -3,7 +3,8 @@
 //! `cargo xtask gen` regenerates the registry tables that `portdex-registry` embeds, from
 //! IANA's registry CSV and the 2015 snapshot (history only) in `data/sources/` and the
 //! curated knowledge in `data/knowledge/`. `cargo xtask check` fails when the committed tables are stale.
-//! `cargo xtask deb` builds the Debian package (release build, man pages, completions).
+//! `cargo xtask deb [--profile NAME] [--no-build]` builds the Debian package (release
+//! build unless another profile is named, man pages, completions).
 //! The generated files are committed, so building portdex never needs this tool.
 
 use std::path::{Path, PathBuf};
@@ -27,11 +28,28 @@ fn main() -> ExitCode {
             println!("{stats}");
         }),
         "check" => generate::check(&root),
-        "deb" => deb::build(&root)
-            .map(|deb| println!("{}", deb.display()))
-            .map_err(Into::into),
+        "deb" => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            let no_build = args.iter().any(|a| a == "--no-build");
+            let rest: Vec<&str> = args
+                .iter()
+                .map(String::as_str)
+                .filter(|a| *a != "--no-build")
+                .collect();
+            let profile = match rest.as_slice() {
+                [] => "release",
+                ["--profile", name] if !name.is_empty() => name,
+                _ => {
+                    eprintln!("usage: cargo xtask deb [--profile NAME] [--no-build]");
+                    return ExitCode::from(2);
+                }
+            };
+            deb::build(&root, profile, no_build)
+                .map(|deb| println!("{}", deb.display()))
+                .map_err(Into::into)
+        }
         _ => {
-            eprintln!("usage: cargo xtask gen | check | deb");
+            eprintln!("usage: cargo xtask gen | check | deb [--profile NAME] [--no-build]");
             return ExitCode::from(2);
         }
     };

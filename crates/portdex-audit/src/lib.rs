@@ -53,6 +53,9 @@ pub struct Finding {
     /// (docs/json.md) it would change.
     #[serde(skip)]
     pub cleartext: bool,
+    /// The container the port is published for, when one is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<std::sync::Arc<portdex_net::container::Container>>,
 }
 
 /// The audit's result.
@@ -278,11 +281,21 @@ fn by_process(comm: &str) -> &'static [(usize, Knowledge)] {
 }
 
 /// What a listener is, as far as the curated knowledge tells: see [`pick`].
+/// For a container's published port, what answers is the container's process on the
+/// container's port (8443 → 80/tcp, httpd), not the publisher on the host port.
 pub(crate) fn pick_for(l: &Listener) -> Pick<Knowledge> {
-    let here: Vec<Knowledge> = knowledge_at(l.port)
+    let inside = l.container.as_deref().and_then(|c| {
+        let published = c.published_at(l.transport, l.address, l.port)?;
+        Some((published.container_port, c.process.as_deref()?))
+    });
+    let port = inside.map_or(l.port, |(p, _)| p);
+    let here: Vec<Knowledge> = knowledge_at(port)
         .filter(|k| k.has_transport(l.transport))
         .collect();
-    let comms: Vec<&str> = l.processes.iter().map(|p| p.name.as_str()).collect();
+    let comms: Vec<&str> = match inside {
+        Some((_, process)) => vec![process],
+        None => l.processes.iter().map(|p| p.name.as_str()).collect(),
+    };
     // Everywhere, only the entries that name one of its processes can be picked: from
     // the index, in the knowledge's order, instead of every entry for every listener
     // (10,000 sockets of one process made a scrape of /metrics take seconds).
@@ -361,6 +374,10 @@ pub fn audit(snapshot: &Snapshot, config: &AuditConfig, lang: Lang) -> Report {
     }
 }
 
+/// Docker's page on its firewall rules ("Packet filtering and firewalls"): a port
+/// published through Docker is published whatever the host firewall's rules say.
+const DOCKER_FIREWALLS: &str = "https://docs.docker.com/engine/network/packet-filtering-firewalls/";
+
 /// The findings for one exposed listener.
 fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
     let words = portdex_text::Words(lang);
@@ -379,6 +396,7 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
             fix,
             reference,
             cleartext: false,
+            container: l.container.clone(),
         };
     let choice = pick_for(l);
     let mut out = Vec::new();
@@ -428,7 +446,8 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
             out.push(finding);
         }
         Some(_) => {}
-        None if l.exposure == Exposure::All => {
+        // A container's published port: its own finding below names the container.
+        None if l.exposure == Exposure::All && l.container.is_none() => {
             let dynamic = Category::of(l.port) == Category::Dynamic;
             let (severity, rule, why) = if dynamic {
                 (
@@ -474,14 +493,53 @@ fn judge(l: &Listener, lang: Lang) -> Vec<Finding> {
     }
 
     // Docker publishes container ports through iptables rules of its own.
+    let container = l.container.as_deref();
+    let inside = container.and_then(|c| {
+        c.published_at(l.transport, l.address, l.port).map(|p| {
+            (
+                p.container_port,
+                format!("{}/{}", p.container_port, p.transport),
+            )
+        })
+    });
     if l.docker_published() {
+        let why = match (container, &inside) {
+            (Some(c), Some((_, inside))) => {
+                words.ctr_docker_published_why(c.label(), c.image.as_deref(), inside)
+            }
+            _ => words.docker_published_why().to_owned(),
+        };
         out.push(base(
             Severity::Medium,
             "docker-published",
             None,
-            words.docker_published_why().to_owned(),
+            why,
             words.docker_published_fix().to_owned(),
-            Some("https://docs.docker.com/engine/network/packet-filtering-firewalls/"),
+            Some(DOCKER_FIREWALLS),
+        ));
+    } else if let Some(c) = container {
+        // Another engine's published port (podman's conmon holds it): the finding
+        // names the container and what stops it.
+        let port = inside.as_ref().map_or(l.port, |(p, _)| *p);
+        // As an unknown listener on every interface would be; lower on one address.
+        let severity = if l.exposure == Exposure::All {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
+        out.push(base(
+            severity,
+            "container-published",
+            None,
+            words.ctr_published_why(
+                c.engine.as_str(),
+                c.label(),
+                c.image.as_deref(),
+                inside.as_ref().map(|(_, i)| i.as_str()),
+                l.exposure.as_str(),
+            ),
+            words.ctr_published_fix(l.port, port, &c.stop_command()),
+            None,
         ));
     }
     out
@@ -644,6 +702,7 @@ mod tests {
             severity: summary.severity,
             netns: None,
             netns_name: None,
+            container: None,
         }
     }
 
@@ -724,5 +783,53 @@ mod tests {
             "{f:?}"
         );
         assert_eq!(f[0].service.as_deref(), Some("redis"), "{f:?}");
+    }
+
+    /// A container's published port is judged by what answers inside (8443 → 80/tcp,
+    /// httpd: HTTP, not the UniFi controller 8443 is known for), and one finding names
+    /// the container and the command that stops it; none says "unknown".
+    #[test]
+    fn a_published_container_port_is_judged_by_the_container() {
+        use portdex_net::container::{Container, Engine, Published};
+        let mut l = listener(8443, Transport::Tcp, &["conmon"]);
+        let plain = judge(&l, Lang::En);
+        assert_eq!(plain[0].service.as_deref(), Some("unifi"), "{plain:?}");
+        l.container = Some(std::sync::Arc::new(Container {
+            engine: Engine::Podman,
+            id: "f".repeat(64),
+            name: Some("web".into()),
+            image: Some("localhost/t".into()),
+            pid: Some(7),
+            process: Some("httpd".into()),
+            netns: Some(1),
+            published: vec![Published {
+                transport: Transport::Tcp,
+                host_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                host_port: 8443,
+                container_port: 80,
+            }],
+        }));
+        let f = judge(&l, Lang::En);
+        assert_eq!(service_of(&l), Some("http"));
+        assert!(
+            f.iter().all(|f| f.service.as_deref() != Some("unifi")),
+            "{f:?}"
+        );
+        let ours = f.iter().find(|f| f.rule == "container-published").unwrap();
+        assert_eq!(ours.severity, Severity::Medium);
+        assert!(
+            ours.why
+                .contains("podman container web (image localhost/t) publishes its port 80/tcp"),
+            "{ours:?}"
+        );
+        assert!(ours.fix.contains("`podman stop web`"), "{ours:?}");
+        assert!(f.iter().all(|f| f.container.is_some()), "{f:?}");
+        // On one address only: low.
+        l.address = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+        l.exposure = Exposure::Address;
+        let f = judge(&l, Lang::Ja);
+        let ours = f.iter().find(|f| f.rule == "container-published").unwrap();
+        assert_eq!(ours.severity, Severity::Low);
+        assert!(ours.why.contains("podman コンテナ web"), "{ours:?}");
     }
 }

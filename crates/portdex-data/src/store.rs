@@ -363,7 +363,7 @@ impl Store {
     /// installed. The file stays the one opened even when an update replaces it (updates
     /// rename a new file over it, never write into it).
     pub fn compact_file(&self) -> Result<Option<(StoredFile, Meta)>, LoadError> {
-        self.with_compact(|path| File::open(path).map(StoredFile))
+        self.with_compact(StoredFile::open)
     }
 
     /// The compact registry `meta.json` names, opened by `open`, and the metadata;
@@ -611,14 +611,27 @@ fn rfc3339(secs: u64) -> String {
 
 /// A stored registry file, read at offsets (`portdex_registry::ReadAt`).
 #[derive(Debug)]
-pub struct StoredFile(File);
+pub struct StoredFile {
+    file: File,
+    /// Its metadata when opened: one stat serves both the check that it is unchanged
+    /// and its size (updates rename a new file over it, never write into it).
+    stat: Option<std::fs::Metadata>,
+}
 
 impl StoredFile {
+    fn open(path: &Path) -> io::Result<StoredFile> {
+        let file = File::open(path)?;
+        let stat = file.metadata().ok();
+        Ok(StoredFile { file, stat })
+    }
+
     /// Whether the file is the one `meta` recorded when it was written (see
     /// [`FileStamp`]): then its checksum need not be read again.
     pub fn unchanged_since(&self, meta: &Meta) -> bool {
-        let now = self.0.metadata().ok();
-        match (&meta.compact_stamp, now.as_ref().and_then(FileStamp::of)) {
+        match (
+            &meta.compact_stamp,
+            self.stat.as_ref().and_then(FileStamp::of),
+        ) {
             (Some(then), Some(now)) => *then == now,
             _ => false,
         }
@@ -629,18 +642,21 @@ impl portdex_registry::ReadAt for StoredFile {
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
         #[cfg(unix)]
         {
-            std::os::unix::fs::FileExt::read_exact_at(&self.0, buf, offset)
+            std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset)
         }
         #[cfg(not(unix))]
         {
             use std::io::{Read, Seek, SeekFrom};
-            let mut f = &self.0;
+            let mut f = &self.file;
             f.seek(SeekFrom::Start(offset))?;
             f.read_exact(buf)
         }
     }
     fn size(&self) -> io::Result<u64> {
-        Ok(self.0.metadata()?.len())
+        match &self.stat {
+            Some(stat) => Ok(stat.len()),
+            None => Ok(self.file.metadata()?.len()),
+        }
     }
 }
 

@@ -8,6 +8,8 @@
 
 #![forbid(unsafe_code)]
 
+mod conns;
+pub mod container;
 pub mod detect;
 mod free;
 mod kill;
@@ -16,6 +18,10 @@ mod os;
 pub mod scan;
 mod target;
 
+pub use conns::{
+    connections, connections_with, ConnOptions, ConnState, Connection, Connections, Direction, End,
+    ProcessMatch, Remote, RemoteError, StateError, States, TimeWait,
+};
 pub use free::{ephemeral_range, free_ports, is_free, FreeError, FreeRequest};
 pub use kill::{
     holders, signal_holders, signal_port, signal_processes, wait_until_free, KillError, KillSignal,
@@ -75,6 +81,11 @@ pub trait SocketSource {
     fn owners(&self, inodes: &[u64], with_cmdline: bool) -> Owners;
     /// User names by uid.
     fn user_name(&self, uid: u32) -> Option<String>;
+    /// The containers behind these publishing processes ([`container::behind`]); none
+    /// for a source that is not this machine.
+    fn containers(&self, _publishers: &[&Process]) -> Vec<(u32, Arc<container::Container>)> {
+        Vec::new()
+    }
 }
 
 /// The processes holding sockets.
@@ -180,6 +191,10 @@ pub struct Listener {
     /// That namespace's name from /run/netns (`ip netns add NAME`), when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub netns_name: Option<Arc<str>>,
+    /// The container this socket is published for (held by conmon, docker-proxy or a
+    /// containerd shim), when one is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<Arc<container::Container>>,
 }
 
 /// The common uses a listener is shown with: when a curated entry of its port names one
@@ -350,9 +365,11 @@ pub(crate) fn annotate(
                 severity: known.iter().map(|k| k.severity()).max(),
                 netns: span.map(|sp| sp.inode),
                 netns_name: span.and_then(|sp| sp.name.clone()),
+                container: None,
             }
         })
         .collect();
+    attach_containers(source, &mut listeners);
     // The namespace's place among the spans, for the sort (0: the host's).
     let place = |l: &Listener| -> u64 {
         match l.netns {
@@ -386,6 +403,39 @@ pub(crate) fn annotate(
     Snapshot {
         listeners,
         owners_hidden: owners.hidden,
+    }
+}
+
+/// Names the container behind each listener a publishing process holds. Costs one
+/// comparison of names per owner when no container runs.
+fn attach_containers(source: &dyn SocketSource, listeners: &mut [Listener]) {
+    let mut any = false;
+    for l in listeners.iter() {
+        for p in &l.processes {
+            any |= container::is_publisher(&p.name);
+        }
+    }
+    if !any {
+        return;
+    }
+    let publishers: Vec<&Process> = listeners
+        .iter()
+        .flat_map(|l| &l.processes)
+        .filter(|p| container::is_publisher(&p.name))
+        .collect();
+    if publishers.is_empty() {
+        return;
+    }
+    let found = source.containers(&publishers);
+    if found.is_empty() {
+        return;
+    }
+    for l in listeners.iter_mut() {
+        l.container = l
+            .processes
+            .iter()
+            .find_map(|p| found.iter().find(|(pid, _)| *pid == p.pid))
+            .map(|(_, c)| Arc::clone(c));
     }
 }
 

@@ -96,6 +96,10 @@ pub trait NetnsSource: Sync {
     ) -> Vec<io::Result<NsSockets>>;
     /// A process's name, for naming a namespace by a process in it.
     fn command(&self, pid: u32) -> Option<String>;
+    /// The containers there are, by the inode of their network namespace.
+    fn containers(&self) -> HashMap<u64, Arc<crate::container::Container>> {
+        HashMap::new()
+    }
 }
 
 /// The machine's namespaces (/proc, /run/netns, setns).
@@ -154,6 +158,9 @@ impl NetnsSource for SystemNetns {
     }
     fn command(&self, pid: u32) -> Option<String> {
         crate::os::process_name(pid)
+    }
+    fn containers(&self) -> HashMap<u64, Arc<crate::container::Container>> {
+        crate::container::by_netns()
     }
 }
 
@@ -468,6 +475,9 @@ pub struct NetnsEntry {
     /// The kind of that error (permission denied: not root).
     #[serde(skip)]
     pub error_kind: Option<io::ErrorKind>,
+    /// The container whose namespace this is, when one is seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<Arc<crate::container::Container>>,
 }
 
 /// What [`listeners_by_netns`] found.
@@ -558,6 +568,7 @@ pub fn listeners_by_netns(
             via: Some(Via::Host),
             error: None,
             error_kind: None,
+            container: None,
         });
     }
     // A socket is in one namespace: one seen already (the host's) is not listed again.
@@ -565,6 +576,12 @@ pub fn listeners_by_netns(
         HashSet::new()
     } else {
         raw.iter().map(|s| s.inode).collect()
+    };
+    // Containers, by namespace: looked for only when there are other namespaces.
+    let containers = if others.is_empty() {
+        HashMap::new()
+    } else {
+        nets.containers()
     };
     let mut spans = Vec::with_capacity(others.len());
     for (ns, got) in others.iter().zip(read) {
@@ -574,6 +591,7 @@ pub fn listeners_by_netns(
             via: None,
             error: None,
             error_kind: None,
+            container: containers.get(&ns.inode).cloned(),
         };
         match got {
             Ok(got) => {
@@ -592,20 +610,20 @@ pub fn listeners_by_netns(
         }
         entries.push(entry);
     }
+    let mut snapshot = annotate(source, raw, &spans, opts);
+    if !containers.is_empty() {
+        // The listeners inside a container's namespace are the container's.
+        for l in &mut snapshot.listeners {
+            if let Some(c) = l.netns.and_then(|n| containers.get(&n)) {
+                l.container.get_or_insert_with(|| Arc::clone(c));
+            }
+        }
+    }
     Ok(NetnsListing {
-        snapshot: annotate(source, raw, &spans, opts),
+        snapshot,
         namespaces: entries,
         namespaces_hidden: survey.hidden,
     })
-}
-
-/// The container whose network namespace this is, named for a header of `ls`.
-///
-/// MERGE(ctr): a placeholder that knows no container. At merge, the lead joins it to
-/// `container::containers()` (the container whose `netns` is this inode: its engine,
-/// name and image).
-pub fn container_for_netns(_inode: u64) -> Option<String> {
-    None
 }
 
 /// The namespace `value` names: a name of /run/netns, a pid, or `net:[INODE]`.

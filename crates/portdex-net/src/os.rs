@@ -3,6 +3,7 @@
 //! names from /etc/passwd (read directly: the binary is static, and NSS is not needed
 //! for local users).
 
+use crate::container::Container;
 use crate::{Owners, Process, RawSocket, SocketSource, Which};
 use portdex_registry::Transport;
 use rustix::fd::OwnedFd;
@@ -15,6 +16,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// The machine's sockets: netlink first, /proc/net when netlink is unavailable.
 #[derive(Debug, Default, Clone, Copy)]
@@ -40,6 +42,9 @@ impl SocketSource for SystemSource {
     fn user_name(&self, uid: u32) -> Option<String> {
         passwd_name(uid)
     }
+    fn containers(&self, publishers: &[&Process]) -> Vec<(u32, Arc<Container>)> {
+        crate::container::behind(publishers)
+    }
 }
 
 impl SocketSource for NetlinkSource {
@@ -56,6 +61,9 @@ impl SocketSource for NetlinkSource {
     fn user_name(&self, uid: u32) -> Option<String> {
         passwd_name(uid)
     }
+    fn containers(&self, publishers: &[&Process]) -> Vec<(u32, Arc<Container>)> {
+        crate::container::behind(publishers)
+    }
 }
 
 impl SocketSource for ProcNetSource {
@@ -67,6 +75,9 @@ impl SocketSource for ProcNetSource {
     }
     fn user_name(&self, uid: u32) -> Option<String> {
         passwd_name(uid)
+    }
+    fn containers(&self, publishers: &[&Process]) -> Vec<(u32, Arc<Container>)> {
+        crate::container::behind(publishers)
     }
 }
 

@@ -668,16 +668,47 @@ struct Lazy {
     ranges: Ranges,
     range_widest: u16,
     by_name: OnceLock<Vec<u16>>,
+    /// Pages of the file read so far ([`PAGE`] bytes each, by page number): a lookup's
+    /// small reads (a dozen 4-byte index entries in its binary search, rows that lie
+    /// side by side, their spans and strings) cost a few system calls, not one each.
+    pages: Mutex<HashMap<usize, Box<[u8]>>>,
     /// Rows and strings read so far (text handed out lives as long as the process).
     rows: Mutex<HashMap<usize, Row>>,
     texts: Mutex<HashMap<u32, &'static str>>,
     full: OnceLock<&'static Installed>,
 }
 
+/// The unit [`Lazy::read`] reads small reads in.
+const PAGE: usize = 4096;
+
 impl Lazy {
+    /// `len` bytes at `at`: small reads through the page cache, large ones (the whole
+    /// file, the name index) straight from the file.
     fn read(&self, len: usize, at: usize) -> Option<Vec<u8>> {
-        let mut buf = vec![0; len];
-        self.file.read_exact_at(&mut buf, at as u64).ok()?;
+        if len > PAGE || at.checked_add(len)? > self.layout.len() {
+            let mut buf = vec![0; len];
+            self.file.read_exact_at(&mut buf, at as u64).ok()?;
+            return Some(buf);
+        }
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        let mut buf = Vec::with_capacity(len);
+        let mut pos = at;
+        while pos < at + len {
+            let n = pos / PAGE;
+            let page = match pages.entry(n) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let start = n * PAGE;
+                    let mut b = vec![0; PAGE.min(self.layout.len() - start)];
+                    self.file.read_exact_at(&mut b, start as u64).ok()?;
+                    e.insert(b.into_boxed_slice())
+                }
+            };
+            let from = pos - n * PAGE;
+            let take = (at + len - pos).min(page.len() - from);
+            buf.extend_from_slice(&page[from..from + take]);
+            pos += take;
+        }
         Some(buf)
     }
     /// The whole tables, checked whole. Should the file have changed on disk since it
@@ -800,6 +831,7 @@ pub fn install_file(file: Box<dyn ReadAt>, verify: Verify) -> Result<(), Compact
         range_widest: ranges.widest(),
         ranges,
         by_name: OnceLock::new(),
+        pages: Mutex::new(HashMap::new()),
         rows: Mutex::new(HashMap::new()),
         texts: Mutex::new(HashMap::new()),
         full: OnceLock::new(),

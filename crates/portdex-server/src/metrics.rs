@@ -131,7 +131,7 @@ fn listeners_and_findings(o: &mut String, snap: &portdex_net::Snapshot, audit: &
         let process = label(&names);
         let worst = findings.iter().map(|f| f.severity).max();
         let line = format!(
-            "portdex_listener_info{{proto=\"{}\",address=\"{}\",port=\"{}\",exposure=\"{}\",service=\"{}\",common_use=\"{}\",process=\"{}\",container=\"\",severity=\"{}\"}} 1",
+            "portdex_listener_info{{proto=\"{}\",address=\"{}\",port=\"{}\",exposure=\"{}\",service=\"{}\",common_use=\"{}\",process=\"{}\",container=\"{}\",severity=\"{}\"}} 1",
             l.transport,
             l.address,
             l.port,
@@ -139,6 +139,7 @@ fn listeners_and_findings(o: &mut String, snap: &portdex_net::Snapshot, audit: &
             label(portdex_audit::service_of(l).unwrap_or("")),
             label(l.common_use.unwrap_or("")),
             process,
+            label(l.container.as_deref().map_or("", portdex_net::container::Container::label)),
             worst.map_or("", Severity::as_str),
         );
         if seen.insert(line.clone()) {
@@ -164,7 +165,7 @@ fn listeners_and_findings(o: &mut String, snap: &portdex_net::Snapshot, audit: &
         o,
         "portdex_listener_info",
         "gauge",
-        "A listening TCP socket or bound UDP socket on this machine (always 1). exposure: loopback, address (one address of this machine) or all (every interface); service: what the audit takes it for; common_use: the curated use of its port; process: its owners' names, \"\" when hidden; container: \"\" (not yet known); severity: its worst audit finding, \"\" when none (loopback only, accepted by --config, or nothing to say). Replaces portdex_listener, which no release served.",
+        "A listening TCP socket or bound UDP socket on this machine (always 1). exposure: loopback, address (one address of this machine) or all (every interface); service: what the audit takes it for; common_use: the curated use of its port; process: its owners' names, \"\" when hidden; container: the name of the container it is published for (podman, Docker), \"\" when none; severity: its worst audit finding, \"\" when none (loopback only, accepted by --config, or nothing to say). Replaces portdex_listener, which no release served.",
     );
     for line in &listener_series {
         o.push_str(line);

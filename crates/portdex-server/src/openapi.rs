@@ -206,19 +206,29 @@ pub fn document() -> Value {
                 "processes": { "type": "array", "items": schema("Process") },
                 "registry_service": nullable("string"), "common_use": nullable("string"),
                 "common_uses": { "type": "array", "items": { "type": "string" } },
-                "category": schema("Category"), "severity": { "oneOf": [schema("Severity"), { "type": "null" }] } })),
+                "category": schema("Category"), "severity": { "oneOf": [schema("Severity"), { "type": "null" }] },
+                "container": schema("Container") })),
+            "Published": object(&["transport", "host_ip", "host_port", "container_port"], json!({
+                "transport": schema("Transport"), "host_ip": { "type": "string" }, "host_port": port,
+                "container_port": port })),
+            "Container": object(&["engine", "id", "published"], json!({
+                "engine": { "type": "string", "enum": ["podman", "docker", "containerd", "cri-o"] },
+                "id": { "type": "string" }, "name": { "type": "string" }, "image": { "type": "string" },
+                "pid": { "type": "integer" }, "process": { "type": "string" }, "netns": { "type": "integer" },
+                "published": { "type": "array", "items": schema("Published") } })),
             "Listeners": object(&["listeners", "owners_hidden"], json!({
                 "listeners": { "type": "array", "items": schema("Listener") }, "owners_hidden": { "type": "boolean" } })),
             "Finding": object(&["severity", "rule", "transport", "address", "port", "exposure", "service", "processes",
                     "other_uses", "why", "fix", "reference"], json!({
                 "severity": schema("Severity"),
                 "rule": { "type": "string", "enum": ["service-exposed", "cleartext-exposed", "unknown-exposed",
-                    "dynamic-port-exposed", "unexpected-port", "docker-published"] },
+                    "dynamic-port-exposed", "unexpected-port", "docker-published", "container-published"] },
                 "transport": schema("Transport"), "address": { "type": "string" }, "port": port,
                 "exposure": schema("Exposure"), "service": nullable("string"),
                 "processes": { "type": "array", "items": { "type": "string" } },
                 "other_uses": { "type": "array", "items": { "type": "string" } },
-                "why": { "type": "string" }, "fix": { "type": "string" }, "reference": nullable("string") })),
+                "why": { "type": "string" }, "fix": { "type": "string" }, "reference": nullable("string"),
+                "container": schema("Container") })),
             "Audit": object(&["findings", "loopback_only", "accepted", "listeners", "owners_hidden", "docker_published"], json!({
                 "findings": { "type": "array", "items": schema("Finding") },
                 "loopback_only": { "type": "integer", "minimum": 0 }, "accepted": { "type": "integer", "minimum": 0 },

@@ -6,6 +6,8 @@
 // Each entry's English text is its documentation.
 #![allow(missing_docs)]
 
+pub mod ctr;
+
 /// The languages of the interface and of the curated text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -1692,6 +1694,8 @@ pub type Pair = (&'static str, &'static str);
 
 /// The guide's texts. Each is a const so that the command line and the web page
 /// (`WEB`'s `guide.*` keys) say the same words.
+pub mod conns;
+
 pub mod guide {
     use super::Pair;
 

@@ -54,6 +54,8 @@ pub const SUBCOMMANDS: &[&str] = &[
     "ls",
     "list",
     "who",
+    "conns",
+    "connections",
     "kill",
     "free",
     "audit",
@@ -121,6 +123,13 @@ pub enum Command {
         /// The port.
         port: String,
     },
+    /// Connections of this machine: both ends, state, owners, and what the ports are.
+    #[command(
+        visible_alias = "connections",
+        after_help = "Listening sockets are not connections: they are left out, as are unconnected ones (close), unless --state names them. Closed connections the kernel still keeps (TIME_WAIT, no owner) are counted per port unless --all-time-wait.\n\n\
+Examples:\n  portdex conns\n  portdex conns --port 5432            (who is connected to my PostgreSQL)\n  portdex conns --process firefox --state established\n  portdex conns --remote 10.0.0.0/8 --json"
+    )]
+    Conns(ConnsArgs),
     /// Signal the processes listening on a port (asks first; --yes for scripts).
     Kill {
         /// The port.
@@ -333,6 +342,38 @@ pub struct LsArgs {
     /// namespace it is in), or net:[INODE] (readlink /proc/PID/ns/net): that one alone.
     #[arg(long, value_name = "NETNS")]
     pub netns: Option<String>,
+}
+
+/// Filters of `conns`.
+#[derive(clap::Args, Debug)]
+pub struct ConnsArgs {
+    /// Only connections with this port at either end.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<String>,
+    /// Only connections of this process: a pid, or (part of) a name.
+    #[arg(long, value_name = "NAME|PID")]
+    pub process: Option<String>,
+    /// Only these states: established, syn-sent, syn-recv, fin-wait-1, fin-wait-2,
+    /// time-wait, close, close-wait, last-ack, closing, listen (repeatable, or a comma
+    /// list; default: all but listen and close).
+    #[arg(long, value_name = "STATE")]
+    pub state: Vec<String>,
+    /// Only connections whose remote address is this address or in this network
+    /// (192.0.2.7, ::1, 10.0.0.0/8).
+    #[arg(long, value_name = "ADDR|CIDR")]
+    pub remote: Option<String>,
+    /// Only TCP connections.
+    #[arg(long, short = 't')]
+    pub tcp: bool,
+    /// Only connected UDP sockets.
+    #[arg(long, short = 'u')]
+    pub udp: bool,
+    /// List each TIME_WAIT connection instead of counting them per port.
+    #[arg(long)]
+    pub all_time_wait: bool,
+    /// Do not look up owning processes (faster).
+    #[arg(long)]
+    pub no_owners: bool,
 }
 
 /// Options of `firewall`.

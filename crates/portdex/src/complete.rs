@@ -199,7 +199,12 @@ pub fn shaped() -> clap::Command {
         let sub = sub.visible_alias(None::<&'static str>).aliases(aliases);
         sub.args(honoured(&globals, &sample(&name))).mut_args(|a| {
             match (name.as_str(), a.get_id().as_str()) {
-                ("who" | "kill" | "ls", "port") => a.add(ArgValueCandidates::new(listening_ports)),
+                ("who" | "kill" | "ls" | "conns", "port") => {
+                    a.add(ArgValueCandidates::new(listening_ports))
+                }
+                ("conns", "state") => {
+                    a.add(words(&portdex_net::ConnState::ALL.map(|s| s.as_str())))
+                }
                 ("ls", "netns") => a.add(ArgValueCandidates::new(netns_values)),
                 ("kill", "signal") => a.add(words(&["TERM", "INT", "HUP", "QUIT", "KILL"])),
                 ("audit", "fail_on") => {

@@ -4,6 +4,7 @@
 use crate::cli::{Format, LsArgs};
 use crate::text::clean;
 use crate::{Config, FOUND, NOT_FOUND};
+use portdex_net::container::{self, Container};
 use portdex_net::netns::{listeners_by_netns, NetnsError, NetnsSource, Selection};
 use portdex_net::{
     diagnose, ephemeral_range, free_ports, holders, listeners, process_exists, signal_holders,
@@ -28,7 +29,7 @@ fn port_or_service(s: &str, source: &dyn SocketSource, w: Words) -> Result<u16, 
     portdex_audit::port_of_service(&snap, &name).map_err(|e| e.message(w.0))
 }
 
-fn listen_port(s: &str, w: Words) -> Result<u16, String> {
+pub(crate) fn listen_port(s: &str, w: Words) -> Result<u16, String> {
     let p = s
         .parse::<portdex_registry::Port>()
         .map_err(|e| e.message(w.0))?;
@@ -38,7 +39,7 @@ fn listen_port(s: &str, w: Words) -> Result<u16, String> {
     Ok(p.0)
 }
 
-fn transports(config: &Config, tcp: bool, udp: bool) -> Result<Vec<Transport>, String> {
+pub(crate) fn transports(config: &Config, tcp: bool, udp: bool) -> Result<Vec<Transport>, String> {
     let w = Words(config.lang);
     let mut t = Vec::new();
     match config.transport {
@@ -57,13 +58,13 @@ fn transports(config: &Config, tcp: bool, udp: bool) -> Result<Vec<Transport>, S
     Ok(t)
 }
 
-fn hidden_hint(hidden: bool, w: Words) {
+pub(crate) fn hidden_hint(hidden: bool, w: Words) {
     if hidden {
         eprintln!("{}", w.owners_hidden());
     }
 }
 
-fn or_dash(s: Option<&str>) -> &str {
+pub(crate) fn or_dash(s: Option<&str>) -> &str {
     s.filter(|s| !s.is_empty()).unwrap_or("-")
 }
 
@@ -154,6 +155,7 @@ pub fn ls(
                 "processes",
                 "user",
                 "inode",
+                "container",
                 "netns",
                 "netns_name",
             ]);
@@ -180,6 +182,7 @@ pub fn ls(
                         .join(" "),
                     l.user.as_deref().unwrap_or(""),
                     &l.inode.to_string(),
+                    l.container.as_deref().map_or("", Container::label),
                     &l.netns.map_or(String::new(), |n| n.to_string()),
                     l.netns_name.as_deref().unwrap_or(""),
                 ]);
@@ -265,8 +268,14 @@ fn ls_groups(
             .pids
             .first()
             .map(|&pid| (pid, clean(ns.command.as_deref().unwrap_or("-"))));
-        // MERGE(ctr): the container that owns this namespace, from container.rs.
-        let container = portdex_net::netns::container_for_netns(ns.netns.inode);
+        // The container whose namespace this is: engine, name and image.
+        let container = ns.container.as_deref().map(|c| {
+            let image = c
+                .image
+                .as_deref()
+                .map_or(String::new(), |i| format!(" ({})", clean(i)));
+            format!("{} {}{image}", c.engine.as_str(), clean(c.label()))
+        });
         let head = portdex_text::netns::header(
             config.lang,
             ns.netns.inode,
@@ -293,16 +302,23 @@ fn ls_table(out: &mut String, config: &Config, rows: &[&Listener]) {
         grid.joined(l.common_uses.iter().copied(), ", ", "-");
         grid.text(l.category.label(config.lang));
         grid.numbers(l.processes.iter().map(|p| p.pid), ",", "-");
-        match l.processes.as_slice() {
-            [] => grid.text("-"),
-            [one] => grid.text(&clean(&one.name)),
-            more => grid.text(&clean(
-                &more
+        // A container's publisher with the container's name: conmon (web).
+        let joined;
+        let names = match l.processes.as_slice() {
+            [] => std::borrow::Cow::Borrowed("-"),
+            [one] => clean(&one.name),
+            more => {
+                joined = more
                     .iter()
                     .map(|p| p.name.as_str())
                     .collect::<Vec<_>>()
-                    .join(","),
-            )),
+                    .join(",");
+                clean(&joined)
+            }
+        };
+        match &l.container {
+            Some(c) => grid.text(&format!("{names} ({})", clean(c.label()))),
+            None => grid.text(&names),
         }
         grid.text(or_dash(l.user.as_deref()));
         grid.styled(
@@ -377,7 +393,7 @@ pub fn who(
             );
             crate::grid::write_wrapped(out, config.width, " ", &line);
         }
-        for p in &l.processes {
+        for (i, p) in l.processes.iter().enumerate() {
             let line = format!(
                 "{} {addr} ({}) pid {} {} {} {user}",
                 l.transport,
@@ -387,6 +403,11 @@ pub fn who(
                 w.user()
             );
             crate::grid::write_wrapped(out, config.width, " ", &line);
+            // The container first: that is what the user wants to know, not conmon's
+            // arguments.
+            if let Some(c) = l.container.as_ref().filter(|_| i == 0) {
+                crate::grid::write_wrapped(out, config.width, "   ", &container_line(l, c, w));
+            }
             if let Some(cmd) = p.cmdline.as_ref().filter(|c| !c.is_empty()) {
                 let prefix = format!("   {}: ", w.command());
                 crate::grid::write_command(out, config.width, &prefix, &clean(&cmd.join(" ")));
@@ -418,6 +439,55 @@ pub fn who(
     } else {
         FOUND
     })
+}
+
+/// What `who` says of the container a listener is published for.
+fn container_line(l: &Listener, c: &Container, w: Words) -> String {
+    let host = std::net::SocketAddr::new(l.address, l.port).to_string();
+    let published = c
+        .published_at(l.transport, l.address, l.port)
+        .map(|p| (host.as_str(), p.container_port, p.transport.as_str()));
+    let inside = c.pid.zip(c.process.as_deref().map(clean));
+    w.ctr_who(
+        c.engine.as_str(),
+        &clean(c.label()),
+        c.image.as_deref().map(clean).as_deref(),
+        published,
+        inside.as_ref().map(|(pid, name)| (*pid, &**name)),
+    )
+}
+
+/// A container's publisher (conmon, docker-proxy, a containerd shim) among the holders
+/// of a port: signalling it would not stop the container, so `kill` refuses (exit 2)
+/// and says what stops it.
+fn refuse_publishers(
+    procs: &[portdex_net::Process],
+    port: u16,
+    source: &dyn SocketSource,
+    w: Words,
+) -> Result<(), String> {
+    let Some(p) = procs.iter().find(|p| container::is_publisher(&p.name)) else {
+        return Ok(());
+    };
+    let name = clean(&p.name);
+    match source.containers(&[p]).first() {
+        Some((_, c)) => Err(w.ctr_kill_refused(
+            p.pid,
+            &name,
+            port,
+            c.engine.as_str(),
+            &clean(c.label()),
+            &clean(&c.stop_command()),
+        )),
+        None => {
+            let list = if p.name == "conmon" {
+                "podman ps"
+            } else {
+                "docker ps"
+            };
+            Err(w.ctr_kill_refused_unknown(p.pid, &name, port, list))
+        }
+    }
 }
 
 /// `portdex kill PORT`
@@ -453,6 +523,7 @@ pub fn kill(
         }
         Err(e) => return Err(e.message(w.0)),
     };
+    refuse_publishers(&procs, port, source, w)?;
     if !yes {
         if !std::io::stdin().is_terminal() {
             return Err(w.err_not_confirmed(signal.name()));

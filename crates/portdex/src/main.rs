@@ -5,6 +5,7 @@
 mod audit;
 mod cli;
 mod complete;
+mod conns;
 mod data;
 mod grid;
 mod guide;
@@ -116,6 +117,7 @@ fn takes(command: &Option<Command>) -> Takes {
         Some(Command::Guide) => ("guide", &[Table], false, true, true),
         Some(Command::Search { .. }) => ("search", &[Table, Json, Jsonl, Csv], true, true, true),
         Some(Command::Ls(_)) => ("ls", &[Table, Json, Jsonl, Csv], true, true, true),
+        Some(Command::Conns(_)) => ("conns", &[Table, Json, Jsonl, Csv], true, true, false),
         Some(Command::Who { .. }) => ("who", &[Table, Json, Jsonl], true, true, false),
         Some(Command::Kill { .. }) => ("kill", &[Table, Json, Jsonl], true, true, false),
         Some(Command::Free { .. }) => ("free", &[Table, Json, Jsonl], true, false, false),
@@ -245,6 +247,9 @@ fn run(cli: Cli) -> Result<u8, String> {
             &portdex_net::SystemSource,
             &portdex_net::netns::SystemNetns,
         )?,
+        Some(Command::Conns(args)) => {
+            conns::conns(&mut out, &config, args, &portdex_net::SystemSource)?
+        }
         Some(Command::Who { port }) => {
             machine::who(&mut out, &config, port, &portdex_net::SystemSource)?
         }

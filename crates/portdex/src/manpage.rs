@@ -122,6 +122,22 @@ fn extra(name: Option<&str>) -> Extra {
                 ("portdex ls --format jsonl", "One JSON object per socket."),
             ],
         },
+        Some("conns") => Extra {
+            exit: &[
+                ("0", "At least one connection (or TIME_WAIT count) was listed."),
+                ("1", "No connection matches the filters."),
+                BAD_INPUT,
+            ],
+            env: &LANG,
+            files: &[SOCKETS, OWNERS, PASSWD, EPHEMERAL],
+            examples: &[
+                ("portdex conns", "Every connection with both ends, its state and its owner; TIME_WAIT counted per port."),
+                ("portdex conns --port 5432", "Who is connected to the PostgreSQL server here, and where this machine connects to port 5432."),
+                ("portdex conns --process firefox --state established", "The open connections of processes whose name contains firefox."),
+                ("portdex conns --remote 10.0.0.0/8 --format jsonl", "Connections to and from 10.0.0.0/8, one JSON object per line."),
+                ("portdex conns --state time-wait --all-time-wait", "Each closed connection the kernel still keeps."),
+            ],
+        },
         Some("who") => Extra {
             exit: &[
                 ("0", "Something listens on the port."),

@@ -27,6 +27,7 @@ fn every_command_honours_or_refuses_every_global_option() {
         ("search", vec!["search", "mail"], "udp"),
         ("ls", vec!["ls", "--no-owners"], "udp"),
         ("who", vec!["who", &quiet], "tcp"),
+        ("conns", vec!["conns"], "udp"),
         ("kill", vec!["kill", &quiet, "--yes"], "tcp"),
         ("free", vec!["free"], "udp"),
         ("audit", vec!["audit"], "udp"),

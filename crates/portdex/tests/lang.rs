@@ -303,6 +303,11 @@ fn errors_speak_japanese() {
         &["ls", "--format", "services"],
         &["who", "0"],
         &["who", "nosuchservicezz"],
+        &["conns", "--port", "70000"],
+        &["conns", "--state", "nonsense"],
+        &["conns", "--remote", "300.1.1.1"],
+        &["conns", "--remote", "example.com"],
+        &["conns", "--process", ""],
         &["kill", "9999", "--signal", "FOO", "--yes"],
         &["kill", "9999", "--wait", "5000", "--yes"],
         // audit, firewall
@@ -477,6 +482,7 @@ fn every_table_fits_the_terminal() {
         vec!["guide"],
         vec!["ls"],
         vec!["who", &exposed],
+        vec!["conns"],
         vec!["audit"],
         vec!["scan", "127.0.0.1", "-p", &local, "--no-detect"],
     ];

@@ -363,7 +363,7 @@ fn ls_groups_each_namespace_under_its_name_and_lists_the_host_once() {
     ]);
     let mut csv = out.lines();
     assert!(
-        csv.next().unwrap().ends_with(",inode,netns,netns_name"),
+        csv.next().unwrap().ends_with(",container,netns,netns_name"),
         "{out}"
     );
     assert!(

@@ -342,10 +342,10 @@ fn installed() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// The .deb, for real: `cargo xtask deb` (a release build: minutes, so only with
-/// `--ignored`), `dpkg -i`, what a user does with it, and `dpkg -r`.
+/// The .deb, for real: `cargo xtask deb` packaging the binary these tests run (the
+/// `dev` build, which cargo-deb strips; a release build takes minutes and is the same
+/// package otherwise), `dpkg -i`, what a user does with it, and `dpkg -r`.
 #[test]
-#[ignore = "release build; run with --ignored (root, dpkg, cargo-deb, zsh, fish, systemd-analyze)"]
 fn deb_installs_works_and_removes_cleanly() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let have_cargo_deb = Command::new(&cargo)
@@ -369,9 +369,17 @@ fn deb_installs_works_and_removes_cleanly() {
         "a portdex package is installed already: not replacing it"
     );
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // `--no-build`: the package holds this very binary (a `cargo build -p portdex` here
+    // could rebuild it, with other features, under the tests running it).
+    let bin = Path::new(env!("CARGO_BIN_EXE_portdex"));
+    assert!(
+        bin.ends_with("debug/portdex"),
+        "{} is not the dev build `--profile dev` packages",
+        bin.display()
+    );
     let out = Command::new(&cargo)
         .current_dir(&root)
-        .args(["xtask", "deb"])
+        .args(["xtask", "deb", "--profile", "dev", "--no-build"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
