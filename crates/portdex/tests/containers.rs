@@ -201,16 +201,33 @@ fn check(e: &Expect) {
             "{ip}:{port} not in {c}"
         );
     }
-    // A listener of no container has no container field.
+    // A listener of no container has no container field: on the host's side, one no
+    // publisher holds; inside a namespace, one of a namespace that is no container's.
     let plain = ls["listeners"].as_array().unwrap().iter().filter(|l| {
-        !l["processes"].as_array().unwrap().iter().any(|p| {
-            let n = p["name"].as_str().unwrap();
-            n == "conmon" || n == "docker-proxy"
-        })
+        l.get("netns").is_none()
+            && !l["processes"].as_array().unwrap().iter().any(|p| {
+                let n = p["name"].as_str().unwrap();
+                n == "conmon" || n == "docker-proxy"
+            })
     });
     for l in plain {
         assert!(l.get("container").is_none(), "{l}");
     }
+    // httpd's own listener, inside the container's network namespace (ls lists every
+    // namespace), is the container's too.
+    let inside: Vec<&Value> = ls["listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["netns"] == c["netns"])
+        .collect();
+    assert!(
+        inside
+            .iter()
+            .any(|l| l["port"] == 80 && l["container"]["name"] == e.name),
+        "httpd on 80 inside {}: {inside:?}",
+        c["netns"]
+    );
 
     // who: the sentence the user wanted.
     let out = portdex()
