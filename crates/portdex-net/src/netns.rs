@@ -644,7 +644,14 @@ fn pick<'a>(
     } else if let Ok(pid) = value.parse::<u32>() {
         nets.netns_of(pid).ok().and_then(by_inode)
     } else {
-        None
+        // A container's name, or its id (12 digits or more of it, as `podman ps`
+        // shows them).
+        nets.containers()
+            .iter()
+            .find(|(_, c)| {
+                c.name.as_deref() == Some(value) || (value.len() >= 12 && c.id.starts_with(value))
+            })
+            .and_then(|(&inode, _)| by_inode(inode))
     };
     found.ok_or_else(|| NetnsError::NoSuch {
         value: value.to_owned(),
@@ -839,6 +846,19 @@ mod tests {
         fn command(&self, pid: u32) -> Option<String> {
             Some(format!("cmd{pid}"))
         }
+        fn containers(&self) -> HashMap<u64, Arc<crate::container::Container>> {
+            let c = crate::container::Container {
+                engine: crate::container::Engine::Podman,
+                id: "f3aa2a0e3e0b".repeat(5) + "abcd",
+                name: Some("db".into()),
+                image: None,
+                pid: Some(60),
+                process: None,
+                netns: Some(6),
+                published: Vec::new(),
+            };
+            HashMap::from([(6, Arc::new(c))])
+        }
     }
 
     fn list(select: &str) -> Result<NetnsListing, NetnsError> {
@@ -929,6 +949,19 @@ mod tests {
         assert_eq!(rows(&l), rows(&host));
         // Any pid of the namespace, not only the few the survey kept.
         assert_eq!(rows(&list("61").unwrap())[0].0, 53);
+        // A container's name or the start of its id; its listeners carry it.
+        for by in ["db", "f3aa2a0e3e0b"] {
+            let l = list(by).unwrap();
+            assert_eq!(rows(&l)[0].0, 53, "{by}");
+            let c = l.snapshot.listeners[0].container.as_deref();
+            assert_eq!(c.and_then(|c| c.name.as_deref()), Some("db"));
+            assert!(l.namespaces[0].container.is_some());
+        }
+        // In a listing of all, only the container's namespace is the container's.
+        let all = list("all").unwrap();
+        for l in &all.snapshot.listeners {
+            assert_eq!(l.container.is_some(), l.netns == Some(6), "{}", l.port);
+        }
     }
 
     #[test]

@@ -93,10 +93,24 @@ pub fn err_no_such(lang: Lang, value: &str, names: &[String]) -> String {
     };
     match lang {
         Lang::En => format!(
-            "no network namespace {value:?}: --netns takes host, all, a name from /run/netns ({names}), the pid of a process, or net:[INODE]"
+            "no network namespace {value:?}: --netns takes host, all, a name from /run/netns ({names}), a container's name, the pid of a process, or net:[INODE]"
         ),
         Lang::Ja => format!(
-            "ネットワーク名前空間 {value:?} はありません。--netns には host、all、/run/netns の名前（{names}）、プロセスの pid、net:[INODE] のいずれかを指定してください"
+            "ネットワーク名前空間 {value:?} はありません。--netns には host、all、/run/netns の名前（{names}）、コンテナ名、プロセスの pid、net:[INODE] のいずれかを指定してください"
         ),
+    }
+}
+
+/// A container named in a namespace's header: `podman container web (image …)`.
+pub fn container(lang: Lang, engine: &str, name: &str, image: Option<&str>) -> String {
+    match lang {
+        Lang::En => {
+            let image = image.map_or(String::new(), |i| format!(" (image {i})"));
+            format!("{engine} container {name}{image}")
+        }
+        Lang::Ja => {
+            let image = image.map_or(String::new(), |i| format!("（イメージ {i}）"));
+            format!("{engine} コンテナ {name}{image}")
+        }
     }
 }

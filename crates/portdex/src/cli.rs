@@ -334,12 +334,13 @@ pub struct LsArgs {
     /// Do not look up owning processes (faster).
     #[arg(long)]
     pub no_owners: bool,
-    /// Network namespaces: all (default), host, a name (ip netns list), a pid, or net:[INODE].
+    /// Network namespaces: all (default), host, a name (ip netns list), a container, a pid, or net:[INODE].
     ///
     /// all: the host's listeners, then each other namespace's (containers', `ip netns`
     /// ones) under a header of its own; host: only the namespace portdex runs in (what
-    /// ls showed before namespaces); a name from /run/netns, the pid of a process (the
-    /// namespace it is in), or net:[INODE] (readlink /proc/PID/ns/net): that one alone.
+    /// ls showed before namespaces); a name from /run/netns, a container's name, the pid
+    /// of a process (the namespace it is in), or net:[INODE] (readlink
+    /// /proc/PID/ns/net): that one alone.
     #[arg(long, value_name = "NETNS")]
     pub netns: Option<String>,
 }

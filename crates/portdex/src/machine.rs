@@ -270,11 +270,12 @@ fn ls_groups(
             .map(|&pid| (pid, clean(ns.command.as_deref().unwrap_or("-"))));
         // The container whose namespace this is: engine, name and image.
         let container = ns.container.as_deref().map(|c| {
-            let image = c
-                .image
-                .as_deref()
-                .map_or(String::new(), |i| format!(" ({})", clean(i)));
-            format!("{} {}{image}", c.engine.as_str(), clean(c.label()))
+            portdex_text::netns::container(
+                config.lang,
+                c.engine.as_str(),
+                &clean(c.label()),
+                c.image.as_deref().map(clean).as_deref(),
+            )
         });
         let head = portdex_text::netns::header(
             config.lang,
