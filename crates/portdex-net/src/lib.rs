@@ -3,8 +3,9 @@
 //!
 //! Everything that touches the operating system is behind [`SocketSource`] and the
 //! `os` module (Linux: netlink sock_diag with /proc/net as the fallback, /proc/*/fd for
-//! owners), so that the logic runs in tests against fakes. Nothing here knows about
-//! terminals.
+//! owners), so that the logic runs in tests against fakes; the other network namespaces
+//! (containers', `ip netns` ones) behind [`netns::NetnsSource`]. Nothing here knows
+//! about terminals.
 
 #![forbid(unsafe_code)]
 
