@@ -459,6 +459,11 @@ pub struct PortDiagnosis {
     /// True when Docker's port publisher (docker-proxy) holds the port: the container
     /// behind it is the real owner, and published ports bypass ufw rules.
     pub docker_proxy: bool,
+    /// When nothing on the host listens on the port: listeners on it in other network
+    /// namespaces (a container's, an `ip netns` one's; [`netns::port_elsewhere`]), which
+    /// do not hold the host's port. Filled by the caller; empty from [`diagnose`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_namespaces: Vec<Listener>,
 }
 
 /// The kernel's name of a TCP state.
@@ -519,6 +524,7 @@ pub fn diagnose(
         connections: states,
         in_ephemeral_range: ephemeral.is_some_and(|r| r.contains(port)),
         ephemeral_range: ephemeral,
+        other_namespaces: Vec::new(),
     })
 }
 

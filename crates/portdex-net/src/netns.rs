@@ -14,7 +14,9 @@
 //! /proc/PID/ns/net per process (and a look at /run/netns).
 
 use crate::os::{numeric_entries, proc_net_sockets, DIR_FLAGS};
-use crate::{annotate, listening_sockets, ListOptions, RawSocket, Snapshot, SocketSource, Span};
+use crate::{
+    annotate, listening_sockets, ListOptions, Listener, RawSocket, Snapshot, SocketSource, Span,
+};
 use crate::{NetlinkSource, Which};
 use portdex_registry::Transport;
 use portdex_text::Lang;
@@ -518,6 +520,34 @@ impl NetnsError {
             NetnsError::Io(e) => e.to_string(),
         }
     }
+}
+
+/// The listeners on `port` in network namespaces other than the host's (a container's,
+/// an `ip netns` one's), each with its `netns`, and those namespaces: what `who` shows
+/// when nothing on the host holds the port. Empty, after the survey alone, when there is
+/// no other namespace.
+pub fn port_elsewhere(
+    source: &dyn SocketSource,
+    nets: &dyn NetnsSource,
+    port: u16,
+    opts: ListOptions,
+) -> Result<(Vec<Listener>, Vec<NetnsEntry>), NetnsError> {
+    if nets.survey().namespaces.iter().all(|n| n.host) {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let listing = listeners_by_netns(source, nets, opts, &Selection::All)?;
+    let listeners: Vec<Listener> = listing
+        .snapshot
+        .listeners
+        .into_iter()
+        .filter(|l| l.netns.is_some() && l.port == port)
+        .collect();
+    let namespaces = listing
+        .namespaces
+        .into_iter()
+        .filter(|n| listeners.iter().any(|l| l.netns == Some(n.netns.inode)))
+        .collect();
+    Ok((listeners, namespaces))
 }
 
 /// The listeners of the namespaces `select` names: the host's from `source` as

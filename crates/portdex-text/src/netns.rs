@@ -114,3 +114,20 @@ pub fn container(lang: Lang, engine: &str, name: &str, image: Option<&str>) -> S
         }
     }
 }
+
+/// `who`: nothing on the host listens on the port, but something in another network
+/// namespace does (listed above this note).
+pub fn who_elsewhere(lang: Lang, port: u16) -> String {
+    match lang {
+        Lang::En => format!(
+            "nothing listens on port {port} in this machine's own network namespace: the \
+             listeners above are inside other namespaces, reachable at those namespaces' \
+             addresses (a container's port from the host only when it is published)"
+        ),
+        Lang::Ja => format!(
+            "このマシン自身のネットワーク名前空間ではポート {port} で待ち受けているものはありません。\
+             上の待ち受けは別の名前空間の中にあり、その名前空間のアドレスでのみ届きます\
+             （コンテナのポートがホストから届くのは公開されたときだけです）"
+        ),
+    }
+}

@@ -5,7 +5,7 @@ use crate::cli::{Format, LsArgs};
 use crate::text::clean;
 use crate::{Config, FOUND, NOT_FOUND};
 use portdex_net::container::{self, Container};
-use portdex_net::netns::{listeners_by_netns, NetnsError, NetnsSource, Selection};
+use portdex_net::netns::{listeners_by_netns, NetnsEntry, NetnsError, NetnsSource, Selection};
 use portdex_net::{
     diagnose, ephemeral_range, free_ports, holders, listeners, process_exists, signal_holders,
     wait_until_free, FreeRequest, KillError, KillSignal, ListOptions, Listener, SocketSource,
@@ -263,30 +263,35 @@ fn ls_groups(
         if !out.is_empty() {
             out.push('\n');
         }
-        let process = ns
-            .netns
-            .pids
-            .first()
-            .map(|&pid| (pid, clean(ns.command.as_deref().unwrap_or("-"))));
-        // The container whose namespace this is: engine, name and image.
-        let container = ns.container.as_deref().map(|c| {
-            portdex_text::netns::container(
-                config.lang,
-                c.engine.as_str(),
-                &clean(c.label()),
-                c.image.as_deref().map(clean).as_deref(),
-            )
-        });
-        let head = portdex_text::netns::header(
-            config.lang,
-            ns.netns.inode,
-            ns.netns.name.as_deref().map(clean).as_deref(),
-            process.as_ref().map(|(pid, cmd)| (*pid, cmd.as_ref())),
-            container.as_deref(),
-        );
-        crate::grid::write_wrapped(out, config.width, "", &head);
+        crate::grid::write_wrapped(out, config.width, "", &netns_header(config, ns));
         ls_table(out, config, group);
     }
+}
+
+/// The header of a namespace's listeners: the container whose namespace it is, else its
+/// name (/run/netns), else a process in it.
+fn netns_header(config: &Config, ns: &NetnsEntry) -> String {
+    let process = ns
+        .netns
+        .pids
+        .first()
+        .map(|&pid| (pid, clean(ns.command.as_deref().unwrap_or("-"))));
+    // The container whose namespace this is: engine, name and image.
+    let container = ns.container.as_deref().map(|c| {
+        portdex_text::netns::container(
+            config.lang,
+            c.engine.as_str(),
+            &clean(c.label()),
+            c.image.as_deref().map(clean).as_deref(),
+        )
+    });
+    portdex_text::netns::header(
+        config.lang,
+        ns.netns.inode,
+        ns.netns.name.as_deref().map(clean).as_deref(),
+        process.as_ref().map(|(pid, cmd)| (*pid, cmd.as_ref())),
+        container.as_deref(),
+    )
 }
 
 /// One table of listeners.
@@ -347,11 +352,27 @@ pub fn who(
     config: &Config,
     port: &str,
     source: &dyn SocketSource,
+    nets: &dyn NetnsSource,
 ) -> Result<u8, String> {
     let w = Words(config.lang);
     let port = port_or_service(port, source, w)?;
     let t = transports(config, false, false)?;
-    let d = diagnose(source, port, &t).map_err(|e| w.err_list_sockets(&w.io_error(&e)))?;
+    let mut d = diagnose(source, port, &t).map_err(|e| w.err_list_sockets(&w.io_error(&e)))?;
+    // Nothing on the host holds it: a container's or an `ip netns` namespace's listener
+    // on that port may be what the user is after. (The exit code stays the host's.)
+    let mut elsewhere = Vec::new();
+    if d.listeners.is_empty() {
+        let opts = portdex_net::ListOptions {
+            tcp: t.contains(&Transport::Tcp),
+            udp: t.contains(&Transport::Udp),
+            owners: true,
+            cmdline: true,
+        };
+        let (listeners, namespaces) = portdex_net::netns::port_elsewhere(source, nets, port, opts)
+            .map_err(|e| w.err_list_sockets(&e.message(config.lang)))?;
+        d.other_namespaces = listeners;
+        elsewhere = namespaces;
+    }
     if matches!(config.format, Format::Json | Format::Jsonl) {
         crate::render::object(out, config.format, &d);
         return Ok(if d.listeners.is_empty() {
@@ -380,43 +401,23 @@ pub fn who(
     );
     let _ = writeln!(out, "{head}");
     for l in &d.listeners {
-        let user = l
-            .user
-            .as_deref()
-            .map_or_else(|| format!("uid {}", l.uid), str::to_owned);
-        let addr = std::net::SocketAddr::new(l.address, l.port);
-        if l.processes.is_empty() {
-            let line = format!(
-                "{} {addr} ({}) {}",
-                l.transport,
-                w.exposure(l.exposure.as_str()),
-                w.owner_not_visible(&user)
-            );
-            crate::grid::write_wrapped(out, config.width, " ", &line);
-        }
-        for (i, p) in l.processes.iter().enumerate() {
-            let line = format!(
-                "{} {addr} ({}) pid {} {} {} {user}",
-                l.transport,
-                w.exposure(l.exposure.as_str()),
-                p.pid,
-                clean(&p.name),
-                w.user()
-            );
-            crate::grid::write_wrapped(out, config.width, " ", &line);
-            // The container first: that is what the user wants to know, not conmon's
-            // arguments.
-            if let Some(c) = l.container.as_ref().filter(|_| i == 0) {
-                crate::grid::write_wrapped(out, config.width, "   ", &container_line(l, c, w));
-            }
-            if let Some(cmd) = p.cmdline.as_ref().filter(|c| !c.is_empty()) {
-                let prefix = format!("   {}: ", w.command());
-                crate::grid::write_command(out, config.width, &prefix, &clean(&cmd.join(" ")));
-            }
+        who_listener(out, config, l);
+    }
+    for ns in &elsewhere {
+        let _ = writeln!(out);
+        crate::grid::write_wrapped(out, config.width, "", &netns_header(config, ns));
+        for l in d
+            .other_namespaces
+            .iter()
+            .filter(|l| l.netns == Some(ns.netns.inode))
+        {
+            who_listener(out, config, l);
         }
     }
     let mut notes = Vec::new();
-    if d.listeners.is_empty() {
+    if !d.other_namespaces.is_empty() {
+        notes.push(portdex_text::netns::who_elsewhere(config.lang, port));
+    } else if d.listeners.is_empty() {
         notes.push(w.nothing_listens(port));
     }
     // Why a port may be busy although no visible process listens on it.
@@ -440,6 +441,46 @@ pub fn who(
     } else {
         FOUND
     })
+}
+
+/// One listener of `who`: address, exposure, each process (with its container and
+/// command line), or that its owner is not visible.
+fn who_listener(out: &mut String, config: &Config, l: &Listener) {
+    let w = Words(config.lang);
+    let user = l
+        .user
+        .as_deref()
+        .map_or_else(|| format!("uid {}", l.uid), str::to_owned);
+    let addr = std::net::SocketAddr::new(l.address, l.port);
+    if l.processes.is_empty() {
+        let line = format!(
+            "{} {addr} ({}) {}",
+            l.transport,
+            w.exposure(l.exposure.as_str()),
+            w.owner_not_visible(&user)
+        );
+        crate::grid::write_wrapped(out, config.width, " ", &line);
+    }
+    for (i, p) in l.processes.iter().enumerate() {
+        let line = format!(
+            "{} {addr} ({}) pid {} {} {} {user}",
+            l.transport,
+            w.exposure(l.exposure.as_str()),
+            p.pid,
+            clean(&p.name),
+            w.user()
+        );
+        crate::grid::write_wrapped(out, config.width, " ", &line);
+        // The container first: that is what the user wants to know, not conmon's
+        // arguments.
+        if let Some(c) = l.container.as_ref().filter(|_| i == 0) {
+            crate::grid::write_wrapped(out, config.width, "   ", &container_line(l, c, w));
+        }
+        if let Some(cmd) = p.cmdline.as_ref().filter(|c| !c.is_empty()) {
+            let prefix = format!("   {}: ", w.command());
+            crate::grid::write_command(out, config.width, &prefix, &clean(&cmd.join(" ")));
+        }
+    }
 }
 
 /// What `who` says of the container a listener is published for.

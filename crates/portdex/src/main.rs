@@ -250,9 +250,13 @@ fn run(cli: Cli) -> Result<u8, String> {
         Some(Command::Conns(args)) => {
             conns::conns(&mut out, &config, args, &portdex_net::SystemSource)?
         }
-        Some(Command::Who { port }) => {
-            machine::who(&mut out, &config, port, &portdex_net::SystemSource)?
-        }
+        Some(Command::Who { port }) => machine::who(
+            &mut out,
+            &config,
+            port,
+            &portdex_net::SystemSource,
+            &portdex_net::netns::SystemNetns,
+        )?,
         Some(Command::Kill {
             port,
             signal,

@@ -469,3 +469,57 @@ fn without_root_a_namespace_is_read_through_its_process_or_said_hidden() {
     );
     assert!(!err.contains(&mine.name), "{err}");
 }
+
+/// `who PORT` for a port nothing on the host holds, but a listener inside a namespace
+/// does: that listener under its namespace's header, a note that the host's port is not
+/// held (exit 1, the host's answer), and `other_namespaces` in the JSON. A port the host
+/// holds is answered from the host alone.
+#[test]
+fn who_names_a_listener_inside_another_namespace() {
+    if !can_run("who_names_a_listener_inside_another_namespace") {
+        return;
+    }
+    let ns = Netns::add("who");
+    let inside = Held::new(&ns, &[], &["tcp4:0.0.0.0:0"]);
+    let port = inside.ports[0].to_string();
+
+    let (code, out, err) = run(&["who", &port]);
+    assert_eq!(code, 1, "{out}{err}");
+    let head = format!(
+        "network namespace {} (net:[{}]), pid {} python3",
+        ns.name,
+        ns.inode,
+        inside.pid()
+    );
+    assert!(out.contains(&head), "{out}");
+    assert!(
+        out.contains(&format!(
+            "tcp 0.0.0.0:{port} (all) pid {} python3",
+            inside.pid()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "nothing listens on port {port} in this machine's own network namespace"
+        )),
+        "{out}"
+    );
+
+    let v = json(&["who", &port, "--json"]);
+    assert_eq!(v["listeners"].as_array().unwrap().len(), 0, "{v}");
+    let other = v["other_namespaces"].as_array().unwrap();
+    assert_eq!(other.len(), 1, "{v}");
+    assert_eq!(other[0]["netns"].as_u64(), Some(ns.inode));
+    assert_eq!(other[0]["netns_name"].as_str(), Some(ns.name.as_str()));
+    assert_eq!(
+        other[0]["processes"][0]["pid"].as_u64(),
+        Some(u64::from(inside.pid()))
+    );
+
+    // Held on the host: the host's answer alone, no namespace looked at.
+    let host = common::Helper::hold(&[], &["tcp4:127.0.0.1:0"]);
+    let v = json(&["who", &host.ports[0].to_string(), "--json"]);
+    assert_eq!(v["listeners"].as_array().unwrap().len(), 1, "{v}");
+    assert!(v.get("other_namespaces").is_none(), "{v}");
+}
