@@ -374,10 +374,28 @@ fn podman_service_socket() -> Option<PathBuf> {
     None
 }
 
+/// A connection to an engine's API socket, or none: only a socket owned by root or by
+/// this user (a portdex run as root never talks to a socket another user made and named
+/// in the arguments of a process called dockerd or podman), and a connect bounded by
+/// [`API_TIMEOUT`] (a Unix listener whose backlog is full makes connect wait; its send
+/// timeout bounds that wait).
+fn connect_engine(sock: &Path) -> Option<UnixStream> {
+    use rustix::net::{sockopt, AddressFamily, SocketAddrUnix, SocketType};
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(sock).ok()?.uid();
+    if owner != 0 && owner != rustix::process::geteuid().as_raw() {
+        return None;
+    }
+    let fd = rustix::net::socket(AddressFamily::UNIX, SocketType::STREAM, None).ok()?;
+    sockopt::set_socket_timeout(&fd, sockopt::Timeout::Send, Some(API_TIMEOUT)).ok()?;
+    rustix::net::connect(&fd, &SocketAddrUnix::new(sock).ok()?).ok()?;
+    Some(UnixStream::from(fd))
+}
+
 /// An HTTP/1.1 GET over a Unix socket, its JSON body (status 200 only).
 fn api_get(sock: &Path, path: &str) -> Option<Value> {
     let deadline = Instant::now() + API_TIMEOUT;
-    let mut s = UnixStream::connect(sock).ok()?;
+    let mut s = connect_engine(sock)?;
     s.set_write_timeout(Some(API_TIMEOUT)).ok()?;
     s.write_all(
         format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes(),
@@ -916,6 +934,49 @@ mod tests {
             )),
             Path::new("/run/docker.sock")
         );
+    }
+
+    #[test]
+    fn an_engine_socket_of_another_user_is_never_asked() {
+        use std::os::unix::net::UnixListener;
+        let dir = std::env::temp_dir().join(format!("pdx-engine-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let sock = dir.join("docker.sock");
+        // Kept bound to the end: a connect to it succeeds (into its backlog) unless
+        // portdex refuses to make one.
+        let listener = UnixListener::bind(&sock).unwrap();
+        let serving = listener.try_clone().unwrap();
+        let server = std::thread::spawn(move || {
+            let mut asked = 0;
+            // The owner's request, answered.
+            for stream in serving.incoming().take(1) {
+                let mut stream = stream.unwrap();
+                let mut req = [0u8; 1024];
+                let _ = stream.read(&mut req);
+                asked += 1;
+                let body = "[{\"Id\":\"abc\"}]";
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+            asked
+        });
+        // Owned by this user: asked, and the answer read.
+        let list = api_get(&sock, "/containers/json").expect("our own socket answers");
+        assert_eq!(list[0]["Id"], "abc");
+        assert_eq!(server.join().unwrap(), 1);
+        // Owned by another user (only root can make one here): never connected to.
+        if rustix::process::geteuid().is_root() {
+            let nobody = rustix::process::Uid::from_raw(65534);
+            rustix::fs::chown(&sock, Some(nobody), None).unwrap();
+            assert!(connect_engine(&sock).is_none());
+            assert!(api_get(&sock, "/containers/json").is_none());
+        }
+        drop(listener);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
