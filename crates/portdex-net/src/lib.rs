@@ -289,12 +289,20 @@ pub(crate) fn listening_sockets(
     source: &dyn SocketSource,
     opts: ListOptions,
 ) -> std::io::Result<Vec<RawSocket>> {
-    let mut raw = Vec::new();
-    if opts.tcp {
-        raw.extend(source.sockets(Transport::Tcp, Which::Listening)?);
-    }
+    // The first transport's vector is kept, not copied: with 10,000 listeners a copy
+    // is 800 KB of fresh memory, some 200 page faults.
+    let mut raw = if opts.tcp {
+        source.sockets(Transport::Tcp, Which::Listening)?
+    } else {
+        Vec::new()
+    };
     if opts.udp {
-        raw.extend(source.sockets(Transport::Udp, Which::Listening)?);
+        let udp = source.sockets(Transport::Udp, Which::Listening)?;
+        if raw.is_empty() {
+            raw = udp;
+        } else {
+            raw.extend(udp);
+        }
     }
     Ok(raw)
 }
