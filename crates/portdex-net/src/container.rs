@@ -294,17 +294,6 @@ fn first_child(pid: u32) -> Option<u32> {
         .ok()
 }
 
-/// The parent of a process (/proc/PID/stat).
-fn parent(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(')')?
-        .1
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
 fn identify(pid: u32, comm: &str, args: &[String], apis: &mut Apis) -> Option<Container> {
     match comm {
         "conmon" => Some(conmon(pid, args, apis)),
@@ -736,7 +725,7 @@ fn dockerd_socket(args: &[String]) -> PathBuf {
 /// docker-proxy: Docker's userland proxy for one published port.
 fn docker_proxy(pid: u32, args: &[String], apis: &mut Apis) -> Option<Container> {
     let (published, inside) = proxy_args(args)?;
-    let dockerd = parent(pid).map(|p| (p, cmdline(p)));
+    let dockerd = crate::os::parent_of(pid).map(|p| (p, cmdline(p)));
     let daemon_args = dockerd.as_ref().map(|(_, a)| a.as_slice()).unwrap_or(&[]);
     let sock = dockerd_socket(daemon_args);
     let matches = |e: &Value| {

@@ -202,6 +202,28 @@ fn link_at(proc: &OwnedFd, path: &std::ffi::CStr) -> Result<u64, rustix::io::Err
         .ok_or(rustix::io::Errno::INVAL)
 }
 
+/// The place of namespace `inode` in `list`: 0 for the host's (nearly every process is
+/// in it: no hashing for those), else its entry, added when it is new.
+fn slot(
+    list: &mut Vec<Netns>,
+    index: &mut HashMap<u64, usize>,
+    host: Option<u64>,
+    inode: u64,
+) -> usize {
+    if Some(inode) == host {
+        return 0;
+    }
+    *index.entry(inode).or_insert_with(|| {
+        list.push(Netns {
+            inode,
+            name: None,
+            pids: Vec::new(),
+            host: false,
+        });
+        list.len() - 1
+    })
+}
+
 /// The survey of a /proc (and a /run/netns): the directories are parameters for tests.
 pub(crate) fn survey_at(proc_root: &Path, run_netns: &Path) -> Survey {
     let mut survey = Survey::default();
@@ -250,20 +272,7 @@ pub(crate) fn survey_at(proc_root: &Path, run_netns: &Path) -> Survey {
             // The process ended meanwhile (or has no namespace links: a zombie).
             Err(_) => continue,
         };
-        // Nearly every process is in the host's namespace: no hashing for those.
-        let at = if Some(inode) == host {
-            0
-        } else {
-            *index.entry(inode).or_insert_with(|| {
-                list.push(Netns {
-                    inode,
-                    name: None,
-                    pids: Vec::new(),
-                    host: false,
-                });
-                list.len() - 1
-            })
-        };
+        let at = slot(&mut list, &mut index, host, inode);
         let pids = &mut list[at].pids;
         if pids.len() < PIDS_KEPT {
             pids.push(pid);
@@ -293,19 +302,7 @@ pub(crate) fn survey_at(proc_root: &Path, run_netns: &Path) -> Survey {
         .collect();
     named.sort();
     for (name, inode) in named {
-        let at = if Some(inode) == host {
-            0
-        } else {
-            *index.entry(inode).or_insert_with(|| {
-                list.push(Netns {
-                    inode,
-                    name: None,
-                    pids: Vec::new(),
-                    host: false,
-                });
-                list.len() - 1
-            })
-        };
+        let at = slot(&mut list, &mut index, host, inode);
         // Two names of one namespace: the first by name.
         list[at].name.get_or_insert(name);
     }

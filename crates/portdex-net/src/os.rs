@@ -678,7 +678,7 @@ pub(crate) fn passwd_lookup(text: &str, uid: u32) -> Option<String> {
 }
 
 /// The parent of a process, from /proc/PID/stat.
-fn parent_of(pid: u32) -> Option<u32> {
+pub(crate) fn parent_of(pid: u32) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // "pid (comm) state ppid …": comm may hold spaces and parentheses.
     stat.rsplit_once(')')?
