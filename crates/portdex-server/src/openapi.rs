@@ -121,9 +121,9 @@ pub fn document() -> Value {
             "/ports": get("whatportis_all", "whatportis-compatible: its whole database as stored, one object per assigned single port and transport (protocols not merged)",
                 json!([]), schema("WhatportisDatabase"), &[]),
             "/ports/{pattern}": get("whatportis_pattern", "whatportis-compatible: rows [name, port, protocol, description] whose port (for an all-digit pattern) or name equals the pattern, or, with ?like, matches it as a regular expression; protocols of otherwise equal rows merged (\"tcp, udp\")",
-                json!([path_param("pattern", "a port number (all digits: compared with the port) or a service name (compared with the name, case-sensitively); with ?like, a regular expression", json!({ "type": "string" })),
-                      query_param("like", "present (any value): the pattern is a regular expression (at most 200 bytes, Rust regex syntax) searched for anywhere in the field, as Python's re.search", false, json!({ "type": "string" }))]),
-                schema("WhatportisRows"), &[("400", "with ?like, a pattern that is not a regular expression or is longer than 200 bytes", "Error")]),
+                json!([path_param("pattern", "a port number (all digits: compared with the port) or a service name (compared with the name, case-sensitively); with ?like, an ASCII regular expression (the names and numbers searched are ASCII; \\w \\d \\s \\b and (?i) are ASCII's)", json!({ "type": "string" })),
+                      query_param("like", "present (any value): the pattern is an ASCII regular expression (at most 200 bytes, Rust regex syntax) searched for anywhere in the field, as Python's re.search", false, json!({ "type": "string" }))]),
+                schema("WhatportisRows"), &[("400", "with ?like, a pattern that is not a regular expression, is longer than 200 bytes, or is not ASCII", "Error")]),
             "/openapi.json": get("openapi", "This document", json!([]), json!({ "type": "object" }), &[])
         },
         "components": { "schemas": {

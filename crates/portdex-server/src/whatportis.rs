@@ -109,11 +109,19 @@ pub(crate) const WP_PATTERN_MAX: usize = 200;
 
 /// A `?like` pattern as a regular expression, compiled within small bounds (the `regex`
 /// crate matches in linear time; these bound its memory and compile time).
-pub(crate) fn wp_regex(pattern: &str) -> Result<regex::Regex, ApiError> {
+///
+/// ASCII throughout: the fields searched, service names (RFC 6335) and port numbers, are
+/// ASCII (`wp_db_is_ascii` below checks the whole registry), and on ASCII text ASCII's
+/// `\w` `\d` `\s` `\b` and `(?i)` match exactly the rows Python's Unicode-aware ones do.
+/// The one way Python's could differ is a non-ASCII character in the pattern (`(?i)K`,
+/// KELVIN SIGN, finds "kerberos" in Python): such a pattern is refused with a 400 that
+/// says why, never answered differently. Leaving regex's Unicode tables out of the binary
+/// spares every start of `portdex` their relocation (Cargo.toml).
+pub(crate) fn wp_regex(pattern: &str) -> Result<regex::bytes::Regex, ApiError> {
     let valid = format!(
-        "?like takes a regular expression of at most {WP_PATTERN_MAX} bytes (Rust regex syntax: \
-         Python's re without look-around or backreferences), searched for anywhere in the \
-         service name, or in the port number when the pattern is all digits"
+        "?like takes an ASCII regular expression of at most {WP_PATTERN_MAX} bytes (Rust regex \
+         syntax: Python's re without look-around or backreferences), searched for anywhere in \
+         the service name, or in the port number when the pattern is all digits"
     );
     if pattern.len() > WP_PATTERN_MAX {
         return Err(bad_request(format!(
@@ -121,7 +129,31 @@ pub(crate) fn wp_regex(pattern: &str) -> Result<regex::Regex, ApiError> {
             Shown::new(pattern)
         )));
     }
-    regex::RegexBuilder::new(pattern)
+    if !pattern.is_ascii() {
+        return Err(bad_request(format!(
+            "'{}' has characters outside ASCII, and the service names and port numbers ?like \
+             searches are ASCII: {valid}",
+            Shown::new(pattern)
+        )));
+    }
+    // An ASCII pattern can still name a non-ASCII character by an escape (`\u{212A}`) or
+    // ask for Unicode (`(?u)`, `\p{L}`): found in regex's own parse of the pattern; a
+    // pattern that does not parse is left to the builder below, whose message says why.
+    if let Ok(ast) = regex_syntax::ast::parse::Parser::new().parse(pattern) {
+        if let Err(needs) = regex_syntax::ast::visit(&ast, FindUnicode) {
+            let why = match needs {
+                NeedsUnicode::Character => "names a character outside ASCII",
+                NeedsUnicode::Class => "asks for Unicode classes (\\p{..}, (?u))",
+            };
+            return Err(bad_request(format!(
+                "'{}' {why}, and the service names and port numbers ?like searches are \
+                 ASCII: {valid}",
+                Shown::new(pattern)
+            )));
+        }
+    }
+    regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
         .size_limit(1 << 20)
         .dfa_size_limit(1 << 20)
         .build()
@@ -142,6 +174,70 @@ pub(crate) fn wp_regex(pattern: &str) -> Result<regex::Regex, ApiError> {
                 Shown::new(pattern)
             ))
         })
+}
+
+/// What in a pattern's syntax tree would need Unicode: a literal outside ASCII (an
+/// escape, as `wp_regex` has refused non-ASCII text already), in classes and ranges too,
+/// a `\p{..}` class, or the `u` flag turned on. Found here rather than left to the
+/// regex builder, whose answer depends on which of regex's Unicode tables the build
+/// has (a workspace test build has them all, through a dev-dependency).
+#[derive(Debug, PartialEq)]
+enum NeedsUnicode {
+    Character,
+    Class,
+}
+
+struct FindUnicode;
+
+fn turns_on_unicode(flags: &regex_syntax::ast::Flags) -> bool {
+    use regex_syntax::ast::{Flag, FlagsItemKind};
+    let mut negated = false;
+    for item in &flags.items {
+        match item.kind {
+            FlagsItemKind::Negation => negated = true,
+            FlagsItemKind::Flag(Flag::Unicode) if !negated => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+impl regex_syntax::ast::Visitor for FindUnicode {
+    type Output = ();
+    type Err = NeedsUnicode;
+
+    fn finish(self) -> Result<(), NeedsUnicode> {
+        Ok(())
+    }
+
+    fn visit_pre(&mut self, ast: &regex_syntax::ast::Ast) -> Result<(), NeedsUnicode> {
+        use regex_syntax::ast::{Ast, GroupKind};
+        match ast {
+            Ast::Literal(l) if !l.c.is_ascii() => Err(NeedsUnicode::Character),
+            Ast::ClassUnicode(_) => Err(NeedsUnicode::Class),
+            Ast::Flags(f) if turns_on_unicode(&f.flags) => Err(NeedsUnicode::Class),
+            Ast::Group(g) => match &g.kind {
+                GroupKind::NonCapturing(f) if turns_on_unicode(f) => Err(NeedsUnicode::Class),
+                _ => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    fn visit_class_set_item_pre(
+        &mut self,
+        item: &regex_syntax::ast::ClassSetItem,
+    ) -> Result<(), NeedsUnicode> {
+        use regex_syntax::ast::ClassSetItem;
+        match item {
+            ClassSetItem::Literal(l) if !l.c.is_ascii() => Err(NeedsUnicode::Character),
+            ClassSetItem::Range(r) if !r.start.c.is_ascii() || !r.end.c.is_ascii() => {
+                Err(NeedsUnicode::Character)
+            }
+            ClassSetItem::Unicode(_) => Err(NeedsUnicode::Class),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// `/ports/{pattern}` (`?like`): rows [name, port, protocol, description].
@@ -167,7 +263,10 @@ pub(crate) async fn wp_pattern(
         // whatportis answers an invalid regular expression with Flask's 500 HTML page
         // (re.error escapes the view); portdex answers 400 with its JSON error instead.
         let re = wp_regex(&pattern)?;
-        wp_rows(db.iter().filter(|&d| re.is_match(field(d, numeric))))
+        wp_rows(
+            db.iter()
+                .filter(|&d| re.is_match(field(d, numeric).as_bytes())),
+        )
     } else {
         wp_rows(db.iter().filter(|&d| field(d, numeric) == pattern))
     };
@@ -179,19 +278,60 @@ mod tests {
     use super::*;
 
     #[test]
-    fn like_takes_what_pythons_re_takes() {
-        // Python's re: \w \d \s are Unicode-aware, (?i) folds case beyond ASCII: the
-        // regex features Cargo.toml keeps. (Whether \p{...} compiles is not checked here:
-        // in a workspace test build another crate's dev-dependency turns on all of
-        // regex's Unicode data; the shipped binary has none of it.)
-        for ok in [r"^http\w*", r"\d+", r"(?i)HTTPS", r"\s", r"(?i)ß"] {
+    fn like_takes_what_pythons_re_takes_on_ascii() {
+        // Python's re syntax that Rust's regex shares, with ASCII's classes and folding.
+        for (pattern, hit, miss) in [
+            (r"^http\w*", "https", "shttp"),
+            (r"\d+", "802", "x"),
+            (r"(?i)HTTPS", "https", "http"),
+            (r"\s", "a b", "ab"),
+            (r"\bsql\b", "sql*net", "mysql"),
+            (r"\W", "sql*net", "sqlnet"),
+            (r"re.is", "redis", "reis"),
+            (r"[^a-z]", "x11", "xyz"),
+        ] {
+            let re = wp_regex(pattern).unwrap_or_else(|e| panic!("{pattern}: {}", e.1));
+            assert!(re.is_match(hit.as_bytes()), "{pattern} in {hit}");
+            assert!(!re.is_match(miss.as_bytes()), "{pattern} in {miss}");
+        }
+    }
+
+    #[test]
+    fn like_refuses_what_would_need_unicode() {
+        for (pattern, says) in [
+            ("(?i)\u{212A}erberos", "outside ASCII"),
+            ("[é]", "outside ASCII"),
+            (r"(?u)\w", "asks for Unicode classes"),
+            (r"x(?iu:\w)", "asks for Unicode classes"),
+            (r"\p{L}", "asks for Unicode classes"),
+            (r"[\pL]", "asks for Unicode classes"),
+            (r"(?i)\u{212A}erberos", "names a character outside ASCII"),
+            (r"\x{212A}", "names a character outside ASCII"),
+            (r"[\xE9]", "names a character outside ASCII"),
+            (r"[a-\u{17F}]", "names a character outside ASCII"),
+        ] {
+            let e = wp_regex(pattern).expect_err(pattern);
+            assert_eq!(e.0, StatusCode::BAD_REQUEST, "{pattern}");
+            assert!(e.1.contains(says), "{pattern}: {}", e.1);
+            assert!(!e.1.contains("feature"), "{pattern}: {}", e.1);
+        }
+        // Turning Unicode off is ASCII again, and allowed.
+        assert!(wp_regex(r"(?-u)\w").is_ok());
+        assert!(wp_regex(r"(?i-u:A)").is_ok());
+    }
+
+    /// The premise of ASCII patterns: every field `?like` searches is ASCII.
+    #[test]
+    fn wp_db_is_ascii() {
+        let db = wp_db();
+        assert!(db.len() > 5_000);
+        for d in db.iter() {
             assert!(
-                wp_regex(ok).is_ok(),
-                "{ok}: {:?}",
-                wp_regex(ok).err().map(|e| e.1)
+                d.name.is_ascii() && d.port.is_ascii(),
+                "{} {}",
+                d.name,
+                d.port
             );
         }
-        assert!(wp_regex(r"^\w+$").is_ok_and(|re| re.is_match("名前")));
-        assert!(wp_regex(r"(?i)^ß$").is_ok_and(|re| re.is_match("ẞ")));
     }
 }

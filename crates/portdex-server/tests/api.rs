@@ -189,8 +189,9 @@ async fn whatportis_compatible_endpoints() {
     assert_eq!(mysql[0]["protocol"], "tcp");
 }
 
-/// A `?like` pattern that is not a regular expression, or too big for one, is a 400
-/// naming it (whatportis itself fails with a 500 page); without ?like it is a name.
+/// A `?like` pattern that is not a regular expression, or too big for one, or not
+/// ASCII, is a 400 naming it (whatportis itself fails with a 500 page for the first
+/// two); without ?like it is a name.
 #[tokio::test]
 async fn whatportis_like_rejects_bad_regular_expressions() {
     let long = "a".repeat(201);
@@ -200,8 +201,22 @@ async fn whatportis_like_rejects_bad_regular_expressions() {
         ("/ports/(%3F%3Dr)e?like".to_owned(), "look-around"),
         ("/ports/a%7B1000%7D%7B1000%7D?like".to_owned(), "too large"),
         (
-            "/ports/%5Cw%7B200%7D%5Cw%7B200%7D?like".to_owned(),
+            "/ports/%5Cw%7B1000%7D%7B1000%7D?like".to_owned(),
             "too large",
+        ),
+        // ASCII patterns: the names searched are ASCII; what would need Unicode is said.
+        ("/ports/%E2%84%AAerberos?like".to_owned(), "outside ASCII"),
+        (
+            "/ports/(%3Fi)%5Cu%7B212A%7Derberos?like".to_owned(),
+            "names a character outside ASCII",
+        ),
+        (
+            "/ports/(%3Fu)%5Cw?like".to_owned(),
+            "asks for Unicode classes",
+        ),
+        (
+            "/ports/%5Cp%7BL%7D?like".to_owned(),
+            "asks for Unicode classes",
         ),
         (format!("/ports/{long}?like"), "too long"),
     ] {

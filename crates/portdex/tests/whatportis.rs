@@ -226,6 +226,13 @@ fn whatportis_endpoints_answer_as_the_real_whatportis_server() {
         ("/ports/re.is?like=", 10),
         ("/ports/http", 2),
         ("/ports/REDIS?like", 0),
+        // Python's \w \d \b and (?i) are Unicode-aware, portdex's ASCII: the same rows
+        // from the ASCII names.
+        ("/ports/(%3Fi)%5EREDIS%24?like", 1),
+        ("/ports/%5Ex%5Cd%2B?like", 1),
+        ("/ports/%5Cbsql%5CW?like", 1),
+        ("/ports/%5E%5Cw%2B-%5Cw%2B%24?like", 100),
+        ("/ports/%5Cs?like", 0),
         ("/ports/no-such-service-here", 0),
     ] {
         let (w, p) = (get(&theirs, path), get(&ours, path));
