@@ -91,6 +91,15 @@ pub fn err_remote(lang: Lang, why: &str) -> String {
     lang.pick(format!("--remote: {why}"), format!("--remote: {why}"))
 }
 
+/// `--port 0`: no connection has port 0 at either end.
+pub fn err_port_zero(lang: Lang) -> &'static str {
+    lang.pick(
+        "--port 0: no connection has port 0 at either end (a socket bound to 0 is given a \
+         port by the kernel before it connects): give 1-65535",
+        "--port 0: 両端のどちらかがポート 0 の接続はありません（0 に bind したソケットは接続前にカーネルからポートを割り当てられます）。1-65535 を指定してください",
+    )
+}
+
 /// `--process` with an empty name.
 pub fn err_process_empty(lang: Lang) -> &'static str {
     lang.pick(

@@ -1,7 +1,7 @@
 //! `portdex conns`: reads the filters, asks portdex-net for the connections, renders.
 
 use crate::cli::{ConnsArgs, Format};
-use crate::machine::{hidden_hint, listen_port, or_dash, transports};
+use crate::machine::{hidden_hint, or_dash, transports};
 use crate::text::clean;
 use crate::{Config, FOUND, NOT_FOUND};
 use portdex_net::{
@@ -12,13 +12,16 @@ use portdex_text::{conns as words, Words};
 use std::net::SocketAddr;
 
 fn options(config: &Config, args: &ConnsArgs) -> Result<ConnOptions, String> {
-    let w = Words(config.lang);
     let t = transports(config, args.tcp, args.udp)?;
-    let port = args
-        .port
-        .as_deref()
-        .map(|p| listen_port(p, w))
-        .transpose()?;
+    // Not machine.rs's listen_port: its message for 0 speaks of listening.
+    let port = match args.port.as_deref() {
+        None => None,
+        Some(p) => match p.parse::<portdex_registry::Port>() {
+            Err(e) => return Err(e.message(config.lang)),
+            Ok(portdex_registry::Port(0)) => return Err(words::err_port_zero(config.lang).into()),
+            Ok(n) => Some(n.0),
+        },
+    };
     let process = match args.process.as_deref() {
         None => None,
         Some(p) => Some(

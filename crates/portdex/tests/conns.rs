@@ -317,7 +317,7 @@ fn table_csv_and_json_lines() {
 fn bad_input_exits_2_and_names_the_value() {
     for (a, said) in [
         (&["--port", "70000"][..], "70000"),
-        (&["--port", "0"], "0"),
+        (&["--port", "0"], "no connection has port 0"),
         (&["--state", "nonsense"], "'nonsense'"),
         (&["--state", "established,nonsense"], "time-wait"),
         (&["--remote", "300.1.1.1"], "300.1.1.1"),
