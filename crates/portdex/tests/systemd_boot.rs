@@ -406,8 +406,7 @@ fn check_process(c: &Container, caps: &[String]) -> String {
     let root_options = |pid: &str| -> String {
         let info = c.ok(&format!("cat /proc/{pid}/mountinfo"));
         info.lines()
-            .filter(|l| l.split(' ').nth(4) == Some("/"))
-            .last()
+            .rfind(|l| l.split(' ').nth(4) == Some("/"))
             .and_then(|l| l.split(' ').nth(5))
             .unwrap_or_else(|| panic!("no / in the mountinfo of {pid}:\n{info}"))
             .to_owned()
