@@ -324,11 +324,10 @@ fn have_cargo_deb() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// The fields of /proc/PID/status inside the container.
-fn proc_status(c: &Container, pid: &str) -> Vec<(String, String)> {
-    c.ok(&format!("cat /proc/{pid}/status"))
-        .lines()
-        .filter_map(|l| l.split_once(':'))
+/// KEY: VALUE (or KEY=VALUE with SEP '=') lines as pairs.
+fn pairs(text: &str, sep: char) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| l.split_once(sep))
         .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
         .collect()
 }
@@ -344,10 +343,21 @@ fn field<'a>(fields: &'a [(String, String)], key: &str) -> &'a str {
 /// The service's own checks of a running portdex.service: state, user, capabilities,
 /// NoNewPrivs, seccomp. Its main pid.
 fn check_process(c: &Container, caps: &[String]) -> String {
-    let show = c.show(
-        "portdex",
-        "ActiveState,SubState,Result,MainPID,User,DynamicUser,NRestarts",
+    // One exec for all of it (each costs a quarter of a second): the unit's state, its
+    // status, its main process's status and mounts, systemd's mounts and the accounts.
+    let all = c.ok(
+        "systemctl show -p ActiveState,SubState,Result,MainPID,User,DynamicUser,NRestarts portdex
+         echo @@; SYSTEMD_COLORS=0 systemctl status --no-pager portdex
+         pid=$(systemctl show -P MainPID portdex)
+         echo @@; cat /proc/$pid/status; echo @@; cat /proc/$pid/mountinfo
+         echo @@; cat /proc/1/mountinfo; echo @@; cat /etc/passwd",
     );
+    let parts: Vec<&str> = all.split("@@\n").collect();
+    assert_eq!(parts.len(), 6, "{all}");
+    let [show, status, proc_status, mounts, init_mounts, passwd] = parts[..] else {
+        unreachable!()
+    };
+    let show = pairs(show, '=');
     let get = |k: &str| field(&show, k).to_owned();
     assert_eq!(
         (get("ActiveState").as_str(), get("SubState").as_str()),
@@ -362,12 +372,11 @@ fn check_process(c: &Container, caps: &[String]) -> String {
         "restarted: {show:?}\n{}",
         c.journal()
     );
-    let status = c.ok("SYSTEMD_COLORS=0 systemctl status --no-pager portdex || true");
     assert!(status.contains("Active: active (running)"), "{status}");
     let pid = get("MainPID");
     assert_ne!(pid, "0", "{show:?}");
 
-    let st = proc_status(c, &pid);
+    let st = pairs(proc_status, ':');
     // A transient uid from systemd's DynamicUser range (61184-65519), the same for real,
     // effective, saved and filesystem ids, and no account in /etc/passwd.
     let uids: Vec<u32> = field(&st, "Uid")
@@ -382,7 +391,6 @@ fn check_process(c: &Container, caps: &[String]) -> String {
     );
     let gids: Vec<&str> = field(&st, "Gid").split_whitespace().collect();
     assert!(gids.iter().all(|g| *g == uids[0].to_string()), "{gids:?}");
-    let passwd = c.ok("cat /etc/passwd");
     assert!(
         !passwd
             .lines()
@@ -403,21 +411,20 @@ fn check_process(c: &Container, caps: &[String]) -> String {
 
     // ProtectSystem=strict: the service's / (the last mount on it, the one it sees) is
     // read-only in its mount namespace, while the container's own is not.
-    let root_options = |pid: &str| -> String {
-        let info = c.ok(&format!("cat /proc/{pid}/mountinfo"));
+    let root_options = |info: &str| -> String {
         info.lines()
             .rfind(|l| l.split(' ').nth(4) == Some("/"))
             .and_then(|l| l.split(' ').nth(5))
-            .unwrap_or_else(|| panic!("no / in the mountinfo of {pid}:\n{info}"))
+            .unwrap_or_else(|| panic!("no / in the mountinfo:\n{info}"))
             .to_owned()
     };
     let read_only = |o: &str| o.split(',').any(|o| o == "ro");
     assert!(
-        read_only(&root_options(&pid)),
+        read_only(&root_options(mounts)),
         "/ is writable for the service"
     );
     assert!(
-        !read_only(&root_options("1")),
+        !read_only(&root_options(init_mounts)),
         "/ is read-only for systemd too"
     );
     pid
@@ -672,6 +679,11 @@ fn the_unit_runs_under_a_real_systemd() {
     ));
     check_process(&container, &caps);
     let enforced = cgroup2(&container);
+    if !enforced {
+        eprintln!(
+            "NOTE {TEST}: systemd found no cgroup v2 hierarchy here: IPAddressDeny= unenforced"
+        );
+    }
     check_firewall(&container, enforced);
     container.drop_in(None);
     let mut allowed: Vec<String> = container
