@@ -251,11 +251,28 @@ impl Container {
         self.ok(&format!(
             "{write} && systemctl daemon-reload && systemctl restart portdex"
         ));
+        self.wait_listening();
+    }
+
+    /// Waits (up to 20 s) until the service listens on 127.0.0.1:7878: Type=exec
+    /// counts it started once exec'd, before it binds. Read from the container's
+    /// /proc/net/tcp, so that it also works where the firewall drops a client's packets.
+    fn wait_listening(&self) {
+        // 127.0.0.1:7878 in LISTEN (0A): 0100007F:1EC6.
+        let out = self.sh("for i in $(seq 200); do
+               grep -q ': 0100007F:1EC6 00000000:0000 0A ' /proc/net/tcp && exit 0
+               sleep 0.1
+             done; exit 1");
+        assert!(
+            out.status.success(),
+            "nothing listens on 127.0.0.1:7878: {out:?}\n{}",
+            self.journal()
+        );
     }
 }
 
 /// The root filesystem: the usr-merged links, /etc with this machine's users and groups
-/// (dpkg's statoverrides name them) and no enabled service, multi-user.target as the
+/// (dpkg's statoverrides name them) and alternatives, and no enabled service, multi-user.target as the
 /// default, an empty machine-id (systemd makes a transient one), and the mount points.
 fn rootfs(dir: &Path) -> PathBuf {
     let root = dir.join("rootfs");
@@ -283,6 +300,15 @@ fn rootfs(dir: &Path) -> PathBuf {
     let etc = root.join("etc");
     for f in ["passwd", "group"] {
         std::fs::copy(Path::new("/etc").join(f), etc.join(f)).unwrap();
+    }
+    // /usr's links through /etc/alternatives (awk, pager, ...) resolve as here.
+    std::fs::create_dir_all(etc.join("alternatives")).unwrap();
+    for entry in std::fs::read_dir("/etc/alternatives").unwrap() {
+        let entry = entry.unwrap();
+        if let Ok(target) = std::fs::read_link(entry.path()) {
+            std::os::unix::fs::symlink(target, etc.join("alternatives").join(entry.file_name()))
+                .unwrap();
+        }
     }
     std::os::unix::fs::symlink("../usr/lib/os-release", etc.join("os-release")).unwrap();
     std::fs::write(etc.join("machine-id"), "").unwrap();
@@ -550,6 +576,7 @@ fn install_and_enable(c: &Container) {
     c.ok("dpkg -i /stage/portdex.deb");
     c.ok("systemctl enable --now portdex");
     assert_eq!(c.prop("portdex", "UnitFileState"), "enabled");
+    c.wait_listening();
 }
 
 /// With a drop-in that takes localhost out of IPAddressAllow=, a scrape from root in the
