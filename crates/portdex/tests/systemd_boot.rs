@@ -272,8 +272,9 @@ impl Container {
 }
 
 /// The root filesystem: the usr-merged links, /etc with this machine's users and groups
-/// (dpkg's statoverrides name them) and alternatives, and no enabled service, multi-user.target as the
-/// default, an empty machine-id (systemd makes a transient one), and the mount points.
+/// (dpkg's statoverrides name them) and alternatives, and no enabled service,
+/// multi-user.target as the default, an empty machine-id (systemd makes a transient one),
+/// and the mount points.
 fn rootfs(dir: &Path) -> PathBuf {
     let root = dir.join("rootfs");
     for d in [
