@@ -662,10 +662,30 @@ fn read_process(proc_root: &Path, pid: u32, with_cmdline: bool) -> Process {
     Process { pid, name, cmdline }
 }
 
-/// The user name of a uid, from /etc/passwd.
+/// The user name of a uid, from /etc/passwd, else systemd's record of the transient
+/// users of services with DynamicUser=yes (which have no line in /etc/passwd).
 fn passwd_name(uid: u32) -> Option<String> {
-    let text = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd_lookup(&text, uid)
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|text| passwd_lookup(&text, uid))
+        .or_else(|| dynamic_user_name(Path::new("/run/systemd/dynamic-uid"), uid))
+}
+
+/// A DynamicUser= service's user name: systemd keeps a world-readable symlink
+/// `direct:UID` → NAME in /run/systemd/dynamic-uid while the user exists, for lookups
+/// without D-Bus; nss-systemd reads the same link (its `direct_lookup_uid`). The name
+/// is checked as a user name before it is believed.
+pub(crate) fn dynamic_user_name(dir: &Path, uid: u32) -> Option<String> {
+    let name = std::fs::read_link(dir.join(format!("direct:{uid}"))).ok()?;
+    let name = name.to_str()?;
+    let valid = !name.is_empty()
+        && name.len() <= 32
+        && !name.starts_with('-')
+        && !name.bytes().all(|b| b.is_ascii_digit())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    valid.then(|| name.to_owned())
 }
 
 pub(crate) fn passwd_lookup(text: &str, uid: u32) -> Option<String> {
@@ -760,6 +780,28 @@ mod tests {
         assert_eq!(socket_inode(b"socket:[12345]"), Some(12345));
         assert_eq!(socket_inode(b"pipe:[12345]"), None);
         assert_eq!(socket_inode(b"/dev/null"), None);
+    }
+
+    #[test]
+    fn dynamic_users() {
+        let dir = std::env::temp_dir().join(format!("portdex-dyn-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // As systemd writes them: both directions, and the lock file named by the uid.
+        std::os::unix::fs::symlink("portdex", dir.join("direct:64918")).unwrap();
+        std::os::unix::fs::symlink("64918", dir.join("direct:portdex")).unwrap();
+        std::fs::write(dir.join("64918"), "portdex").unwrap();
+        std::os::unix::fs::symlink("../../etc/x", dir.join("direct:64919")).unwrap();
+        std::os::unix::fs::symlink("12345", dir.join("direct:64920")).unwrap();
+        assert_eq!(dynamic_user_name(&dir, 64918).as_deref(), Some("portdex"));
+        assert_eq!(dynamic_user_name(&dir, 64919), None, "not a user name");
+        assert_eq!(
+            dynamic_user_name(&dir, 64920),
+            None,
+            "a number is not a name"
+        );
+        assert_eq!(dynamic_user_name(&dir, 64921), None, "no such user");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

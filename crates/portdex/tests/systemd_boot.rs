@@ -489,6 +489,15 @@ fn check_answers(c: &Container, holder_pid: u64) {
         .map(|p| p["pid"].as_u64().unwrap())
         .collect();
     assert_eq!(pids, vec![holder_pid], "{l}");
+    // The exporter's own listener: its transient user has no line in /etc/passwd and is
+    // named from systemd's /run/systemd/dynamic-uid record.
+    let own = listeners["listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["port"] == 7878)
+        .unwrap_or_else(|| panic!("no listener on 7878: {listeners}"));
+    assert_eq!(own["user"], "portdex", "{own}");
 
     let audit: Value = serde_json::from_str(&c.get_ok("/api/v1/audit")).unwrap();
     assert_eq!(audit["owners_hidden"], false, "{audit}");
