@@ -434,6 +434,13 @@ impl Words {
         )
     }
 
+    pub fn serve_not_notified(self, socket: &str, why: &str) -> String {
+        self.say(
+            || format!("WARNING: could not tell systemd that portdex is ready (NOTIFY_SOCKET={socket}): {why}; a Type=notify unit will time out starting"),
+            || format!("警告: systemd に準備完了を通知できませんでした（NOTIFY_SOCKET={socket}）: {why}。Type=notify のユニットは起動がタイムアウトします"),
+        )
+    }
+
     pub fn serve_reachable(self, bound: std::net::SocketAddr) -> String {
         self.say(
             || format!("WARNING: {bound} is reachable from other machines: anyone who can reach it can query it"),

@@ -412,6 +412,12 @@ fn serve(
     };
     portdex_server::run(addr, state, limits, |bound| {
         eprintln!("{}", words.serve_listening(bound));
+        if let Some((socket, e)) = notify_ready() {
+            eprintln!(
+                "{}",
+                words.serve_not_notified(&text::clean(&socket), &words.io_error(&e))
+            );
+        }
         if portdex_net::Exposure::of(bound.ip()).is_exposed() {
             eprintln!("{}", words.serve_reachable(bound));
             if expose_local {
@@ -421,6 +427,35 @@ fn serve(
     })
     .map_err(|e| words.err_serve(&addr.to_string(), &words.io_error(&e)))?;
     Ok(FOUND)
+}
+
+/// Under systemd with `Type=notify` (deploy/systemd/portdex.service): READY=1 once the
+/// socket listens, so that `systemctl start portdex` returns, and units ordered after it
+/// start, only when a scrape will be answered. sd_notify(3)'s protocol: one datagram to
+/// the Unix socket $NOTIFY_SOCKET names (a leading '@': the abstract namespace). Without
+/// the variable, nothing. On failure, the variable and the error.
+fn notify_ready() -> Option<(String, std::io::Error)> {
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::{SocketAddr, UnixDatagram};
+    let socket = std::env::var_os("NOTIFY_SOCKET")?;
+    let send = || -> std::io::Result<()> {
+        let bytes = socket.as_encoded_bytes();
+        let addr = match bytes.strip_prefix(b"@") {
+            Some(name) => SocketAddr::from_abstract_name(name)?,
+            None if bytes.starts_with(b"/") => SocketAddr::from_pathname(&socket)?,
+            None => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "not a Unix socket path",
+                ))
+            }
+        };
+        UnixDatagram::unbound()?.send_to_addr(b"READY=1", &addr)?;
+        Ok(())
+    };
+    send()
+        .err()
+        .map(|e| (socket.to_string_lossy().into_owned(), e))
 }
 
 /// On stderr: names close to an unknown name, and how to search descriptions.

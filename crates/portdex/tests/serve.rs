@@ -489,3 +489,61 @@ fn metrics_say_when_owners_are_hidden() {
     assert!(res.lines().any(|l| l == "portdex_owners_hidden 0"), "{res}");
     assert!(ours(&res).contains("process=\"python3\""), "{res}");
 }
+
+/// sd_notify's readiness protocol, as systemd runs a `Type=notify` unit: with
+/// NOTIFY_SOCKET naming a Unix datagram socket (a path, or '@' and an abstract name),
+/// `serve` sends READY=1 once it listens, and a connection made the moment it arrives
+/// is answered. A socket that cannot be reached is said on stderr, and serving goes on.
+#[test]
+fn serve_tells_systemd_when_it_is_ready() {
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::{SocketAddr, UnixDatagram};
+    let dir = std::env::temp_dir().join(format!("portdex-notify-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("notify");
+    let abstract_name = format!("portdex-notify-{}", std::process::id());
+    let by_path = UnixDatagram::bind(&path).unwrap();
+    let by_name =
+        UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(&abstract_name).unwrap()).unwrap();
+    for (socket, value) in [
+        (&by_path, path.clone().into_os_string()),
+        (&by_name, format!("@{abstract_name}").into()),
+    ] {
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let (_server, addr) = common::serve_env(&[], &[("NOTIFY_SOCKET", value.as_os_str())]);
+        let mut buf = [0u8; 64];
+        let n = socket
+            .recv(&mut buf)
+            .unwrap_or_else(|e| panic!("{value:?}: {e}"));
+        assert_eq!(&buf[..n], b"READY=1", "{value:?}");
+        let (status, _) = common::get10(&addr, "/api/v1/ports/443");
+        assert!(status.contains("200"), "{value:?}: {status}");
+    }
+    // Nothing listens at the path: a warning naming it, and the server serves.
+    let gone = dir.join("gone");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("portdex"));
+    cmd.args(["serve", "--bind", "127.0.0.1:0"])
+        .env("NOTIFY_SOCKET", &gone)
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (mut first, mut second) = (String::new(), String::new());
+    std::io::BufRead::read_line(&mut err, &mut first).unwrap();
+    std::io::BufRead::read_line(&mut err, &mut second).unwrap();
+    let _server = common::Server(child);
+    assert!(
+        second.contains("NOTIFY_SOCKET") && second.contains(&*gone.to_string_lossy()),
+        "{second:?}"
+    );
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{first:?}"));
+    let (status, _) = common::get10(addr, "/api/v1/ports/443");
+    assert!(status.contains("200"), "{status}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

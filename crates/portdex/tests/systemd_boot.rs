@@ -251,21 +251,20 @@ impl Container {
         self.ok(&format!(
             "{write} && systemctl daemon-reload && systemctl restart portdex"
         ));
-        self.wait_listening();
+        self.listening_now();
     }
 
-    /// Waits (up to 20 s) until the service listens on 127.0.0.1:7878: Type=exec
-    /// counts it started once exec'd, before it binds. Read from the container's
-    /// /proc/net/tcp, so that it also works where the firewall drops a client's packets.
-    fn wait_listening(&self) {
+    /// The service listens on 127.0.0.1:7878 as soon as `systemctl start` or `restart`
+    /// has returned: Type=notify waits for portdex's READY=1, which it sends once bound
+    /// (no waiting here, so a unit that counted it started earlier fails). Read from the
+    /// container's /proc/net/tcp, so that it also works where the firewall drops a
+    /// client's packets.
+    fn listening_now(&self) {
         // 127.0.0.1:7878 in LISTEN (0A): 0100007F:1EC6.
-        let out = self.sh("for i in $(seq 200); do
-               grep -q ': 0100007F:1EC6 00000000:0000 0A ' /proc/net/tcp && exit 0
-               sleep 0.1
-             done; exit 1");
+        let out = self.sh("grep -q ': 0100007F:1EC6 00000000:0000 0A ' /proc/net/tcp");
         assert!(
             out.status.success(),
-            "nothing listens on 127.0.0.1:7878: {out:?}\n{}",
+            "nothing listens on 127.0.0.1:7878 once systemctl has returned: {out:?}\n{}",
             self.journal()
         );
     }
@@ -586,7 +585,7 @@ fn install_and_enable(c: &Container) {
     c.ok("dpkg -i /stage/portdex.deb");
     c.ok("systemctl enable --now portdex");
     assert_eq!(c.prop("portdex", "UnitFileState"), "enabled");
-    c.wait_listening();
+    c.listening_now();
 }
 
 /// With a drop-in that takes localhost out of IPAddressAllow=, a scrape from root in the
