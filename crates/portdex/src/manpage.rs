@@ -245,7 +245,12 @@ fn extra(name: Option<&str>) -> Extra {
                 ("0", "Stopped by Ctrl-C or SIGTERM (SIGHUP makes it use the registry portdex update stored, without a restart; so does the first request a second after one is stored)."),
                 ("2", "Bad input (--bind, --allowed-host, --timeout, --config), --config without --expose-local, or the address could not be bound."),
             ],
-            env: &LANG,
+            env: &[
+                LANG[0],
+                LANG[1],
+                LANG[2],
+                ("NOTIFY_SOCKET", "Set by systemd for a Type=notify unit: READY=1 is sent there (sd_notify) once the socket listens."),
+            ],
             examples: &[
                 ("portdex serve", "The web page and API on http://127.0.0.1:7878/."),
                 ("portdex serve --bind 127.0.0.1:8080 --expose-local", "Also this machine's listeners, audit and /metrics."),
