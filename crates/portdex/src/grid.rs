@@ -301,10 +301,9 @@ impl<const N: usize> Row<N> {
         self.widths[c] = self.widths[c].max(w);
     }
 
-    /// Second pass: the cell written from `start` of the line is cut to its column and
-    /// padded, as Grid::render writes a cell.
-    fn close(&mut self, c: usize, start: usize) {
-        let mut w = width(&self.line[start..]);
+    /// Second pass: the cell written from `start` of the line, `w` columns wide, is cut
+    /// to its column and padded, as Grid::render writes a cell.
+    fn close(&mut self, c: usize, start: usize, mut w: usize) {
         if w > self.widths[c] {
             let cut = cut_to(&self.line[start..], self.widths[c]);
             w = width(&cut);
@@ -376,7 +375,8 @@ impl<const N: usize> Row<N> {
             out.push_str(empty);
         }
         if self.writing {
-            self.close(c, start);
+            let w = width(&self.line[start..]);
+            self.close(c, start, w);
         } else {
             self.widen(c, width(&self.scratch));
         }
@@ -416,7 +416,13 @@ impl<const N: usize> Row<N> {
         if !any {
             self.line.push_str(empty);
         }
-        self.close(c, start);
+        // Digits and ASCII separators: a column per byte.
+        let w = if sep.is_ascii() && empty.is_ascii() {
+            self.line.len() - start
+        } else {
+            width(&self.line[start..])
+        };
+        self.close(c, start, w);
     }
 
     /// The next cell: an address, as its Display writes it.
@@ -458,7 +464,9 @@ impl<const N: usize> Row<N> {
                 let _ = write!(self.line, "{v6}");
             }
         }
-        self.close(c, start);
+        // An address is ASCII: a column per byte.
+        let w = self.line.len() - start;
+        self.close(c, start, w);
     }
 }
 
