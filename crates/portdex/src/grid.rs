@@ -41,8 +41,9 @@ fn push_number(out: &mut String, mut n: u32) {
             break;
         }
     }
-    // One append of the digits, not a push per digit (50,000 numbers in `ls`).
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
 }
 
 /// Display width; most cells are ASCII, whose width is their length.
