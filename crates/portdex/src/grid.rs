@@ -293,7 +293,7 @@ impl<const N: usize> Row<N> {
     /// columns are skipped.
     fn next(&mut self) -> (usize, bool) {
         let c = self.col;
-        self.col = (c + 1) % N;
+        self.col = if c + 1 == N { 0 } else { c + 1 };
         (c, self.writing && self.shown[c])
     }
 
