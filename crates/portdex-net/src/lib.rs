@@ -332,6 +332,7 @@ pub(crate) fn annotate(
         Owners::default()
     };
     let mut users: HashMap<u32, Option<Arc<str>>> = HashMap::new();
+    let mut last_user: Option<(u32, Option<Arc<str>>)> = None;
     let mut known: Vec<Knowledge> = Vec::new();
     // The span of each socket, by index: 0 the host's, n the n-th span's.
     let mut group = 0usize;
@@ -343,10 +344,19 @@ pub(crate) fn annotate(
                 group += 1;
             }
             let span = group.checked_sub(1).map(|g| &spans[g]);
-            let user = users
-                .entry(s.uid)
-                .or_insert_with(|| source.user_name(s.uid).map(Arc::from))
-                .clone();
+            // Most sockets are one user's: the previous socket's user is checked first
+            // (no hashing for those).
+            let user = match &last_user {
+                Some((uid, user)) if *uid == s.uid => user.clone(),
+                _ => {
+                    let user = users
+                        .entry(s.uid)
+                        .or_insert_with(|| source.user_name(s.uid).map(Arc::from))
+                        .clone();
+                    last_user = Some((s.uid, user.clone()));
+                    user
+                }
+            };
             let port = s.local.port();
             // What port_summary says, with the curated entries read once for the
             // severity and the common uses (10,000 listeners, 10,000 lookups).

@@ -50,8 +50,11 @@ impl SocketSource for SystemSource {
 impl SocketSource for NetlinkSource {
     fn sockets(&self, transport: Transport, which: Which) -> io::Result<Vec<RawSocket>> {
         let mut out = Vec::new();
+        // One receive buffer for both dumps, never zeroed: the kernel writes what is
+        // read from it (a zeroed 64 KiB per dump was a memset of 16 fresh pages each).
+        let mut buf = Vec::with_capacity(RECV_BUFFER);
         for family in [AF_INET, AF_INET6] {
-            diag_dump(family, transport, which, &mut out)?;
+            diag_dump(family, transport, which, &mut buf, &mut out)?;
         }
         Ok(out)
     }
@@ -158,10 +161,17 @@ fn diag_request(family: u8, protocol: u8, states: u32, seq: u32) -> Vec<u8> {
     m
 }
 
+/// The receive buffer of a dump: the kernel sends a dump in datagrams of at most 32 KiB
+/// (less a header) when the reader's buffer is that large; twice that leaves room.
+const RECV_BUFFER: usize = 64 * 1024;
+
+/// One dump of a family's sockets, received through `buf` (its capacity is what is
+/// read at once; its contents are replaced).
 fn diag_dump(
     family: u8,
     transport: Transport,
     which: Which,
+    buf: &mut Vec<u8>,
     out: &mut Vec<RawSocket>,
 ) -> io::Result<()> {
     let protocol = proto_number(transport)?;
@@ -173,13 +183,16 @@ fn diag_dump(
     let seq = 1;
     let req = diag_request(family, protocol, states_mask(transport, which), seq);
     rustix::net::send(&fd, &req, SendFlags::empty())?;
-    let mut buf = vec![0u8; 64 * 1024];
     loop {
-        let (n, _) = rustix::net::recv(&fd, &mut buf[..], RecvFlags::empty())?;
+        // The datagram is received into the buffer's spare capacity, which becomes
+        // its contents: only what the kernel wrote is ever read.
+        buf.clear();
+        let (n, _) =
+            rustix::net::recv(&fd, rustix::buffer::spare_capacity(buf), RecvFlags::empty())?;
         if n == 0 {
             return Ok(());
         }
-        if parse_diag_messages(&buf[..n], transport, out)? {
+        if parse_diag_messages(buf, transport, out)? {
             return Ok(());
         }
     }

@@ -84,22 +84,6 @@ impl<const N: usize> Grid<N> {
         self.ends.push(self.text.len());
     }
 
-    /// Appends the next cell: the texts joined by `sep`, or `empty` when there are none.
-    pub fn joined<'t>(&mut self, texts: impl IntoIterator<Item = &'t str>, sep: &str, empty: &str) {
-        let mut any = false;
-        for t in texts {
-            if any {
-                self.text.push_str(sep);
-            }
-            self.text.push_str(t);
-            any = true;
-        }
-        if !any {
-            self.text.push_str(empty);
-        }
-        self.ends.push(self.text.len());
-    }
-
     /// Appends the next cell: the numbers joined by `sep`, or `empty` when there are none.
     pub fn numbers(&mut self, numbers: impl IntoIterator<Item = u32>, sep: &str, empty: &str) {
         let mut any = false;
@@ -114,23 +98,6 @@ impl<const N: usize> Grid<N> {
             self.text.push_str(empty);
         }
         self.ends.push(self.text.len());
-    }
-
-    /// Appends the next cell: an address, as its Display writes it.
-    pub fn ip(&mut self, ip: std::net::IpAddr) {
-        match ip {
-            std::net::IpAddr::V4(v4) => {
-                let [a, b, c, d] = v4.octets();
-                for (i, n) in [a, b, c, d].into_iter().enumerate() {
-                    if i > 0 {
-                        self.text.push('.');
-                    }
-                    push_number(&mut self.text, u32::from(n));
-                }
-                self.ends.push(self.text.len());
-            }
-            v6 => self.cell(v6),
-        }
     }
 
     /// Appends the next cell: an address and port as SocketAddr's Display writes them
@@ -174,49 +141,7 @@ impl<const N: usize> Grid<N> {
         for (i, cell) in self.cells().enumerate() {
             widths[i % N] = widths[i % N].max(width(cell));
         }
-        let mut shown = [true; N];
-        let Some(max) = layout.width else {
-            return (widths, shown);
-        };
-        // One space before the first column, two between columns.
-        let total = |widths: &[usize; N], shown: &[bool; N]| {
-            let n = shown.iter().filter(|s| **s).count();
-            1 + (0..N)
-                .filter(|&i| shown[i])
-                .map(|i| widths[i])
-                .sum::<usize>()
-                + 2 * n.saturating_sub(1)
-        };
-        let full = widths;
-        let squeeze = |widths: &mut [usize; N], shown: &[bool; N]| {
-            if let Some(c) = layout.wrap {
-                widths[c] = full[c];
-                let over = total(widths, shown).saturating_sub(max);
-                let floor = MIN_WRAP.max(width(layout.header[c])).min(full[c]);
-                widths[c] = full[c].saturating_sub(over).max(floor);
-            }
-        };
-        squeeze(&mut widths, &shown);
-        for &h in layout.hide {
-            if total(&widths, &shown) <= max {
-                break;
-            }
-            shown[h] = false;
-            squeeze(&mut widths, &shown);
-        }
-        // The last resort: cut the widest columns (never the first, which names the
-        // row, nor the wrapped one, which is at its narrowest already).
-        while total(&widths, &shown) > max {
-            let Some(c) = (1..N)
-                .filter(|&i| shown[i] && widths[i] > MIN_CUT && Some(i) != layout.wrap)
-                .max_by_key(|&i| widths[i])
-            else {
-                break;
-            };
-            let over = total(&widths, &shown) - max;
-            widths[c] = widths[c].saturating_sub(over).max(MIN_CUT);
-        }
-        (widths, shown)
+        fit(widths, layout)
     }
 
     /// Writes the header and the rows, columns aligned and fitted to the layout's width.
@@ -230,7 +155,7 @@ impl<const N: usize> Grid<N> {
         for (slot, h) in row.iter_mut().zip(layout.header) {
             *slot = (h, bold);
         }
-        self.write_row(out, layout, &row, &widths, &shown, last);
+        write_row(out, layout, &row, &widths, &shown, last);
         if layout.wrap.is_none() && !layout.color {
             // No wrapping and no style: each row is one line of its cells as they are,
             // what write_row writes, without its general case (10,000 rows of `ls`).
@@ -241,7 +166,7 @@ impl<const N: usize> Grid<N> {
                     let cell = &self.text[start..end];
                     start = end;
                     if shown[i] {
-                        self.write_cell(out, cell, widths[i], i != last);
+                        write_cell(out, cell, widths[i], i != last);
                     }
                 }
                 let end = out.trim_end_matches(' ').len();
@@ -261,80 +186,388 @@ impl<const N: usize> Grid<N> {
             };
             row[i % N] = (cell, style);
             if i % N == N - 1 {
-                self.write_row(out, layout, &row, &widths, &shown, last);
+                write_row(out, layout, &row, &widths, &shown, last);
             }
         }
     }
+}
 
-    /// One cell of an unstyled line: cut to its column's width, padded unless last.
-    fn write_cell(&self, out: &mut String, text: &str, width_of_column: usize, pad: bool) {
-        let mut w = width(text);
-        if w > width_of_column {
-            let cut = cut_to(text, width_of_column);
+/// One cell of an unstyled line: cut to its column's width, padded unless last.
+fn write_cell(out: &mut String, text: &str, width_of_column: usize, pad: bool) {
+    let mut w = width(text);
+    if w > width_of_column {
+        let cut = cut_to(text, width_of_column);
+        w = width(&cut);
+        out.push_str(&cut);
+    } else {
+        out.push_str(text);
+    }
+    if pad {
+        pad_spaces(out, width_of_column - w + 2);
+    }
+}
+
+fn write_row<const N: usize>(
+    out: &mut String,
+    layout: &Layout<N>,
+    row: &[(&str, Option<Style>); N],
+    widths: &[usize; N],
+    shown: &[bool; N],
+    last: usize,
+) {
+    // The wrapped column's lines; every other column has one.
+    let wrapped: Vec<std::borrow::Cow<str>> = match layout.wrap {
+        Some(c) if shown[c] && width(row[c].0) > widths[c] => {
+            let opts = textwrap::Options::new(widths[c])
+                .break_words(true)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation);
+            textwrap::wrap(row[c].0, opts)
+        }
+        _ => Vec::new(),
+    };
+    let lines = wrapped.len().max(1);
+    for line in 0..lines {
+        out.push(' ');
+        for i in (0..N).filter(|&i| shown[i]) {
+            let (text, style) = if Some(i) == layout.wrap && !wrapped.is_empty() {
+                (wrapped.get(line).map_or("", |l| l.as_ref()), row[i].1)
+            } else if line == 0 {
+                row[i]
+            } else {
+                ("", None)
+            };
+            let cut;
+            let mut w = width(text);
+            let text = if w > widths[i] {
+                cut = cut_to(text, widths[i]);
+                w = width(&cut);
+                cut.as_str()
+            } else {
+                text
+            };
+            match style {
+                Some(s) if layout.color && !text.is_empty() => {
+                    let _ = write!(out, "{s}{text}{s:#}");
+                }
+                _ => out.push_str(text),
+            }
+            if i != last {
+                pad_spaces(out, widths[i] - w + 2);
+            }
+        }
+        let end = out.trim_end_matches(' ').len();
+        out.truncate(end);
+        out.push('\n');
+    }
+}
+
+/// One row of a table laid out by [`render_rows`]: the same cells as [`Grid`]'s, but
+/// nothing is kept between rows. In the first pass a cell only widens its column (a
+/// number's width is its count of digits: nothing is formatted); in the second it is
+/// written, cut and padded to its column, into the row's line.
+pub struct Row<const N: usize> {
+    /// Second pass: the cells are written (first pass: measured).
+    writing: bool,
+    /// First pass: the widest cell of each column so far; second: the columns' widths.
+    widths: [usize; N],
+    shown: [bool; N],
+    /// The last shown column (not padded).
+    last: usize,
+    color: bool,
+    /// The column of the next cell.
+    col: usize,
+    /// Second pass: the row being written (reused from row to row).
+    line: String,
+    /// First pass: a cell written out only to be measured (IPv6 addresses, text that
+    /// is not ASCII).
+    scratch: String,
+}
+
+/// Digits of a number in decimal.
+fn digits(n: u32) -> usize {
+    n.checked_ilog10().map_or(1, |l| l as usize + 1)
+}
+
+impl<const N: usize> Row<N> {
+    /// The next cell's column, and whether to write it: in the second pass, hidden
+    /// columns are skipped.
+    fn next(&mut self) -> (usize, bool) {
+        let c = self.col;
+        self.col = if c + 1 == N { 0 } else { c + 1 };
+        (c, self.writing && self.shown[c])
+    }
+
+    fn widen(&mut self, c: usize, w: usize) {
+        self.widths[c] = self.widths[c].max(w);
+    }
+
+    /// Second pass: the cell written from `start` of the line, `w` columns wide, is cut
+    /// to its column and padded, as Grid::render writes a cell.
+    fn close(&mut self, c: usize, start: usize, mut w: usize) {
+        if w > self.widths[c] {
+            let cut = cut_to(&self.line[start..], self.widths[c]);
             w = width(&cut);
-            out.push_str(&cut);
-        } else {
-            out.push_str(text);
+            self.line.truncate(start);
+            self.line.push_str(&cut);
         }
-        if pad {
-            pad_spaces(out, width_of_column - w + 2);
+        if c != self.last {
+            pad_spaces(&mut self.line, self.widths[c] - w + 2);
         }
     }
 
-    fn write_row(
-        &self,
-        out: &mut String,
-        layout: &Layout<N>,
-        row: &[(&str, Option<Style>); N],
-        widths: &[usize; N],
-        shown: &[bool; N],
-        last: usize,
-    ) {
-        // The wrapped column's lines; every other column has one.
-        let wrapped: Vec<std::borrow::Cow<str>> = match layout.wrap {
-            Some(c) if shown[c] && width(row[c].0) > widths[c] => {
-                let opts = textwrap::Options::new(widths[c])
-                    .break_words(true)
-                    .word_splitter(textwrap::WordSplitter::NoHyphenation);
-                textwrap::wrap(row[c].0, opts)
-            }
-            _ => Vec::new(),
+    /// The next cell, given as text.
+    pub fn text(&mut self, value: &str) {
+        self.styled(value, None);
+    }
+
+    /// The next cell, written in `style` when colour is on.
+    pub fn styled(&mut self, value: &str, style: Option<Style>) {
+        let (c, write) = self.next();
+        if !self.writing {
+            self.widen(c, width(value));
+            return;
+        }
+        if !write {
+            return;
+        }
+        let cut;
+        let mut w = width(value);
+        let text = if w > self.widths[c] {
+            cut = cut_to(value, self.widths[c]);
+            w = width(&cut);
+            cut.as_str()
+        } else {
+            value
         };
-        let lines = wrapped.len().max(1);
-        for line in 0..lines {
-            out.push(' ');
-            for i in (0..N).filter(|&i| shown[i]) {
-                let (text, style) = if Some(i) == layout.wrap && !wrapped.is_empty() {
-                    (wrapped.get(line).map_or("", |l| l.as_ref()), row[i].1)
-                } else if line == 0 {
-                    row[i]
-                } else {
-                    ("", None)
-                };
-                let cut;
-                let mut w = width(text);
-                let text = if w > widths[i] {
-                    cut = cut_to(text, widths[i]);
-                    w = width(&cut);
-                    cut.as_str()
-                } else {
-                    text
-                };
-                match style {
-                    Some(s) if layout.color && !text.is_empty() => {
-                        let _ = write!(out, "{s}{text}{s:#}");
-                    }
-                    _ => out.push_str(text),
-                }
-                if i != last {
-                    pad_spaces(out, widths[i] - w + 2);
-                }
+        match style {
+            Some(s) if self.color && !text.is_empty() => {
+                let _ = write!(self.line, "{s}{text}{s:#}");
             }
-            let end = out.trim_end_matches(' ').len();
-            out.truncate(end);
-            out.push('\n');
+            _ => self.line.push_str(text),
+        }
+        if c != self.last {
+            pad_spaces(&mut self.line, self.widths[c] - w + 2);
         }
     }
+
+    /// The next cell: the texts joined by `sep`, or `empty` when there are none.
+    pub fn joined<'t>(&mut self, texts: impl IntoIterator<Item = &'t str>, sep: &str, empty: &str) {
+        let (c, write) = self.next();
+        if self.writing && !write {
+            return;
+        }
+        let out = if self.writing {
+            &mut self.line
+        } else {
+            self.scratch.clear();
+            &mut self.scratch
+        };
+        let start = out.len();
+        let mut any = false;
+        for t in texts {
+            if any {
+                out.push_str(sep);
+            }
+            out.push_str(t);
+            any = true;
+        }
+        if !any {
+            out.push_str(empty);
+        }
+        if self.writing {
+            let w = width(&self.line[start..]);
+            self.close(c, start, w);
+        } else {
+            self.widen(c, width(&self.scratch));
+        }
+    }
+
+    /// The next cell: the numbers joined by `sep`, or `empty` when there are none.
+    pub fn numbers(&mut self, numbers: impl IntoIterator<Item = u32>, sep: &str, empty: &str) {
+        let (c, write) = self.next();
+        if !self.writing {
+            // Digits and the separators' widths: the same as the joined text's width
+            // when the separators are ASCII (they are: "," and "").
+            debug_assert!(sep.is_ascii());
+            let mut w = 0;
+            let mut any = false;
+            for n in numbers {
+                if any {
+                    w += sep.len();
+                }
+                w += digits(n);
+                any = true;
+            }
+            self.widen(c, if any { w } else { width(empty) });
+            return;
+        }
+        if !write {
+            return;
+        }
+        let start = self.line.len();
+        let mut any = false;
+        for n in numbers {
+            if any {
+                self.line.push_str(sep);
+            }
+            push_number(&mut self.line, n);
+            any = true;
+        }
+        if !any {
+            self.line.push_str(empty);
+        }
+        // Digits and ASCII separators: a column per byte.
+        let w = if sep.is_ascii() && empty.is_ascii() {
+            self.line.len() - start
+        } else {
+            width(&self.line[start..])
+        };
+        self.close(c, start, w);
+    }
+
+    /// The next cell: an address, as its Display writes it.
+    pub fn ip(&mut self, ip: std::net::IpAddr) {
+        let (c, write) = self.next();
+        if !self.writing {
+            let w = match ip {
+                // Four numbers and three dots.
+                std::net::IpAddr::V4(v4) => {
+                    3 + v4
+                        .octets()
+                        .iter()
+                        .map(|&o| digits(u32::from(o)))
+                        .sum::<usize>()
+                }
+                v6 => {
+                    self.scratch.clear();
+                    let _ = write!(self.scratch, "{v6}");
+                    self.scratch.len()
+                }
+            };
+            self.widen(c, w);
+            return;
+        }
+        if !write {
+            return;
+        }
+        let start = self.line.len();
+        match ip {
+            std::net::IpAddr::V4(v4) => {
+                for (i, n) in v4.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        self.line.push('.');
+                    }
+                    push_number(&mut self.line, u32::from(n));
+                }
+            }
+            v6 => {
+                let _ = write!(self.line, "{v6}");
+            }
+        }
+        // An address is ASCII: a column per byte.
+        let w = self.line.len() - start;
+        self.close(c, start, w);
+    }
+}
+
+/// Writes the header and a row per item, columns aligned and fitted to the layout's
+/// width, as [`Grid::render`] writes them, but without the cells stored: `cells` writes
+/// an item's cells into a [`Row`], and is called twice per item, first to measure the
+/// columns, then to write the row. A table of 10,000 rows (`ls`) takes a row's memory
+/// instead of its cells' (1.8 MB of text and ends) and its whole text (1.3 MB): the
+/// rows go into `out` a block at a time. Layouts with a wrapped column are not laid
+/// out here (a wrapped cell spans several lines: Grid does it).
+pub fn render_rows<T, const N: usize>(
+    out: &mut crate::blocks::Blocks,
+    layout: &Layout<N>,
+    items: &[T],
+    cells: impl Fn(&mut Row<N>, &T),
+) {
+    debug_assert!(layout.wrap.is_none(), "render_rows does not wrap");
+    let mut row = Row {
+        writing: false,
+        widths: layout.header.map(width),
+        shown: [true; N],
+        last: 0,
+        color: layout.color,
+        col: 0,
+        line: String::new(),
+        scratch: String::new(),
+    };
+    for item in items {
+        cells(&mut row, item);
+    }
+    let (widths, shown) = fit(row.widths, layout);
+    let last = (0..N).rev().find(|&i| shown[i]).unwrap_or(0);
+    // The header is bold when colour is on.
+    let bold = Some(Style::new().bold());
+    let mut header: [(&str, Option<Style>); N] = [("", None); N];
+    for (slot, h) in header.iter_mut().zip(layout.header) {
+        *slot = (h, bold);
+    }
+    write_row(out.text(), layout, &header, &widths, &shown, last);
+    row.writing = true;
+    row.widths = widths;
+    row.shown = shown;
+    row.last = last;
+    for item in items {
+        row.line.clear();
+        row.line.push(' ');
+        cells(&mut row, item);
+        let text = out.text();
+        text.push_str(row.line.trim_end_matches(' '));
+        text.push('\n');
+        out.maybe_flush();
+    }
+}
+
+/// Which columns are shown and how wide, from the widest cell of each column (the
+/// header's included): columns hidden in the layout's order, then the widest cut,
+/// until the table fits the layout's width.
+fn fit<const N: usize>(mut widths: [usize; N], layout: &Layout<N>) -> ([usize; N], [bool; N]) {
+    let mut shown = [true; N];
+    let Some(max) = layout.width else {
+        return (widths, shown);
+    };
+    // One space before the first column, two between columns.
+    let total = |widths: &[usize; N], shown: &[bool; N]| {
+        let n = shown.iter().filter(|s| **s).count();
+        1 + (0..N)
+            .filter(|&i| shown[i])
+            .map(|i| widths[i])
+            .sum::<usize>()
+            + 2 * n.saturating_sub(1)
+    };
+    let full = widths;
+    let squeeze = |widths: &mut [usize; N], shown: &[bool; N]| {
+        if let Some(c) = layout.wrap {
+            widths[c] = full[c];
+            let over = total(widths, shown).saturating_sub(max);
+            let floor = MIN_WRAP.max(width(layout.header[c])).min(full[c]);
+            widths[c] = full[c].saturating_sub(over).max(floor);
+        }
+    };
+    squeeze(&mut widths, &shown);
+    for &h in layout.hide {
+        if total(&widths, &shown) <= max {
+            break;
+        }
+        shown[h] = false;
+        squeeze(&mut widths, &shown);
+    }
+    // The last resort: cut the widest columns (never the first, which names the
+    // row, nor the wrapped one, which is at its narrowest already).
+    while total(&widths, &shown) > max {
+        let Some(c) = (1..N)
+            .filter(|&i| shown[i] && widths[i] > MIN_CUT && Some(i) != layout.wrap)
+            .max_by_key(|&i| widths[i])
+        else {
+            break;
+        };
+        let over = total(&widths, &shown) - max;
+        widths[c] = widths[c].saturating_sub(over).max(MIN_CUT);
+    }
+    (widths, shown)
 }
 
 /// Appends `n` spaces.

@@ -1,6 +1,7 @@
 //! The commands about this machine: `ls`, `who`, `kill`, `free`. Reads arguments,
 //! asks portdex-net, renders; the decisions live in the library.
 
+use crate::blocks::Blocks;
 use crate::cli::{Format, LsArgs};
 use crate::text::clean;
 use crate::{Config, FOUND, NOT_FOUND};
@@ -70,7 +71,7 @@ pub(crate) fn or_dash(s: Option<&str>) -> &str {
 
 /// `portdex ls`
 pub fn ls(
-    out: &mut String,
+    out: &mut Blocks,
     config: &Config,
     args: &LsArgs,
     source: &dyn SocketSource,
@@ -115,83 +116,9 @@ pub fn ls(
                 .is_none_or(|name| l.processes.iter().any(|p| p.name.contains(name)))
         })
         .collect();
-    match config.format {
-        Format::Json => {
-            #[derive(serde::Serialize)]
-            struct Out<'a> {
-                listeners: &'a [&'a Listener],
-                owners_hidden: bool,
-                #[serde(skip_serializing_if = "<[_]>::is_empty")]
-                namespaces: &'a [portdex_net::netns::NetnsEntry],
-                #[serde(skip_serializing_if = "std::ops::Not::not")]
-                namespaces_hidden: bool,
-            }
-            let v = Out {
-                listeners: &rows,
-                owners_hidden: snap.owners_hidden,
-                namespaces: &listing.namespaces,
-                namespaces_hidden: listing.namespaces_hidden,
-            };
-            crate::render::json(out, &v);
-        }
-        Format::Jsonl => {
-            for l in &rows {
-                crate::render::json_line(out, l);
-            }
-        }
-        Format::Csv => {
-            let mut w = crate::render::csv_writer();
-            let _ = w.write_record([
-                "transport",
-                "family",
-                "address",
-                "port",
-                "exposure",
-                "registry_service",
-                "common_use",
-                "category",
-                "severity",
-                "pids",
-                "processes",
-                "user",
-                "inode",
-                "container",
-                "netns",
-                "netns_name",
-            ]);
-            for l in &rows {
-                let _ = w.write_record([
-                    l.transport.as_str(),
-                    &l.family.to_string(),
-                    &l.address.to_string(),
-                    &l.port.to_string(),
-                    l.exposure.as_str(),
-                    l.registry_service.unwrap_or(""),
-                    &l.common_uses.join(", "),
-                    l.category.as_str(),
-                    l.severity.map_or("", |s| s.as_str()),
-                    &l.processes
-                        .iter()
-                        .map(|p| p.pid.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    &l.processes
-                        .iter()
-                        .map(|p| p.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    l.user.as_deref().unwrap_or(""),
-                    &l.inode.to_string(),
-                    l.container.as_deref().map_or("", Container::label),
-                    &l.netns.map_or(String::new(), |n| n.to_string()),
-                    l.netns_name.as_deref().unwrap_or(""),
-                ]);
-            }
-            crate::render::finish_csv(out, w);
-        }
-        Format::Table | Format::Services => ls_groups(out, config, &listing, &rows),
-    }
-    // What is hidden without root, in one line; other failures one line each.
+    // What is hidden without root, in one line; other failures one line each. Said
+    // before the listing, which goes out as it is written: on a terminal the notes come
+    // first, as they always did.
     let mut denied = Vec::new();
     for ns in &listing.namespaces {
         let Some(error) = &ns.error else { continue };
@@ -227,13 +154,107 @@ pub fn ls(
     } else {
         hidden_hint(owners_hidden, w);
     }
+    match config.format {
+        Format::Json => {
+            #[derive(serde::Serialize)]
+            struct Out<'a> {
+                listeners: &'a [&'a Listener],
+                owners_hidden: bool,
+                #[serde(skip_serializing_if = "<[_]>::is_empty")]
+                namespaces: &'a [portdex_net::netns::NetnsEntry],
+                #[serde(skip_serializing_if = "std::ops::Not::not")]
+                namespaces_hidden: bool,
+            }
+            let v = Out {
+                listeners: &rows,
+                owners_hidden: snap.owners_hidden,
+                namespaces: &listing.namespaces,
+                namespaces_hidden: listing.namespaces_hidden,
+            };
+            // What render::json writes, a block at a time (4 MB for 10,000 listeners).
+            let _ = serde_json::to_writer_pretty(&mut *out, &v);
+            let _ = std::io::Write::flush(out);
+            out.text().push('\n');
+        }
+        Format::Jsonl => {
+            for l in &rows {
+                crate::render::json_line(out.text(), l);
+                out.maybe_flush();
+            }
+        }
+        Format::Csv => {
+            let mut w = crate::render::csv_writer();
+            let _ = w.write_record([
+                "transport",
+                "family",
+                "address",
+                "port",
+                "exposure",
+                "registry_service",
+                "common_use",
+                "category",
+                "severity",
+                "pids",
+                "processes",
+                "user",
+                "inode",
+                "container",
+                "netns",
+                "netns_name",
+            ]);
+            for l in &rows {
+                // What the writer holds goes out a block at a time, whole records.
+                if w.get_ref().len() >= crate::blocks::BLOCK {
+                    take_csv(out, &mut w);
+                }
+                let _ = w.write_record([
+                    l.transport.as_str(),
+                    &l.family.to_string(),
+                    &l.address.to_string(),
+                    &l.port.to_string(),
+                    l.exposure.as_str(),
+                    l.registry_service.unwrap_or(""),
+                    &l.common_uses.join(", "),
+                    l.category.as_str(),
+                    l.severity.map_or("", |s| s.as_str()),
+                    &l.processes
+                        .iter()
+                        .map(|p| p.pid.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    &l.processes
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    l.user.as_deref().unwrap_or(""),
+                    &l.inode.to_string(),
+                    l.container.as_deref().map_or("", Container::label),
+                    &l.netns.map_or(String::new(), |n| n.to_string()),
+                    l.netns_name.as_deref().unwrap_or(""),
+                ]);
+            }
+            crate::render::finish_csv(out.text(), w);
+        }
+        Format::Table | Format::Services => ls_groups(out, config, &listing, &rows),
+    }
+    out.finish()
+        .map_err(|e| w.err_write_output(&w.io_error(&e)))?;
     Ok(if rows.is_empty() { NOT_FOUND } else { FOUND })
+}
+
+/// Moves the records a CSV writer holds into `out` (a fresh writer takes its place:
+/// nothing of a writer's state outlives a record), and out when a block has gathered.
+fn take_csv(out: &mut Blocks, w: &mut csv::Writer<Vec<u8>>) {
+    let full = std::mem::replace(w, crate::render::csv_writer());
+    crate::render::finish_csv(out.text(), full);
+    out.maybe_flush();
 }
 
 /// The table of `ls`: the host's listeners as they always were, then each other
 /// namespace's under a header of its own.
 fn ls_groups(
-    out: &mut String,
+    out: &mut Blocks,
     config: &Config,
     listing: &portdex_net::netns::NetnsListing,
     rows: &[&Listener],
@@ -261,9 +282,9 @@ fn ls_groups(
             continue;
         };
         if !out.is_empty() {
-            out.push('\n');
+            out.text().push('\n');
         }
-        crate::grid::write_wrapped(out, config.width, "", &netns_header(config, ns));
+        crate::grid::write_wrapped(out.text(), config.width, "", &netns_header(config, ns));
         ls_table(out, config, group);
     }
 }
@@ -294,20 +315,28 @@ fn netns_header(config: &Config, ns: &NetnsEntry) -> String {
     )
 }
 
-/// One table of listeners.
-fn ls_table(out: &mut String, config: &Config, rows: &[&Listener]) {
+/// One table of listeners, written a row at a time (grid::render_rows).
+fn ls_table(out: &mut Blocks, config: &Config, rows: &[&Listener]) {
     let w = Words(config.lang);
     let header = w.ls_header();
-    let mut grid = crate::grid::Grid::<11>::with_capacity(rows.len());
-    for l in rows {
-        grid.text(l.transport.as_str());
-        grid.ip(l.address);
-        grid.numbers([u32::from(l.port)], "", "");
-        grid.text(w.exposure(l.exposure.as_str()));
-        grid.text(or_dash(l.registry_service));
-        grid.joined(l.common_uses.iter().copied(), ", ", "-");
-        grid.text(l.category.label(config.lang));
-        grid.numbers(l.processes.iter().map(|p| p.pid), ",", "-");
+    // Hidden first when the terminal is narrow: category, user, pid, exposure
+    // (the address says it), the registry's name, then the common use.
+    let layout = crate::grid::Layout {
+        header: &header,
+        width: config.width,
+        hide: &[6, 9, 7, 3, 4, 5],
+        wrap: None,
+        color: config.color,
+    };
+    crate::grid::render_rows(out, &layout, rows, |row, l| {
+        row.text(l.transport.as_str());
+        row.ip(l.address);
+        row.numbers([u32::from(l.port)], "", "");
+        row.text(w.exposure(l.exposure.as_str()));
+        row.text(or_dash(l.registry_service));
+        row.joined(l.common_uses.iter().copied(), ", ", "-");
+        row.text(l.category.label(config.lang));
+        row.numbers(l.processes.iter().map(|p| p.pid), ",", "-");
         // A container's publisher with the container's name: conmon (web).
         let joined;
         let names = match l.processes.as_slice() {
@@ -323,27 +352,15 @@ fn ls_table(out: &mut String, config: &Config, rows: &[&Listener]) {
             }
         };
         match &l.container {
-            Some(c) => grid.text(&format!("{names} ({})", clean(c.label()))),
-            None => grid.text(&names),
+            Some(c) => row.text(&format!("{names} ({})", clean(c.label()))),
+            None => row.text(&names),
         }
-        grid.text(or_dash(l.user.as_deref()));
-        grid.styled(
+        row.text(or_dash(l.user.as_deref()));
+        row.styled(
             l.severity.map_or("-", |s| s.label(config.lang)),
             l.severity.map(crate::render::severity_style),
         );
-    }
-    // Hidden first when the terminal is narrow: category, user, pid, exposure
-    // (the address says it), the registry's name, then the common use.
-    grid.render(
-        out,
-        &crate::grid::Layout {
-            header: &header,
-            width: config.width,
-            hide: &[6, 9, 7, 3, 4, 5],
-            wrap: None,
-            color: config.color,
-        },
-    );
+    });
 }
 
 /// `portdex who PORT`

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+mod blocks;
 mod cli;
 mod complete;
 mod conns;
@@ -241,7 +242,8 @@ fn run(cli: Cli) -> Result<u8, String> {
             }
         }
         Some(Command::Ls(args)) => machine::ls(
-            &mut out,
+            // A listing of thousands of sockets goes out as it is written.
+            &mut blocks::Blocks::to_stdout(&mut out, config.color),
             &config,
             args,
             &portdex_net::SystemSource,

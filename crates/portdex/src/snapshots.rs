@@ -158,7 +158,7 @@ fn ls() {
     for (lang, name) in [(Lang::En, "ls_en"), (Lang::Ja, "ls_ja")] {
         let mut out = String::new();
         crate::machine::ls(
-            &mut out,
+            &mut crate::blocks::Blocks::in_memory(&mut out),
             &config(lang),
             &ls_args(),
             &Machine,
@@ -229,7 +229,14 @@ impl portdex_net::netns::NetnsSource for Namespaces {
 fn ls_netns() {
     for (lang, name) in [(Lang::En, "ls_netns_en"), (Lang::Ja, "ls_netns_ja")] {
         let mut out = String::new();
-        crate::machine::ls(&mut out, &config(lang), &ls_args(), &Machine, &Namespaces).unwrap();
+        crate::machine::ls(
+            &mut crate::blocks::Blocks::in_memory(&mut out),
+            &config(lang),
+            &ls_args(),
+            &Machine,
+            &Namespaces,
+        )
+        .unwrap();
         insta::assert_snapshot!(name, out);
     }
 }
