@@ -93,9 +93,65 @@ pub enum KillError {
         /// pid 1 or portdex itself, described.
         what: String,
     },
+    /// A container engine's process holds the port for a container (conmon,
+    /// docker-proxy, a containerd shim): signalling it would not stop the container.
+    #[error("pid {pid} ({name}) holds port {port} for a container: signalling it would not stop the container; {}", stop_hint(.container.as_deref(), .name))]
+    ContainerPublisher {
+        /// The port.
+        port: u16,
+        /// The publisher's pid.
+        pid: u32,
+        /// The publisher's name (conmon, docker-proxy, containerd-shim).
+        name: String,
+        /// The container behind it, when it could be identified.
+        container: Option<std::sync::Arc<crate::container::Container>>,
+    },
     /// Listing the sockets failed.
     #[error("cannot list sockets: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// How to stop a publisher's container: its stop command, else how to find it.
+fn stop_hint(container: Option<&crate::container::Container>, publisher: &str) -> String {
+    match container {
+        Some(c) => format!("stop the container with `{}`", c.stop_command()),
+        None => format!(
+            "find the container with `{}` and stop it there",
+            publisher_list_command(publisher)
+        ),
+    }
+}
+
+/// The command that lists the containers of the engine a publisher belongs to.
+pub fn publisher_list_command(publisher: &str) -> &'static str {
+    if publisher == "conmon" {
+        "podman ps"
+    } else {
+        "docker ps"
+    }
+}
+
+/// Refuses ([`KillError::ContainerPublisher`]) when one of `procs` publishes a port for a
+/// container: signalling conmon, docker-proxy or a containerd shim breaks the container's
+/// port or kills its supervision without stopping it, so no signal goes to any of the
+/// port's holders. [`signal_holders`] and [`signal_port`] ask this first.
+pub fn refuse_publishers(
+    source: &dyn SocketSource,
+    port: u16,
+    procs: &[Process],
+) -> Result<(), KillError> {
+    let Some(p) = procs
+        .iter()
+        .find(|p| crate::container::is_publisher(&p.name))
+    else {
+        return Ok(());
+    };
+    Err(KillError::ContainerPublisher {
+        port,
+        pid: p.pid,
+        name: p.name.clone(),
+        container: source.containers(&[p]).into_iter().next().map(|(_, c)| c),
+    })
 }
 
 impl KillError {
@@ -103,10 +159,31 @@ impl KillError {
     /// from `portdex-text`; both name the values.
     pub fn message(&self, lang: portdex_text::Lang) -> String {
         use portdex_text::errors_ja as ja;
-        if lang == portdex_text::Lang::En {
-            return self.to_string();
-        }
         match self {
+            // The longer words of portdex-text, in both languages: the engine, the
+            // container's name and the command that stops it.
+            KillError::ContainerPublisher {
+                port,
+                pid,
+                name,
+                container,
+            } => {
+                let w = portdex_text::Words(lang);
+                match container {
+                    Some(c) => w.ctr_kill_refused(
+                        *pid,
+                        name,
+                        *port,
+                        c.engine.as_str(),
+                        c.label(),
+                        &c.stop_command(),
+                    ),
+                    None => {
+                        w.ctr_kill_refused_unknown(*pid, name, *port, publisher_list_command(name))
+                    }
+                }
+            }
+            _ if lang == portdex_text::Lang::En => self.to_string(),
             KillError::NothingListens(port) => ja::nothing_listens(*port),
             KillError::OwnerHidden(port) => ja::owner_hidden(*port),
             KillError::Protected { port, what } => ja::protected(*port, what),
@@ -189,7 +266,8 @@ fn protected(pid: u32, ancestors: &[u32]) -> Option<&'static str> {
 /// [`holders`]), each only if it still listens on `port`: listed again, opened as a
 /// pidfd, checked to hold one of the port's listening sockets, and signalled through the
 /// pidfd. Processes that no longer hold the port, and protected ones, get a [`Sent`]
-/// with the reason and no signal.
+/// with the reason and no signal; a container's publisher among them refuses the whole
+/// call ([`refuse_publishers`]).
 pub fn signal_holders(
     source: &dyn SocketSource,
     port: u16,
@@ -197,6 +275,7 @@ pub fn signal_holders(
     agreed: &[Process],
     signal: KillSignal,
 ) -> Result<Vec<Sent>, KillError> {
+    refuse_publishers(source, port, agreed)?;
     let snap = listeners(source, ListOptions::default())?;
     let on_port: Vec<&Listener> = snap
         .listeners
@@ -297,6 +376,17 @@ pub fn signal_processes(
     procs: Vec<Process>,
     signal: KillSignal,
 ) -> Result<Vec<Sent>, KillError> {
+    if let Some(p) = procs
+        .iter()
+        .find(|p| crate::container::is_publisher(&p.name))
+    {
+        return Err(KillError::ContainerPublisher {
+            port,
+            pid: p.pid,
+            name: p.name.clone(),
+            container: None,
+        });
+    }
     let ancestors = crate::os::ancestors();
     let (protected, targets): (Vec<Process>, Vec<Process>) = procs
         .into_iter()
@@ -373,6 +463,60 @@ mod tests {
         for why in [GONE, EXITED] {
             assert_ne!(portdex_text::errors_ja::not_signalled(why), why);
         }
+    }
+
+    /// A container's publisher is refused by the library itself, before any listing or
+    /// signal, in words that say how to stop the container. (The pid is this test's own,
+    /// which nothing here would signal even without the refusal: portdex never signals
+    /// itself, and the empty source lists no holder.)
+    #[test]
+    fn container_publishers_are_never_signalled() {
+        struct Nothing;
+        impl SocketSource for Nothing {
+            fn sockets(
+                &self,
+                _: Transport,
+                _: crate::Which,
+            ) -> std::io::Result<Vec<crate::RawSocket>> {
+                Ok(Vec::new())
+            }
+            fn owners(&self, _: &[u64], _: bool) -> crate::Owners {
+                crate::Owners::default()
+            }
+            fn user_name(&self, _: u32) -> Option<String> {
+                None
+            }
+        }
+        let named = |name: &str| Process {
+            pid: std::process::id(),
+            name: name.into(),
+            cmdline: None,
+        };
+        for (name, list) in [
+            ("conmon", "podman ps"),
+            ("docker-proxy", "docker ps"),
+            ("containerd-shim", "docker ps"),
+        ] {
+            let p = named(name);
+            let e = signal_holders(
+                &Nothing,
+                8080,
+                &[Transport::Tcp],
+                &[named("nginx"), p.clone()],
+                KillSignal::Term,
+            )
+            .unwrap_err();
+            assert!(
+                matches!(e, KillError::ContainerPublisher { port: 8080, .. }),
+                "{e:?}"
+            );
+            let en = e.message(portdex_text::Lang::En);
+            assert!(en.contains(list) && en.contains(name), "{en}");
+            assert_ne!(e.message(portdex_text::Lang::Ja), en);
+            let e = signal_processes(8080, vec![p], KillSignal::Term).unwrap_err();
+            assert!(matches!(e, KillError::ContainerPublisher { .. }), "{e:?}");
+        }
+        assert!(refuse_publishers(&Nothing, 8080, &[named("nginx")]).is_ok());
     }
 
     #[test]

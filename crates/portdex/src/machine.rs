@@ -5,7 +5,7 @@ use crate::blocks::Blocks;
 use crate::cli::{Format, LsArgs};
 use crate::text::clean;
 use crate::{Config, FOUND, NOT_FOUND};
-use portdex_net::container::{self, Container};
+use portdex_net::container::Container;
 use portdex_net::netns::{listeners_by_netns, NetnsEntry, NetnsError, NetnsSource, Selection};
 use portdex_net::{
     diagnose, ephemeral_range, free_ports, holders, listeners, process_exists, signal_holders,
@@ -516,39 +516,6 @@ fn container_line(l: &Listener, c: &Container, w: Words) -> String {
     )
 }
 
-/// A container's publisher (conmon, docker-proxy, a containerd shim) among the holders
-/// of a port: signalling it would not stop the container, so `kill` refuses (exit 2)
-/// and says what stops it.
-fn refuse_publishers(
-    procs: &[portdex_net::Process],
-    port: u16,
-    source: &dyn SocketSource,
-    w: Words,
-) -> Result<(), String> {
-    let Some(p) = procs.iter().find(|p| container::is_publisher(&p.name)) else {
-        return Ok(());
-    };
-    let name = clean(&p.name);
-    match source.containers(&[p]).first() {
-        Some((_, c)) => Err(w.ctr_kill_refused(
-            p.pid,
-            &name,
-            port,
-            c.engine.as_str(),
-            &clean(c.label()),
-            &clean(&c.stop_command()),
-        )),
-        None => {
-            let list = if p.name == "conmon" {
-                "podman ps"
-            } else {
-                "docker ps"
-            };
-            Err(w.ctr_kill_refused_unknown(p.pid, &name, port, list))
-        }
-    }
-}
-
 /// `portdex kill PORT`
 pub fn kill(
     out: &mut String,
@@ -582,7 +549,10 @@ pub fn kill(
         }
         Err(e) => return Err(e.message(w.0)),
     };
-    refuse_publishers(&procs, port, source, w)?;
+    // Before the prompt: a container's publisher is never signalled, whatever the answer
+    // (signal_holders refuses it too).
+    portdex_net::refuse_publishers(source, port, &procs)
+        .map_err(|e| clean(&e.message(w.0)).into_owned())?;
     if !yes {
         if !std::io::stdin().is_terminal() {
             return Err(w.err_not_confirmed(signal.name()));
@@ -601,7 +571,8 @@ pub fn kill(
     }
     // Looked up again after the prompt, and signalled through pidfds: a listener that
     // exited meanwhile, and whoever got its pid, are left alone.
-    let sent = signal_holders(source, port, &t, &procs, signal).map_err(|e| e.message(w.0))?;
+    let sent = signal_holders(source, port, &t, &procs, signal)
+        .map_err(|e| clean(&e.message(w.0)).into_owned())?;
     let delivered = sent.iter().any(|s| s.error.is_none());
     // portdex holding the socket itself (inherited) would keep it busy for any wait.
     let holds_it_itself = sent.iter().any(|s| s.process.pid == std::process::id());
