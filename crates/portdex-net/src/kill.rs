@@ -95,7 +95,7 @@ pub enum KillError {
     },
     /// A container engine's process holds the port for a container (conmon,
     /// docker-proxy, a containerd shim): signalling it would not stop the container.
-    #[error("pid {pid} ({name}) holds port {port} for a container: signalling it would not stop the container; {}", stop_hint(.container.as_deref(), .name))]
+    #[error("{}", self.message(portdex_text::Lang::En))]
     ContainerPublisher {
         /// The port.
         port: u16,
@@ -111,19 +111,8 @@ pub enum KillError {
     Io(#[from] std::io::Error),
 }
 
-/// How to stop a publisher's container: its stop command, else how to find it.
-fn stop_hint(container: Option<&crate::container::Container>, publisher: &str) -> String {
-    match container {
-        Some(c) => format!("stop the container with `{}`", c.stop_command()),
-        None => format!(
-            "find the container with `{}` and stop it there",
-            publisher_list_command(publisher)
-        ),
-    }
-}
-
 /// The command that lists the containers of the engine a publisher belongs to.
-pub fn publisher_list_command(publisher: &str) -> &'static str {
+fn publisher_list_command(publisher: &str) -> &'static str {
     if publisher == "conmon" {
         "podman ps"
     } else {
@@ -183,6 +172,7 @@ impl KillError {
                     }
                 }
             }
+            // The Display text of the other variants is their English.
             _ if lang == portdex_text::Lang::En => self.to_string(),
             KillError::NothingListens(port) => ja::nothing_listens(*port),
             KillError::OwnerHidden(port) => ja::owner_hidden(*port),

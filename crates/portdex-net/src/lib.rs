@@ -25,8 +25,8 @@ pub use conns::{
 };
 pub use free::{ephemeral_range, free_ports, is_free, FreeError, FreeRequest};
 pub use kill::{
-    holders, publisher_list_command, refuse_publishers, signal_holders, signal_port,
-    signal_processes, wait_until_free, KillError, KillSignal, Sent,
+    holders, refuse_publishers, signal_holders, signal_port, signal_processes, wait_until_free,
+    KillError, KillSignal, Sent,
 };
 pub use os::{inherited_env, NetlinkSource, ProcNetSource, SystemSource};
 

@@ -12,14 +12,6 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn unit_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/systemd/portdex.service")
-}
-
-fn unit() -> String {
-    std::fs::read_to_string(unit_path()).unwrap()
-}
-
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("portdex")
 }
@@ -32,31 +24,12 @@ fn temp_dir(test: &str) -> PathBuf {
     dir
 }
 
-/// The values of KEY= in the unit's [Service] section, in order.
-fn settings(unit: &str, key: &str) -> Vec<String> {
-    let mut in_service = false;
-    let mut out = Vec::new();
-    for line in unit.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_service = line == "[Service]";
-        } else if in_service {
-            if let Some(v) = line.strip_prefix(key).and_then(|r| r.strip_prefix('=')) {
-                out.push(v.to_owned());
-            }
-        }
-    }
-    out
-}
-
 /// The capabilities the unit grants: AmbientCapabilities=, which must be exactly the
 /// bounding set, as setpriv names them (`dac_read_search`).
 fn unit_caps() -> Vec<String> {
-    let u = unit();
+    let u = common::unit();
     let words = |key: &str| {
-        let mut v: Vec<String> = settings(&u, key)
-            .iter()
-            .flat_map(|s| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
-            .collect();
+        let mut v = common::unit_words(&u, key);
         v.sort();
         v
     };
@@ -80,7 +53,7 @@ fn unit_caps() -> Vec<String> {
 /// The unit copied into DIR with ExecStart's /usr/bin/portdex replaced by the debug
 /// binary, and the man pages `portdex man` writes in DIR/man (for Documentation=).
 fn installed_copy(dir: &Path) -> PathBuf {
-    let text = unit();
+    let text = common::unit();
     assert_eq!(
         text.matches("/usr/bin/portdex ").count(),
         1,
@@ -277,7 +250,7 @@ fn the_units_command_exports_other_users_owners() {
     let caps = unit_caps();
     // ExecStart as systemd would run it, on a free loopback port and with the default
     // (empty) PORTDEX_ARGS.
-    let exec = settings(&unit(), "ExecStart");
+    let exec = common::unit_settings(&common::unit(), "ExecStart");
     assert_eq!(exec.len(), 1, "one ExecStart: {exec:?}");
     let words: Vec<&str> = exec[0].split_whitespace().collect();
     assert_eq!(words[0], "/usr/bin/portdex");
@@ -293,7 +266,7 @@ fn the_units_command_exports_other_users_owners() {
         args.iter().all(|a| !a.contains('$')),
         "an unknown variable in ExecStart: {args:?}"
     );
-    let bind = settings(&unit(), "Environment")
+    let bind = common::unit_settings(&common::unit(), "Environment")
         .into_iter()
         .find_map(|e| e.strip_prefix("PORTDEX_BIND=").map(str::to_owned))
         .expect("the unit sets PORTDEX_BIND");

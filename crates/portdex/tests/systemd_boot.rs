@@ -108,26 +108,6 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn unit() -> String {
-    std::fs::read_to_string(repo().join("deploy/systemd/portdex.service")).unwrap()
-}
-
-/// The words of KEY= in the unit's [Service] section.
-fn setting_words(unit: &str, key: &str) -> Vec<String> {
-    let mut in_service = false;
-    let mut out = Vec::new();
-    for line in unit.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_service = line == "[Service]";
-        } else if in_service {
-            if let Some(v) = line.strip_prefix(key).and_then(|r| r.strip_prefix('=')) {
-                out.extend(v.split_whitespace().map(str::to_owned));
-            }
-        }
-    }
-    out
-}
-
 /// The capability mask of NAMES, as /proc/PID/status prints it.
 fn cap_mask(names: &[String]) -> String {
     let mut mask = 0u64;
@@ -628,10 +608,10 @@ fn the_unit_runs_under_a_real_systemd() {
         return;
     }
     let started = Instant::now();
-    let unit = unit();
-    let caps = setting_words(&unit, "AmbientCapabilities");
+    let unit = common::unit();
+    let caps = common::unit_words(&unit, "AmbientCapabilities");
     assert!(!caps.is_empty(), "the unit grants no capability");
-    let mut bounding = setting_words(&unit, "CapabilityBoundingSet");
+    let mut bounding = common::unit_words(&unit, "CapabilityBoundingSet");
     bounding.sort();
     let mut sorted = caps.clone();
     sorted.sort();

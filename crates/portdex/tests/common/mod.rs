@@ -200,3 +200,35 @@ pub fn redis(bind: &str, port: u16) -> Server {
     wait_for_port(port);
     s
 }
+
+/// The shipped systemd unit, deploy/systemd/portdex.service.
+pub fn unit() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/systemd/portdex.service"),
+    )
+    .unwrap()
+}
+
+/// The values of KEY= in a unit's [Service] section, in order.
+pub fn unit_settings(unit: &str, key: &str) -> Vec<String> {
+    let mut in_service = false;
+    let mut out = Vec::new();
+    for line in unit.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_service = line == "[Service]";
+        } else if in_service {
+            if let Some(v) = line.strip_prefix(key).and_then(|r| r.strip_prefix('=')) {
+                out.push(v.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// The words of KEY= in a unit's [Service] section, every line's together.
+pub fn unit_words(unit: &str, key: &str) -> Vec<String> {
+    unit_settings(unit, key)
+        .iter()
+        .flat_map(|s| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+        .collect()
+}
