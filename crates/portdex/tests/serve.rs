@@ -467,12 +467,7 @@ fn metrics_say_when_owners_are_hidden() {
     )
     .unwrap();
     let _nobody = common::Server(child);
-    let nobody = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_owned();
+    let nobody = common::served_at(&line);
     let (_root, root) = common::serve(&["--expose-local"]);
     let ours = |res: &str| {
         res.lines()
@@ -538,12 +533,8 @@ fn serve_tells_systemd_when_it_is_ready() {
         second.contains("NOTIFY_SOCKET") && second.contains(&*gone.to_string_lossy()),
         "{second:?}"
     );
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("{first:?}"));
-    let (status, _) = common::get10(addr, "/api/v1/ports/443");
+    let addr = common::served_at(&first);
+    let (status, _) = common::get10(&addr, "/api/v1/ports/443");
     assert!(status.contains("200"), "{status}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -124,13 +124,16 @@ pub fn serve_command(mut cmd: std::process::Command) -> (Server, String) {
     BufReader::new(child.stderr.as_mut().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let addr = line
-        .split("http://")
+    (Server(child), served_at(&line))
+}
+
+/// The address in `serve`'s first line on stderr ("listening on http://ADDR …").
+pub fn served_at(line: &str) -> String {
+    line.split("http://")
         .nth(1)
         .and_then(|r| r.split_whitespace().next())
         .unwrap_or_else(|| panic!("serve did not say where it listens: {line:?}"))
-        .to_owned();
-    (Server(child), addr)
+        .to_owned()
 }
 
 /// An HTTP/1.0 GET on loopback (so the answer is never chunked): the status line and
